@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { EventKind, MasterStatus, MinionStatus, ServerType } from './enums.js';
+
+/** Timestamps on the read API are ISO 8601 strings in UTC. */
+const Timestamp = z.string();
+
+/** A paginated listing: pass `next_cursor` back as `cursor` to get the next page. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+export const Master = z.object({
+  sn: z.string(),
+  server: z.string(),
+  status: MasterStatus,
+  idc: z.string(),
+  type: ServerType,
+  last_seen: Timestamp,
+  first_seen: Timestamp,
+  /** Why the agent could not collect minions on its last `stopped` registration. */
+  error: z.string().nullable(),
+  minion_count: z.number().int(),
+});
+export type Master = z.infer<typeof Master>;
+
+/** A minion as its master reported it. */
+export const MasterMinion = z.object({
+  sn: z.string(),
+  status: MinionStatus,
+  ips: z.array(z.string()),
+});
+export type MasterMinion = z.infer<typeof MasterMinion>;
+
+export const MasterDetail = Master.extend({ minions: z.array(MasterMinion) });
+export type MasterDetail = z.infer<typeof MasterDetail>;
+
+export const MasterList = page(Master);
+export type MasterList = z.infer<typeof MasterList>;
+
+/** One master that reported a minion, as seen from the minion. */
+export const MinionMaster = z.object({
+  sn: z.string(),
+  server: z.string(),
+  status: MasterStatus,
+  idc: z.string(),
+  type: ServerType,
+  last_seen: Timestamp,
+  /** The minion's status as this master last reported it. */
+  minion_status: MinionStatus,
+});
+export type MinionMaster = z.infer<typeof MinionMaster>;
+
+export const Minion = z.object({
+  sn: z.string(),
+  /** `running` when any live master reports it running. */
+  status: MinionStatus,
+  ips: z.array(z.string()),
+  updated_at: Timestamp,
+});
+export type Minion = z.infer<typeof Minion>;
+
+/** "Which master do I send this job to": best candidate first (running, then freshest). */
+export const MinionDetail = Minion.extend({ masters: z.array(MinionMaster) });
+export type MinionDetail = z.infer<typeof MinionDetail>;
+
+export const MinionList = page(Minion);
+export type MinionList = z.infer<typeof MinionList>;
+
+/** `GET /api/v1/lookup?ip=`: every minion known by that IP, each with its masters. */
+export const LookupResponse = z.object({ ip: z.string(), items: z.array(MinionDetail) });
+export type LookupResponse = z.infer<typeof LookupResponse>;
+
+export const Event = z.object({
+  id: z.string(),
+  kind: EventKind,
+  master_sn: z.string(),
+  minion_sn: z.string().nullable(),
+  /** The server instance that recorded the change. */
+  instance_id: z.string(),
+  at: Timestamp,
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+export type Event = z.infer<typeof Event>;
+
+export const EventList = page(Event);
+export type EventList = z.infer<typeof EventList>;
+
+export const Health = z.object({ status: z.literal('ok') });
+export const Ready = z.object({ status: z.enum(['ok', 'unavailable']), database: z.string() });

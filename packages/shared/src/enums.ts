@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** What a registration says about the master itself: salt-api answered (`running`) or not (`stopped`). */
+export const ReportedMasterStatus = z.enum(['running', 'stopped']);
+export type ReportedMasterStatus = z.infer<typeof ReportedMasterStatus>;
+
+/** A master's status as the server knows it: `timeout` is decided by the server when heartbeats stop. */
+export const MasterStatus = z.enum(['running', 'stopped', 'timeout']);
+export type MasterStatus = z.infer<typeof MasterStatus>;
+
+/** A minion answered its master's ping (`running`) or did not (`stopped`). */
+export const MinionStatus = z.enum(['running', 'stopped']);
+export type MinionStatus = z.infer<typeof MinionStatus>;
+
+/** The configuration-management system the master runs (heartbeat.py's `--srv-type`). */
+export const ServerType = z.enum(['salt', 'puppet', 'openssh']);
+export type ServerType = z.infer<typeof ServerType>;
+
+/** Every state change the server records. */
+export const EventKind = z.enum([
+  'master.registered',
+  'master.stopped',
+  'master.timeout',
+  'master.recovered',
+  'minion.joined',
+  'minion.left',
+  'minion.status',
+]);
+export type EventKind = z.infer<typeof EventKind>;

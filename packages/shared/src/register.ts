@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { MinionStatus, ReportedMasterStatus, ServerType } from './enums.js';
+
+/**
+ * Identifiers are trimmed: the original heartbeat.py sent /sys/class/dmi/id/product_uuid
+ * with its trailing newline.
+ */
+const Identifier = z.string().trim().min(1).max(255);
+
+/** An IP address as reported for a minion (IPv4 or IPv6, no prefix length). */
+export const IpAddress = z.union([z.ipv4(), z.ipv6()]);
+
+/** Credentials act2 uses later to call this master's salt-api. */
+export const MasterOptions = z.object({
+  username: z.string(),
+  password: z.string(),
+});
+export type MasterOptions = z.infer<typeof MasterOptions>;
+
+export const RegisterMaster = z.object({
+  sn: Identifier,
+  /** The salt-api URL act2 should use for this master. */
+  server: z.string().trim().min(1).max(2048),
+  status: ReportedMasterStatus,
+  idc: z.string().trim().max(255),
+  type: ServerType,
+  options: MasterOptions.optional(),
+  /** Extension: why collection failed when `status` is `stopped`. */
+  error: z.string().max(4096).optional(),
+});
+export type RegisterMaster = z.infer<typeof RegisterMaster>;
+
+export const RegisterMinion = z.object({
+  /** The minion id (the original script's choice), or a serial grain when the agent is told so. */
+  sn: Identifier,
+  status: MinionStatus,
+  /** Missing in the original script's payload for minions that did not answer. */
+  ips: z.array(IpAddress).max(1024).default([]),
+  /** Extensions: what else the agent knows of the minion. */
+  id: z.string().max(255).optional(),
+  serial: z.string().max(255).optional(),
+  uuid: z.string().max(255).optional(),
+  os: z.string().max(255).optional(),
+  saltversion: z.string().max(64).optional(),
+});
+export type RegisterMinion = z.infer<typeof RegisterMinion>;
+export type RegisterMinionInput = z.input<typeof RegisterMinion>;
+
+export const AgentInfo = z.object({
+  version: z.string().max(64),
+  hostname: z.string().max(255).optional(),
+});
+export type AgentInfo = z.infer<typeof AgentInfo>;
+
+/**
+ * `POST /register`: seed 000's shape plus optional extensions. Unknown fields are
+ * stripped, not rejected, so a newer agent can talk to an older server.
+ */
+export const RegisterRequest = z.object({
+  master: RegisterMaster,
+  minions: z.array(RegisterMinion),
+  schema_version: z.number().int().positive().optional(),
+  agent: AgentInfo.optional(),
+  /** The sender's heartbeat period in seconds. */
+  interval_s: z.number().int().positive().optional(),
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+/** What a sender builds (before defaults such as `ips: []` are applied). */
+export type RegisterRequestInput = z.input<typeof RegisterRequest>;
+
+/** The current contract version an agent of this code base sends. */
+export const SCHEMA_VERSION = 1;
+
+export const RegisterResponse = z.object({
+  master: z.object({
+    sn: z.string(),
+    status: z.enum(['running', 'stopped', 'timeout']),
+    /** The master was timed out (or stopped) before this registration. */
+    recovered: z.boolean(),
+    /** This registration created the master. */
+    created: z.boolean(),
+  }),
+  minions: z.object({
+    /** Minions in this registration. */
+    total: z.number().int(),
+    joined: z.number().int(),
+    left: z.number().int(),
+    /** Minions whose status or IPs changed. */
+    changed: z.number().int(),
+  }),
+});
+export type RegisterResponse = z.infer<typeof RegisterResponse>;

@@ -4,3 +4,4 @@ export * from './api.js';
 export * from './errors.js';
 export * from './duration.js';
 export * from './defaults.js';
+export * from './queries.js';

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { parseAgentConfig } from './config.js';
+import type { AgentConfig, ParseResult } from './config.js';
+import { VERSION } from './version.js';
+
+const files: Record<string, string> = { '/etc/act2/pw': 's3cret\n', '/etc/act2/ca.pem': 'PEM' };
+const readFile = (path: string) => {
+  const text = files[path];
+  if (text === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+  return text;
+};
+const REQUIRED = ['--act2-server', 'http://act2.example:6868/', '--idc', 'sh-01', '--salt-password-file', '/etc/act2/pw'];
+
+function configOf(result: ParseResult): AgentConfig {
+  if (!('config' in result)) throw new Error(`expected a config, got ${JSON.stringify(result)}`);
+  return result.config;
+}
+
+function errorsOf(result: ParseResult): string[] {
+  if (!('errors' in result)) throw new Error(`expected errors, got ${JSON.stringify(result)}`);
+  return result.errors;
+}
+
+describe('parseAgentConfig', () => {
+  it("applies heartbeat.py's defaults and the extras' defaults", () => {
+    const config = configOf(parseAgentConfig(REQUIRED, {}, { readFile }));
+    expect(config).toEqual({
+      logLevel: 'info',
+      saltServer: 'http://localhost:8001',
+      saltUser: 'salt-api',
+      saltPassword: 's3cret',
+      saltPasswordSource: 'file',
+      saltEauth: 'pam',
+      saltTls: { insecure: false },
+      act2Server: 'http://act2.example:6868',
+      act2Tls: { insecure: false },
+      srvType: 'salt',
+      idc: 'sh-01',
+      timeoutMs: 60_000,
+      pingTimeoutMs: 5000,
+      gatherJobTimeoutMs: 10_000,
+      deadlineMs: 120_000,
+      splayMs: 0,
+      intervalMs: 1_800_000,
+      sendCredentials: true,
+      dryRun: false,
+      excludeInterfaces: ['docker0', 'virbr*', 'veth*'],
+      grainsSource: 'live',
+    } satisfies AgentConfig);
+  });
+
+  it('reads every flag', () => {
+    const argv = [
+      ...REQUIRED.slice(0, 4),
+      '-d', '--log-file', '/var/log/hb.log', '--salt-server', 'https://salt:8000/', '--salt-user', 'api',
+      '--salt-password', 'pw', '--salt-eauth', 'file', '--salt-ca-file', '/etc/act2/ca.pem', '--salt-insecure',
+      '--act2-ca-file', '/etc/act2/ca.pem', '--act2-insecure', '--srv-type', 'puppet', '--master-sn', ' SN-1 ',
+      '--advertise-server', 'https://salt.example:8000/', '--timeout', '90s', '--ping-timeout', '2', '--gather-job-timeout', '3s',
+      '--deadline', '5m', '--splay', '1m', '--interval', '1h', '--no-send-credentials', '--dry-run',
+      '--minion-sn-grain', 'serialnumber', '--exclude-interfaces', 'docker*, br-*', '--grains-source', 'cache',
+    ];
+    const config = configOf(parseAgentConfig(argv, {}, { readFile }));
+    expect(config).toMatchObject({
+      logLevel: 'debug', logFile: '/var/log/hb.log', saltServer: 'https://salt:8000', saltUser: 'api', saltPassword: 'pw',
+      saltPasswordSource: 'argv', saltEauth: 'file', saltTls: { ca: 'PEM', insecure: true }, act2Tls: { ca: 'PEM', insecure: true },
+      srvType: 'puppet', masterSn: 'SN-1', advertiseServer: 'https://salt.example:8000', timeoutMs: 90_000, pingTimeoutMs: 2000,
+      gatherJobTimeoutMs: 3000, deadlineMs: 300_000, splayMs: 60_000, intervalMs: 3_600_000, sendCredentials: false, dryRun: true,
+      minionSnGrain: 'serialnumber', excludeInterfaces: ['docker*', 'br-*'], grainsSource: 'cache',
+    });
+  });
+
+  it('reads every option from ACT2_* variables, booleans included', () => {
+    const env = {
+      ACT2_SERVER: 'http://a:1', ACT2_IDC: 'bj', ACT2_SALT_PASSWORD: 'envpw', ACT2_SALT_SERVER: 'http://s:8001',
+      ACT2_LOG_LEVEL: 'warning', ACT2_DRY_RUN: 'yes', ACT2_SALT_INSECURE: 'true', ACT2_NO_SEND_CREDENTIALS: '1',
+      ACT2_TIMEOUT: '30', ACT2_GRAINS_SOURCE: 'cache', ACT2_MINION_SN_GRAIN: 'uuid', ACT2_SPLAY: '10s',
+    };
+    const result = parseAgentConfig([], env, { readFile });
+    expect(configOf(result)).toMatchObject({
+      act2Server: 'http://a:1', idc: 'bj', saltPassword: 'envpw', saltPasswordSource: 'env', saltServer: 'http://s:8001',
+      logLevel: 'warning', dryRun: true, saltTls: { insecure: true }, sendCredentials: false, timeoutMs: 30_000,
+      grainsSource: 'cache', minionSnGrain: 'uuid', splayMs: 10_000,
+    });
+    expect('warnings' in result && result.warnings).toEqual([]);
+  });
+
+  it('lets a flag win over its variable, and reads ACT2_DRY_RUN=0 as false', () => {
+    const config = configOf(parseAgentConfig([...REQUIRED, '--idc', 'flag-idc'], { ACT2_IDC: 'env-idc', ACT2_DRY_RUN: '0' }, { readFile }));
+    expect([config.idc, config.dryRun]).toEqual(['flag-idc', false]);
+  });
+
+  it('warns when the password is on the command line, where ps shows it', () => {
+    const result = parseAgentConfig(['--act2-server', 'http://a:1', '--idc', 'x', '--salt-password', 'pw'], {}, { readFile });
+    expect('warnings' in result && result.warnings).toEqual([expect.stringContaining('command line')]);
+  });
+
+  it('reports every error at once', () => {
+    const argv = ['--timeout', 'soon', '--srv-type', 'chef', '--log-level', 'loud', '--salt-server', 'ftp://x', '--salt-password-file', '/missing', '--interval', '0'];
+    const errors = errorsOf(parseAgentConfig(argv, { ACT2_SALT_INSECURE: 'maybe' }, { readFile }));
+    expect(errors).toEqual([
+      'ACT2_SALT_INSECURE: "maybe" is not a boolean (use 1/true/yes/on or 0/false/no/off)',
+      '--log-level: "loud" is not one of debug, info, warning, error',
+      '--salt-password-file: cannot read "/missing" (ENOENT)',
+      '--act2-server is required (or ACT2_SERVER), unless --dry-run',
+      '--idc is required (or ACT2_IDC), unless --dry-run',
+      '--timeout: "soon" is not a duration (use 90s, 2m, 1h30m or plain seconds)',
+      '--salt-server: "ftp://x" must start with http:// or https://',
+      '--srv-type: "chef" is not one of salt, puppet, openssh',
+      '--interval: must be at least 1000ms, got "0"',
+    ]);
+  });
+
+  it('needs neither --act2-server nor --idc with --dry-run, but always a password', () => {
+    expect(configOf(parseAgentConfig(['--dry-run', '--salt-password-file', '/etc/act2/pw'], {}, { readFile })).act2Server).toBeUndefined();
+    expect(errorsOf(parseAgentConfig(['--dry-run'], {}, { readFile }))).toEqual([
+      'no salt-api password: use --salt-password-file, ACT2_SALT_PASSWORD or --salt-password',
+    ]);
+  });
+
+  it('refuses two password sources and a request timeout shorter than manage.status can take', () => {
+    const errors = errorsOf(parseAgentConfig([...REQUIRED, '--timeout', '15s'], { ACT2_SALT_PASSWORD: 'x' }, { readFile }));
+    expect(errors).toEqual([
+      '--salt-password and --salt-password-file (or their ACT2_ variables) are both set: give only one',
+      '--timeout must be longer than --ping-timeout + --gather-job-timeout: manage.status waits that long when a minion is down',
+    ]);
+  });
+
+  it('reports an unknown flag as a usage error', () => {
+    expect(errorsOf(parseAgentConfig(['--salt-pasword', 'x'], {}, { readFile }))).toEqual([expect.stringContaining("unknown option '--salt-pasword'")]);
+  });
+
+  it('answers --version and --help with output, the help listing exit codes and variables', () => {
+    expect(parseAgentConfig(['-v'], {})).toEqual({ output: `${VERSION}\n` });
+    const help = parseAgentConfig(['--help'], {});
+    expect('output' in help && help.output).toContain('Exit codes:');
+    expect('output' in help && help.output).toContain('env: ACT2_SALT_PASSWORD_FILE');
+    expect('output' in help && help.output).toContain('registered, but salt-api was unavailable');
+  });
+});

@@ -1,0 +1,273 @@
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { parseDuration, ServerType } from '@act2/shared';
+import { LOG_LEVELS } from './log.js';
+import type { LogLevelName } from './log.js';
+import { createProgram, GRAINS_SOURCES } from './program.js';
+import type { GrainsSource } from './program.js';
+
+export type { GrainsSource } from './program.js';
+
+/** TLS settings of one end (salt-api or act2-server). */
+export interface TlsConfig {
+  /** PEM text of the CA file, read at config time so a bad path is a config error. */
+  ca?: string;
+  /** Skip certificate verification (salt-api's usual self-signed certificate). */
+  insecure: boolean;
+}
+
+/** Everything a run needs, validated and normalised (URLs without trailing slash, durations in ms). */
+export interface AgentConfig {
+  logLevel: LogLevelName;
+  logFile?: string;
+  saltServer: string;
+  saltUser: string;
+  saltPassword: string;
+  /** Where the password came from; `argv` earns a warning (visible in `ps`). */
+  saltPasswordSource: 'argv' | 'env' | 'file';
+  saltEauth: string;
+  saltTls: TlsConfig;
+  /** Undefined only with `dryRun`. */
+  act2Server?: string;
+  act2Tls: TlsConfig;
+  srvType: ServerType;
+  idc: string;
+  masterSn?: string;
+  advertiseServer?: string;
+  timeoutMs: number;
+  pingTimeoutMs: number;
+  gatherJobTimeoutMs: number;
+  deadlineMs: number;
+  splayMs: number;
+  intervalMs: number;
+  sendCredentials: boolean;
+  dryRun: boolean;
+  minionSnGrain?: string;
+  /** Interface name globs (`*`, `?`); `lo` is always excluded on top of these. */
+  excludeInterfaces: string[];
+  grainsSource: GrainsSource;
+}
+
+export type ParseResult =
+  | { config: AgentConfig; warnings: string[] }
+  | { errors: string[] }
+  /** `--help` / `--version`: print `output` on stdout and exit 0. */
+  | { output: string };
+
+export interface ConfigDeps {
+  readFile?: (path: string) => string;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off', '']);
+
+function parseBool(value: string): boolean | undefined {
+  const v = value.trim().toLowerCase();
+  if (TRUE.has(v)) return true;
+  return FALSE.has(v) ? false : undefined;
+}
+
+/**
+ * Commander reads `process.env` itself; the agent takes `env` as an argument (tests, in-process
+ * runs), so the given env is applied here and is authoritative: a value commander took from
+ * process.env but absent from `env` falls back to the default. Booleans are parsed (commander
+ * would treat `ACT2_DRY_RUN=0` as true).
+ */
+function applyEnv(program: Command, env: Record<string, string | undefined>, errors: string[]): void {
+  for (const option of program.options) {
+    if (!option.envVar) continue;
+    const key = option.attributeName();
+    const source = program.getOptionValueSource(key);
+    if (source === 'cli') continue;
+    const raw = env[option.envVar];
+    if (raw === undefined) {
+      if (source === 'env') program.setOptionValueWithSource(key, option.defaultValue, 'default');
+      continue;
+    }
+    if (!option.isBoolean() && !option.negate) {
+      program.setOptionValueWithSource(key, raw, 'env');
+      continue;
+    }
+    const flag = parseBool(raw);
+    if (flag === undefined) errors.push(`${option.envVar}: "${raw}" is not a boolean (use 1/true/yes/on or 0/false/no/off)`);
+    else program.setOptionValueWithSource(key, option.negate ? !flag : flag, 'env');
+  }
+}
+
+/** Parses argv (without node and script) and env into a validated config, reporting every error at once. */
+export function parseAgentConfig(argv: readonly string[], env: Record<string, string | undefined>, deps: ConfigDeps = {}): ParseResult {
+  const program = createProgram();
+  let output = '';
+  let commanderError = '';
+  program.configureOutput({
+    writeOut: (text) => { output += text; },
+    writeErr: (text) => { commanderError += text; },
+  });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return { output };
+    return { errors: [(commanderError || error.message).trim().replace(/^error: /, '')] };
+  }
+  const errors: string[] = [];
+  applyEnv(program, env, errors);
+  const result = validate(program, deps.readFile ?? ((path) => readFileSync(path, 'utf8')), errors);
+  return errors.length > 0 ? { errors } : result;
+}
+
+type Raw = Record<string, unknown>;
+
+function str(raw: Raw, key: string): string | undefined {
+  const value = raw[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A Validator collects errors instead of throwing, so one run reports them all. */
+class Validator {
+  constructor(
+    private readonly raw: Raw,
+    readonly errors: string[],
+  ) {}
+
+  duration(key: string, flag: string, min: number): number {
+    const text = str(this.raw, key) ?? '';
+    const ms = parseDuration(text);
+    if (ms === undefined) this.errors.push(`${flag}: "${text}" is not a duration (use 90s, 2m, 1h30m or plain seconds)`);
+    else if (ms < min) this.errors.push(`${flag}: must be at least ${min}ms, got "${text}"`);
+    return ms ?? 0;
+  }
+
+  url(key: string, flag: string): string | undefined {
+    const text = str(this.raw, key)?.trim();
+    if (text === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      this.errors.push(`${flag}: "${text}" is not a URL (e.g. http://localhost:8001)`);
+      return undefined;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      this.errors.push(`${flag}: "${text}" must start with http:// or https://`);
+      return undefined;
+    }
+    return text.replace(/\/+$/, '');
+  }
+
+  choice<T extends string>(key: string, flag: string, values: readonly T[]): T {
+    const value = str(this.raw, key) ?? '';
+    if ((values as readonly string[]).includes(value)) return value as T;
+    this.errors.push(`${flag}: "${value}" is not one of ${values.join(', ')}`);
+    return values[0] as T;
+  }
+
+  text(key: string, flag: string, max = 255): string | undefined {
+    const value = str(this.raw, key)?.trim();
+    if (value === undefined) return undefined;
+    if (value.length === 0) this.errors.push(`${flag}: must not be empty`);
+    else if (value.length > max) this.errors.push(`${flag}: longer than ${max} characters`);
+    return value;
+  }
+
+  file(key: string, flag: string, readFile: (path: string) => string): string | undefined {
+    const path = str(this.raw, key);
+    if (path === undefined) return undefined;
+    try {
+      return readFile(path);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      this.errors.push(`${flag}: cannot read "${path}" (${reason})`);
+      return undefined;
+    }
+  }
+}
+
+function debugFlag(value: unknown, errors: string[]): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  const flag = parseBool(String(value));
+  if (flag === undefined) errors.push(`--debug: "${String(value)}" is not a boolean`);
+  return flag === true;
+}
+
+function password(program: Command, v: Validator, readFile: (path: string) => string, warnings: string[]) {
+  const raw = program.opts();
+  const fromFile = v.file('saltPasswordFile', '--salt-password-file', readFile);
+  const direct = str(raw, 'saltPassword');
+  if (direct !== undefined && raw.saltPasswordFile !== undefined) {
+    v.errors.push('--salt-password and --salt-password-file (or their ACT2_ variables) are both set: give only one');
+  }
+  if (fromFile !== undefined) return { value: fromFile.replace(/\r?\n$/, ''), source: 'file' as const };
+  if (direct === undefined) {
+    if (raw.saltPasswordFile === undefined) {
+      v.errors.push('no salt-api password: use --salt-password-file, ACT2_SALT_PASSWORD or --salt-password');
+    }
+    return { value: '', source: 'env' as const };
+  }
+  const source = program.getOptionValueSource('saltPassword') === 'cli' ? ('argv' as const) : ('env' as const);
+  if (source === 'argv') {
+    warnings.push('the salt-api password was given on the command line, where ps shows it: prefer --salt-password-file or ACT2_SALT_PASSWORD');
+  }
+  return { value: direct, source };
+}
+
+function validate(program: Command, readFile: (path: string) => string, errors: string[]): { config: AgentConfig; warnings: string[] } {
+  const raw: Raw = program.opts();
+  const v = new Validator(raw, errors);
+  const warnings: string[] = [];
+  const dryRun = raw.dryRun === true;
+  const debug = debugFlag(raw.debug, errors);
+  const logLevel = v.choice('logLevel', '--log-level', LOG_LEVELS);
+  const pwd = password(program, v, readFile, warnings);
+  const saltCa = v.file('saltCaFile', '--salt-ca-file', readFile);
+  const act2Ca = v.file('act2CaFile', '--act2-ca-file', readFile);
+  const act2Server = v.url('act2Server', '--act2-server');
+  const idc = v.text('idc', '--idc');
+  if (!dryRun && str(raw, 'act2Server') === undefined) errors.push('--act2-server is required (or ACT2_SERVER), unless --dry-run');
+  if (!dryRun && idc === undefined) errors.push('--idc is required (or ACT2_IDC), unless --dry-run');
+  const timeoutMs = v.duration('timeout', '--timeout', 1);
+  const pingTimeoutMs = v.duration('pingTimeout', '--ping-timeout', 1000);
+  const gatherJobTimeoutMs = v.duration('gatherJobTimeout', '--gather-job-timeout', 1000);
+  // manage.status waits ping + gather_job timeouts whenever a minion is down: a shorter
+  // request timeout would fail every run that has one stopped minion.
+  if (timeoutMs > 0 && pingTimeoutMs > 0 && gatherJobTimeoutMs > 0 && timeoutMs <= pingTimeoutMs + gatherJobTimeoutMs) {
+    errors.push('--timeout must be longer than --ping-timeout + --gather-job-timeout: manage.status waits that long when a minion is down');
+  }
+  const exclude = (str(raw, 'excludeInterfaces') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const minionSnGrain = v.text('minionSnGrain', '--minion-sn-grain');
+  if (minionSnGrain !== undefined && /\s/.test(minionSnGrain)) errors.push('--minion-sn-grain: a grain name has no spaces');
+  const config: AgentConfig = {
+    logLevel: debug ? 'debug' : logLevel,
+    saltServer: v.url('saltServer', '--salt-server') ?? '',
+    saltUser: v.text('saltUser', '--salt-user') ?? '',
+    saltPassword: pwd.value,
+    saltPasswordSource: pwd.source,
+    saltEauth: v.text('saltEauth', '--salt-eauth') ?? '',
+    saltTls: { insecure: raw.saltInsecure === true, ...(saltCa === undefined ? {} : { ca: saltCa }) },
+    act2Tls: { insecure: raw.act2Insecure === true, ...(act2Ca === undefined ? {} : { ca: act2Ca }) },
+    srvType: v.choice('srvType', '--srv-type', ServerType.options),
+    idc: idc ?? '',
+    timeoutMs,
+    pingTimeoutMs,
+    gatherJobTimeoutMs,
+    deadlineMs: v.duration('deadline', '--deadline', 1),
+    splayMs: v.duration('splay', '--splay', 0),
+    intervalMs: v.duration('interval', '--interval', 1000),
+    sendCredentials: raw.sendCredentials !== false,
+    dryRun,
+    excludeInterfaces: exclude,
+    grainsSource: v.choice('grainsSource', '--grains-source', GRAINS_SOURCES),
+  };
+  const optional = {
+    logFile: v.text('logFile', '--log-file', 4096),
+    act2Server,
+    masterSn: v.text('masterSn', '--master-sn'),
+    advertiseServer: v.url('advertiseServer', '--advertise-server'),
+    minionSnGrain,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) Object.assign(config, { [key]: value });
+  }
+  return { config, warnings };
+}

@@ -1,0 +1,124 @@
+import { gzipSync } from 'node:zlib';
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { ErrorBody, REGISTER_PATH, RegisterResponse } from '@act2/shared';
+import type { RegisterRequestInput } from '@act2/shared';
+import { AgentError, firstLine } from '../errors.js';
+import { describeNetworkError } from '../net-errors.js';
+import { USER_AGENT } from '../version.js';
+import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
+
+/** Bodies from this size on are gzipped: a 20,000-minion registration shrinks about tenfold. */
+export const GZIP_THRESHOLD_BYTES = 64 * 1024;
+
+export interface ReportClientOptions {
+  /** act2-server URL without trailing slash (a path prefix is kept). */
+  baseUrl: string;
+  dispatcher: Dispatcher;
+  /** Per attempt, never beyond what is left of the deadline. */
+  timeoutMs: number;
+  /** Total time for all attempts and the waits between them. */
+  deadlineMs: number;
+  log: Logger;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  gzipThresholdBytes?: number;
+  backoff?: BackoffOptions;
+}
+
+export interface RegisterOutcome {
+  status: number;
+  /** The server's summary, when it matched the contract. */
+  response?: RegisterResponse;
+  attempts: number;
+  ms: number;
+  bytes: number;
+  gzip: boolean;
+}
+
+type Attempt =
+  | { kind: 'ok'; status: number; body: string }
+  | { kind: 'retry'; reason: string; waitMs?: number }
+  | { kind: 'rejected'; status: number; body: string };
+
+function describeRejection(status: number, body: string): { message: string; fields: Record<string, unknown> } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { message: `HTTP ${status}: ${firstLine(body, 200)}`, fields: { status } };
+  }
+  const parsed = ErrorBody.partial().safeParse(json);
+  if (!parsed.success) return { message: `HTTP ${status}`, fields: { status } };
+  const { code, message, issues } = parsed.data;
+  return { message: `HTTP ${status} ${code ?? ''}: ${message ?? ''}`.replace(/ :/, ':'), fields: { status, code, message, issues } };
+}
+
+/** POSTs registrations to act2-server: retries network errors, 5xx and 429 within the deadline; never 4xx. */
+export function createReportClient(options: ReportClientOptions) {
+  const { dispatcher, log, now } = options;
+  const url = `${options.baseUrl}${REGISTER_PATH}`;
+
+  async function attempt(body: Buffer, gzip: boolean, timeoutMs: number): Promise<Attempt> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
+    if (gzip) headers['content-encoding'] = 'gzip';
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const res = await request(url, { method: 'POST', headers, body, dispatcher, signal });
+      const text = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) return { kind: 'ok', status: res.statusCode, body: text };
+      if (res.statusCode === 429 || res.statusCode >= 500) {
+        const waitMs = retryAfterMs(res.headers['retry-after']);
+        const reason = describeRejection(res.statusCode, text).message;
+        return waitMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, waitMs };
+      }
+      return { kind: 'rejected', status: res.statusCode, body: text };
+    } catch (error) {
+      return { kind: 'retry', reason: describeNetworkError(error, signal.aborted, timeoutMs).reason };
+    }
+  }
+
+  async function register(payload: RegisterRequestInput): Promise<RegisterOutcome> {
+    const json = Buffer.from(JSON.stringify(payload));
+    const gzip = json.length >= (options.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES);
+    const body = gzip ? gzipSync(json) : json;
+    const started = now();
+    for (let attempts = 1; ; attempts += 1) {
+      const left = options.deadlineMs - (now() - started);
+      const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)));
+      if (result.kind === 'ok') {
+        const parsed = RegisterResponse.safeParse(safeJson(result.body));
+        const outcome: RegisterOutcome = { status: result.status, attempts, ms: now() - started, bytes: body.length, gzip };
+        if (parsed.success) outcome.response = parsed.data;
+        return outcome;
+      }
+      if (result.kind === 'rejected') {
+        const { message, fields } = describeRejection(result.status, result.body);
+        log.error({ url, ...fields }, 'act2-server rejected the registration');
+        throw new AgentError('ACT2_SERVER_REJECTED', `act2-server rejected the registration: ${message}`, { details: { url, ...fields } });
+      }
+      const waitMs = Math.max(backoffDelay(attempts, options.random, options.backoff ?? DEFAULT_BACKOFF), result.waitMs ?? 0);
+      const elapsed = now() - started;
+      if (elapsed + waitMs >= options.deadlineMs) {
+        throw new AgentError('ACT2_SERVER_UNREACHABLE', `act2-server at ${options.baseUrl} not reachable within --deadline after ${attempts} attempt(s): ${result.reason}`, {
+          details: { url, attempts, ms: elapsed },
+        });
+      }
+      log.warn({ url, attempt: attempts, reason: result.reason, retry_in_ms: waitMs }, 'register failed, retrying');
+      await options.sleep(waitMs);
+    }
+  }
+
+  return { register };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

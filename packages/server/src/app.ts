@@ -1,0 +1,84 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { databaseClock, type Clock } from './clock.js';
+import type { ServerConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { resolveSecretKey } from './crypto/key-file.js';
+import { createSecretBox, type SecretBox } from './crypto/secret-box.js';
+import { createDb } from './db/create-db.js';
+import type { Database } from './db/database.js';
+import { eventRoutes } from './events/routes.js';
+import { healthRoutes } from './health/routes.js';
+import { registerBodyHandling } from './http/body.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerRequestLog } from './http/request-log.js';
+import { schedulerPlugin } from './jobs/scheduler.js';
+import { sweepTimeouts, type TimedOutMaster } from './jobs/timeout-sweep.js';
+import { masterRoutes } from './masters/routes.js';
+import { minionRoutes } from './minions/routes.js';
+import { registerRoutes } from './register/route.js';
+
+/** Parts `buildApp` would otherwise create; tests and embedders pass their own. */
+export interface AppDeps {
+  /** An open, migrated database. The caller keeps ownership (the app does not destroy it). */
+  db?: Kysely<Database>;
+  /** Defaults to the database clock. */
+  clock?: Clock;
+  /** A pino logger (create it with `createLogger`); without one the app does not log. */
+  logger?: FastifyBaseLogger;
+  /** Defaults to a box keyed as `config` says (see `resolveSecretKey`). */
+  secretBox?: SecretBox;
+  /** Run the timeout sweep on a timer (default true). Tests turn it off and call `app.sweepNow()`. */
+  scheduler?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs one timeout sweep now, as the scheduler would. */
+    sweepNow(): Promise<TimedOutMaster[]>;
+  }
+}
+
+/**
+ * The act2-server HTTP app, ready for `inject` or `listen`. It does not migrate: call
+ * `runMigrations` first (`startServer` does both).
+ */
+export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const box = deps.secretBox ?? createSecretBox(resolveSecretKey(config).key);
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : {}),
+    disableRequestLogging: true,
+    bodyLimit: config.bodyLimitBytes,
+    return503OnClosing: true,
+  });
+  const db = deps.db ?? createDb(config, { log: app.log });
+  if (!deps.db) app.addHook('onClose', async () => db.destroy());
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  registerBodyHandling(app, config.bodyLimitBytes);
+  registerRequestLog(app);
+
+  const ctx: AppContext = { db, clock: deps.clock ?? databaseClock, box, config, log: app.log };
+  const sweepLog = app.log.child({ module: 'timeout-sweep' });
+  app.decorate('sweepNow', async () =>
+    sweepTimeouts(db, {
+      now: await ctx.clock(db),
+      masterTimeoutMs: config.masterTimeoutMs,
+      instanceId: config.instanceId,
+      log: sweepLog,
+    }),
+  );
+  if (deps.scheduler !== false) {
+    await app.register(schedulerPlugin, { intervalMs: config.checkIntervalMs, run: () => app.sweepNow() });
+  }
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(registerRoutes, { ctx });
+  await app.register(masterRoutes, { ctx });
+  await app.register(minionRoutes, { ctx });
+  await app.register(eventRoutes, { ctx });
+  return app;
+}

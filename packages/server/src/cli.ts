@@ -1,0 +1,72 @@
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_DB, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
+
+export type CliResult =
+  | { kind: 'run'; config: ServerConfig }
+  /** --help / --version printed, or commander rejected the arguments. */
+  | { kind: 'exit'; code: number }
+  | { kind: 'invalid'; errors: string[] };
+
+export interface CliOutput {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}
+
+/** The `act2-server` command line: every flag also reads an `ACT2_*` environment variable. */
+export function buildProgram(output?: CliOutput): Command {
+  const program = new Command('act2-server')
+    .description('Registry of salt-masters and their minions: receives act2-heartbeat registrations, serves lookups, times out silent masters.')
+    .version(VERSION, '-v, --version')
+    .addOption(new Option('--port <port>', 'TCP port to listen on').env('ACT2_PORT').default('6868'))
+    .addOption(new Option('--host <host>', 'address to bind').env('ACT2_HOST').default('0.0.0.0'))
+    .addOption(
+      new Option('--db <db>', 'SQLite file path (or sqlite:<path>), or a postgres:// URL shared by several instances')
+        .env('ACT2_DB')
+        .default(DEFAULT_DB),
+    )
+    .addOption(
+      new Option('--master-timeout <duration>', 'a master silent for longer becomes timeout (90s, 30m, 2h)')
+        .env('ACT2_MASTER_TIMEOUT')
+        .default('2h'),
+    )
+    .addOption(new Option('--check-interval <duration>', 'how often to check for timed-out masters').env('ACT2_CHECK_INTERVAL').default('60s'))
+    .addOption(
+      new Option('--heartbeat-interval <duration>', "the agents' heartbeat period; the timeout must be longer")
+        .env('ACT2_HEARTBEAT_INTERVAL')
+        .default('30m'),
+    )
+    .addOption(
+      new Option('--body-limit <size>', 'largest request body, also after gzip decompression (16mb, 1048576)')
+        .env('ACT2_BODY_LIMIT')
+        .default('16mb'),
+    )
+    .addOption(new Option('--secret-key <key>', 'AES-256 key for stored salt-api passwords: 64 hex digits or base64').env('ACT2_SECRET_KEY'))
+    .addOption(
+      new Option('--secret-key-file <file>', 'file holding the key (default with SQLite: secret.key beside the database, created 0600)').env(
+        'ACT2_SECRET_KEY_FILE',
+      ),
+    )
+    .addOption(new Option('--instance-id <id>', 'name of this instance in recorded events (default hostname:pid)').env('ACT2_INSTANCE_ID'))
+    .addOption(new Option('--log-level <level>', 'log level').env('ACT2_LOG_LEVEL').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--db-pool-size <n>', 'PostgreSQL connections per instance').env('ACT2_DB_POOL_SIZE').default('10'))
+    .exitOverride();
+  if (output) program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
+  return program;
+}
+
+/** argv → validated config, or what to exit with. Reads ACT2_* from the environment via commander. */
+export function parseCli(argv: readonly string[], output?: CliOutput): CliResult {
+  const program = buildProgram(output);
+  try {
+    program.parse([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) return { kind: 'exit', code: err.exitCode === 0 ? 0 : 2 };
+    throw err;
+  }
+  const loaded = loadServerConfig(program.opts<RawServerOptions>());
+  return loaded.ok ? { kind: 'run', config: loaded.config } : { kind: 'invalid', errors: loaded.errors };
+}
+
+declare const __ACT2_VERSION__: string | undefined;
+/** Injected by the bundler; `dev` when running from sources. */
+const VERSION = typeof __ACT2_VERSION__ === 'string' ? __ACT2_VERSION__ : 'dev';

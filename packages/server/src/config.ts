@@ -1,0 +1,223 @@
+import { hostname } from 'node:os';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MASTER_TIMEOUT_MS,
+  DEFAULT_SERVER_PORT,
+  formatDuration,
+  parseDuration,
+} from '@act2/shared';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_DB = './data/act2.sqlite';
+
+/**
+ * Everything act2-server needs, already parsed. Build it in code with {@link serverConfig}
+ * (`serverConfig({ db: 'sqlite:/tmp/x.sqlite', port: 0 })`) or from flags/env with {@link loadServerConfig}.
+ */
+export interface ServerConfig {
+  /**
+   * Where the data lives: `postgres://…` / `postgresql://…` for PostgreSQL, otherwise a SQLite file
+   * path, optionally prefixed with `sqlite:` (`sqlite:/var/lib/act2/act2.sqlite`).
+   */
+  db: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** A master whose last heartbeat is older than this becomes `timeout`. Must exceed `heartbeatIntervalMs`. */
+  masterTimeoutMs: number;
+  /** How often every instance runs the timeout sweep. */
+  checkIntervalMs: number;
+  /** The agents' heartbeat period; only used to check that the timeout is longer. */
+  heartbeatIntervalMs: number;
+  /** Largest request body accepted, checked on the decompressed size of a gzip body too. */
+  bodyLimitBytes: number;
+  /** AES-256 key for stored salt-api passwords: base64 or hex of 32 bytes. */
+  secretKey?: string | undefined;
+  /** File holding the key (same encodings). Without key nor file, SQLite creates `secret.key` beside its file. */
+  secretKeyFile?: string | undefined;
+  /** Written into every event this instance records. */
+  instanceId: string;
+  logLevel: LogLevel;
+  /** PostgreSQL connections per instance. */
+  dbPoolSize: number;
+}
+
+export function defaultInstanceId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+/** The defaults every flag falls back to. */
+export function defaultServerConfig(): ServerConfig {
+  return {
+    db: DEFAULT_DB,
+    port: DEFAULT_SERVER_PORT,
+    host: '0.0.0.0',
+    masterTimeoutMs: DEFAULT_MASTER_TIMEOUT_MS,
+    checkIntervalMs: DEFAULT_CHECK_INTERVAL_MS,
+    heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
+    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+    instanceId: defaultInstanceId(),
+    logLevel: 'info',
+    dbPoolSize: 10,
+  };
+}
+
+/** Defaults overridden by `overrides`; throws {@link ConfigError} listing every problem. */
+export function serverConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const config = { ...defaultServerConfig(), ...withoutUndefined(overrides) };
+  const errors = validateServerConfig(config);
+  if (errors.length > 0) throw new ConfigError(errors);
+  return config;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ACT2_CONFIG';
+  constructor(readonly errors: string[]) {
+    super(`invalid configuration: ${errors.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Cross-field and range checks; returns every problem at once. */
+export function validateServerConfig(config: ServerConfig): string[] {
+  const errors: string[] = [];
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    errors.push(`--port must be 0-65535 (got ${config.port})`);
+  }
+  if (config.db.trim() === '') errors.push('--db must not be empty');
+  for (const [flag, value] of [
+    ['--master-timeout', config.masterTimeoutMs],
+    ['--check-interval', config.checkIntervalMs],
+    ['--heartbeat-interval', config.heartbeatIntervalMs],
+  ] as const) {
+    if (!Number.isFinite(value) || value <= 0) errors.push(`${flag} must be a positive duration`);
+  }
+  if (config.masterTimeoutMs <= config.heartbeatIntervalMs) {
+    errors.push(
+      `--master-timeout (${formatDuration(config.masterTimeoutMs)}) must be longer than ` +
+        `--heartbeat-interval (${formatDuration(config.heartbeatIntervalMs)}), or every master would time out between heartbeats`,
+    );
+  }
+  if (!Number.isInteger(config.bodyLimitBytes) || config.bodyLimitBytes < 1024) {
+    errors.push(`--body-limit must be at least 1024 bytes (got ${config.bodyLimitBytes})`);
+  }
+  if (config.secretKey !== undefined && config.secretKeyFile !== undefined) {
+    errors.push('give either --secret-key or --secret-key-file, not both');
+  }
+  if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 2) {
+    errors.push(`--db-pool-size must be an integer >= 2 (got ${config.dbPoolSize})`);
+  }
+  if (!LOG_LEVELS.includes(config.logLevel)) errors.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (config.instanceId.trim() === '') errors.push('--instance-id must not be empty');
+  return errors;
+}
+
+/** Flag values as text, the way commander and the environment hand them over. */
+export interface RawServerOptions {
+  port?: string | undefined;
+  host?: string | undefined;
+  db?: string | undefined;
+  masterTimeout?: string | undefined;
+  checkInterval?: string | undefined;
+  heartbeatInterval?: string | undefined;
+  bodyLimit?: string | undefined;
+  secretKey?: string | undefined;
+  secretKeyFile?: string | undefined;
+  instanceId?: string | undefined;
+  logLevel?: string | undefined;
+  dbPoolSize?: string | undefined;
+}
+
+export type LoadResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
+
+/** Read → parse → normalise → validate; returns all errors at once instead of stopping at the first. */
+export function loadServerConfig(raw: RawServerOptions): LoadResult {
+  const errors: string[] = [];
+  const config = defaultServerConfig();
+
+  const duration = (flag: string, text: string | undefined, apply: (ms: number) => void) => {
+    if (text === undefined) return;
+    const ms = parseDuration(text);
+    if (ms === undefined) errors.push(`${flag}: cannot read ${JSON.stringify(text)} as a duration (e.g. 90s, 30m, 2h)`);
+    else apply(ms);
+  };
+  const integer = (flag: string, text: string | undefined, apply: (n: number) => void) => {
+    if (text === undefined) return;
+    if (!/^\d+$/.test(text.trim())) errors.push(`${flag}: ${JSON.stringify(text)} is not a whole number`);
+    else apply(Number(text));
+  };
+
+  integer('--port', raw.port, (n) => (config.port = n));
+  integer('--db-pool-size', raw.dbPoolSize, (n) => (config.dbPoolSize = n));
+  duration('--master-timeout', raw.masterTimeout, (ms) => (config.masterTimeoutMs = ms));
+  duration('--check-interval', raw.checkInterval, (ms) => (config.checkIntervalMs = ms));
+  duration('--heartbeat-interval', raw.heartbeatInterval, (ms) => (config.heartbeatIntervalMs = ms));
+  if (raw.bodyLimit !== undefined) {
+    const bytes = parseByteSize(raw.bodyLimit);
+    if (bytes === undefined) errors.push(`--body-limit: cannot read ${JSON.stringify(raw.bodyLimit)} as a size (e.g. 16mb, 1048576)`);
+    else config.bodyLimitBytes = bytes;
+  }
+  if (raw.host !== undefined) config.host = raw.host.trim();
+  if (raw.db !== undefined) config.db = raw.db.trim();
+  if (raw.instanceId !== undefined) config.instanceId = raw.instanceId.trim();
+  if (raw.logLevel !== undefined) config.logLevel = raw.logLevel.trim().toLowerCase() as LogLevel;
+  if (raw.secretKey !== undefined && raw.secretKey !== '') config.secretKey = raw.secretKey.trim();
+  if (raw.secretKeyFile !== undefined && raw.secretKeyFile !== '') config.secretKeyFile = raw.secretKeyFile.trim();
+
+  // Range checks only make sense on values that parsed; report parse errors and range errors together.
+  errors.push(...validateServerConfig(config));
+  return errors.length > 0 ? { ok: false, errors: [...new Set(errors)] } : { ok: true, config };
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** `16mb`, `16MiB`, `512k`, `1048576` → bytes (binary units: a limit is about memory, not disks). */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(text.trim().toLowerCase());
+  if (!match) return undefined;
+  const unit = SIZE_UNITS[match[2] ?? ''];
+  if (unit === undefined) return undefined;
+  return Math.floor(Number(match[1]) * unit);
+}
+
+/** Which database a `--db` value names. */
+export type DbTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
+
+export function parseDbTarget(db: string): DbTarget {
+  const value = db.trim();
+  if (/^postgres(ql)?:\/\//i.test(value)) return { dialect: 'postgres', url: value };
+  return { dialect: 'sqlite', file: value.replace(/^sqlite:(\/\/)?/i, '') };
+}
+
+/** The `--db` value safe to log: a PostgreSQL URL without its password. */
+export function describeDb(db: string): string {
+  const target = parseDbTarget(db);
+  if (target.dialect === 'sqlite') return `sqlite:${target.file}`;
+  try {
+    const url = new URL(target.url);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,15 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.js';
+import type { ServerConfig } from './config.js';
+import type { SecretBox } from './crypto/secret-box.js';
+import type { Database } from './db/database.js';
+
+/** What routes and jobs need, handed to each plugin explicitly (no decorators to look up). */
+export interface AppContext {
+  db: Kysely<Database>;
+  clock: Clock;
+  box: SecretBox;
+  config: ServerConfig;
+  log: FastifyBaseLogger;
+}

@@ -1,0 +1,79 @@
+import type { Generated, Kysely, Transaction } from 'kysely';
+import type { EventKind, MasterStatus, MinionStatus, ServerType } from '@act2/shared';
+
+/**
+ * Times are epoch milliseconds in integer columns (bigint on PostgreSQL) so comparisons and
+ * arithmetic are identical on both dialects; the read API renders them as ISO 8601.
+ */
+export type EpochMs = number;
+
+export interface MastersTable {
+  sn: string;
+  server: string;
+  /** As last decided: a master whose last_seen is past the timeout may still read `running` here until a sweep. */
+  status: MasterStatus;
+  idc: string;
+  type: ServerType;
+  username: string | null;
+  /** `options.password` sealed with AES-256-GCM (see crypto/secret-box.ts); never leaves the server. */
+  password_enc: string | null;
+  error: string | null;
+  agent_version: string | null;
+  agent_hostname: string | null;
+  interval_s: number | null;
+  minion_count: number;
+  first_seen: EpochMs;
+  last_seen: EpochMs;
+  status_changed_at: EpochMs;
+}
+
+/** Minions attached to at least one master (rows go when the last master drops them). */
+export interface MinionsTable {
+  sn: string;
+  first_seen: EpochMs;
+  /** Last time any master's report about this minion changed. */
+  updated_at: EpochMs;
+}
+
+/** Which master reports which minion, as that master last reported it. */
+export interface MasterMinionsTable {
+  master_sn: string;
+  minion_sn: string;
+  status: MinionStatus;
+  /** JSON array of IP strings. */
+  ips: string;
+  /** JSON object of the optional minion extensions (id, serial, uuid, os, saltversion), or null. */
+  attrs: string | null;
+  joined_at: EpochMs;
+  updated_at: EpochMs;
+}
+
+/** One row per (master, minion, ip): the index behind lookup by IP. */
+export interface MinionIpsTable {
+  master_sn: string;
+  minion_sn: string;
+  ip: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  kind: EventKind;
+  master_sn: string;
+  minion_sn: string | null;
+  instance_id: string;
+  at: EpochMs;
+  /** JSON object or null. */
+  detail: string | null;
+}
+
+export interface Database {
+  masters: MastersTable;
+  minions: MinionsTable;
+  master_minions: MasterMinionsTable;
+  minion_ips: MinionIpsTable;
+  events: EventsTable;
+}
+
+export type Db = Kysely<Database>;
+/** Repository functions accept either the pool or an open transaction. */
+export type DbOrTrx = Kysely<Database> | Transaction<Database>;

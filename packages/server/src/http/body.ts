@@ -1,0 +1,57 @@
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from './http-error.js';
+
+/**
+ * Request bodies: JSON only (charset parameter allowed; fastify answers 415 for anything else),
+ * optionally gzip-encoded. A gzip body is inflated as a stream and cut off as soon as the
+ * inflated size passes the body limit, so a small gzip bomb costs at most `limit` bytes of work.
+ */
+export function registerBodyHandling(app: FastifyInstance, limitBytes: number): void {
+  // Only JSON is accepted: with fastify's text/plain parser a text body would reach validation (400) instead of 415.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+    if (!encoding || encoding === 'identity') return payload;
+    if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+      throw new HttpError(415, 'ACT2_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Encoding: only gzip is accepted');
+    }
+    return inflate(payload, limitBytes);
+  });
+}
+
+/** The inflated stream fastify's body reader consumes; `receivedEncodedLength` is what fastify checks Content-Length against. */
+function inflate(raw: Readable, limitBytes: number): Readable & { receivedEncodedLength: number } {
+  const gunzip = createGunzip();
+  let inflated = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, callback: TransformCallback) {
+      inflated += chunk.length;
+      if (inflated > limitBytes) {
+        callback(new HttpError(413, 'ACT2_BODY_TOO_LARGE', `Request body is larger than ${limitBytes} bytes once decompressed`));
+        return;
+      }
+      callback(null, chunk);
+    },
+  }) as Transform & { receivedEncodedLength: number };
+  counter.receivedEncodedLength = 0;
+  raw.on('data', (chunk: Buffer) => {
+    counter.receivedEncodedLength += chunk.length;
+  });
+
+  const stop = (err: Error) => {
+    raw.unpipe(gunzip);
+    gunzip.destroy();
+    // Let the rest of the upload drain so the 4xx response can still be written.
+    raw.resume();
+    counter.destroy(err);
+  };
+  gunzip.on('error', () => stop(new HttpError(400, 'ACT2_BAD_ENCODING', 'Request body is not valid gzip')));
+  counter.on('error', (err) => {
+    if (!gunzip.destroyed) stop(err);
+  });
+  raw.pipe(gunzip).pipe(counter);
+  return counter;
+}

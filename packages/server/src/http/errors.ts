@@ -1,0 +1,86 @@
+import type { ErrorBody, ErrorIssue } from '@act2/shared';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { HttpError } from './http-error.js';
+
+// Connection-level failures: the database is unreachable or going away, not a bug in the query.
+const DB_DOWN_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const DB_DOWN_SQLSTATE_CLASSES = ['08', '53', '57P']; // connection exception, insufficient resources, operator intervention
+const DB_DOWN_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'connection is closed',
+  'database is locked',
+];
+const SQLITE_DOWN = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL']);
+
+/** True when `err` means "the database cannot be reached right now" (answer 503, retry later). */
+export function isDbUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (DB_DOWN_ERRNO.has(code) || SQLITE_DOWN.has(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && DB_DOWN_SQLSTATE_CLASSES.some((c) => code.startsWith(c))) return true;
+  }
+  if (typeof message === 'string' && DB_DOWN_MESSAGES.some((m) => message.includes(m))) return true;
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause && cause !== err && isDbUnavailable(cause)) return true;
+  // pg reports a failed connect to several addresses (localhost → ::1 and 127.0.0.1) as an AggregateError.
+  return err instanceof AggregateError && err.errors.some(isDbUnavailable);
+}
+
+/** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ code: 'ACT2_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` } satisfies ErrorBody);
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500) {
+      request.log.error({ err, code: body.code }, 'request failed');
+    } else {
+      request.log.debug({ code: body.code, issues: body.issues }, 'request rejected');
+    }
+    if (status === 503) reply.header('retry-after', '5');
+    reply.code(status).send(body);
+  });
+}
+
+export function toErrorResponse(err: FastifyError): { status: number; body: ErrorBody } {
+  if (err instanceof HttpError) {
+    return { status: err.statusCode, body: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues: ErrorIssue[] = err.validation.map((v) => ({
+      path: v.instancePath.replace(/^\//, '').replace(/\//g, '.'),
+      message: v.message ?? 'invalid',
+    }));
+    const where = err.validationContext ?? 'request';
+    return { status: 400, body: { code: 'ACT2_VALIDATION', message: `Invalid ${where}: ${issues.map((i) => i.path || where).join(', ')}`, issues } };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return { status: 415, body: { code: 'ACT2_UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' } };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { code: 'ACT2_BODY_TOO_LARGE', message: 'Request body is too large' } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, body: { code: 'ACT2_VALIDATION', message: 'Request body is empty' } };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, body: { code: 'ACT2_VALIDATION', message: 'Content-Length does not match the body' } };
+    default:
+      break;
+  }
+  if (isDbUnavailable(err)) {
+    return { status: 503, body: { code: 'ACT2_DB_UNAVAILABLE', message: 'The database is unavailable; retry later' } };
+  }
+  const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    // A JSON syntax error and other fastify 4xx: their messages describe the client's input, not our internals.
+    const message = err instanceof SyntaxError ? 'Request body is not valid JSON' : err.message;
+    return { status, body: { code: status === 413 ? 'ACT2_BODY_TOO_LARGE' : 'ACT2_VALIDATION', message } };
+  }
+  return { status: 500, body: { code: 'ACT2_INTERNAL', message: 'Internal server error' } };
+}

@@ -1,0 +1,14 @@
+import type { ErrorCode, ErrorIssue } from '@act2/shared';
+
+/** An error the HTTP layer turns into `{ code, message, issues? }` with this status. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}

@@ -1,0 +1,28 @@
+export { buildApp, type AppDeps } from './app.js';
+export { startServer, type RunningServer } from './start.js';
+export {
+  ConfigError,
+  DEFAULT_DB,
+  defaultServerConfig,
+  describeDb,
+  loadServerConfig,
+  parseByteSize,
+  parseDbTarget,
+  serverConfig,
+  validateServerConfig,
+  type DbTarget,
+  type LoadResult,
+  type LogLevel,
+  type RawServerOptions,
+  type ServerConfig,
+} from './config.js';
+export { createDb, dialectOf, type Dialect } from './db/create-db.js';
+export { runMigrations } from './db/migrate.js';
+export type { Database } from './db/database.js';
+export { databaseClock, type Clock } from './clock.js';
+export { sweepTimeouts, type SweepOptions, type TimedOutMaster } from './jobs/timeout-sweep.js';
+export { registerMaster, type RegisterDeps } from './register/service.js';
+export { getMasterCredentials } from './masters/repository.js';
+export { createSecretBox, parseSecretKey, type SecretBox } from './crypto/secret-box.js';
+export { resolveSecretKey, SecretKeyError } from './crypto/key-file.js';
+export { createLogger, REDACT_PATHS } from './logger.js';

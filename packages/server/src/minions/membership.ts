@@ -1,0 +1,90 @@
+import type { MinionStatus } from '@act2/shared';
+import type { DbOrTrx, EpochMs } from '../db/database.js';
+import { chunk } from '../db/retry.js';
+
+/** A master's report about one minion, as stored (ips and attrs as JSON text, compared as text). */
+export interface Member {
+  minion_sn: string;
+  status: MinionStatus;
+  ips: string;
+  attrs: string | null;
+}
+
+/** What a registration changes in its master's minion set; every list sorted by minion sn. */
+export interface MembershipChanges {
+  joined: Member[];
+  /** New value, and whether its IPs differ from the stored ones. */
+  changed: Array<{ next: Member; previous: Member; ipsChanged: boolean }>;
+  left: Member[];
+}
+
+// 7 columns × 500 rows stays far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const BATCH = 500;
+
+/** The master's whole current minion set in one query. */
+export async function readMembership(trx: DbOrTrx, masterSn: string): Promise<Member[]> {
+  return trx
+    .selectFrom('master_minions')
+    .select(['minion_sn', 'status', 'ips', 'attrs'])
+    .where('master_sn', '=', masterSn)
+    .execute();
+}
+
+/**
+ * Writes exactly the changes: nothing at all for an identical snapshot. Rows are written in
+ * minion-sn order so two masters reporting the same minions lock shared rows in the same order.
+ */
+export async function applyMembership(trx: DbOrTrx, masterSn: string, changes: MembershipChanges, now: EpochMs): Promise<void> {
+  const upserts = [...changes.joined, ...changes.changed.map((c) => c.next)].sort(byMinionSn);
+  for (const batch of chunk(upserts, BATCH)) {
+    await trx
+      .insertInto('minions')
+      .values(batch.map((m) => ({ sn: m.minion_sn, first_seen: now, updated_at: now })))
+      .onConflict((oc) => oc.column('sn').doUpdateSet((eb) => ({ updated_at: eb.ref('excluded.updated_at') })))
+      .execute();
+    await trx
+      .insertInto('master_minions')
+      .values(batch.map((m) => ({ master_sn: masterSn, ...m, joined_at: now, updated_at: now })))
+      .onConflict((oc) =>
+        oc.columns(['master_sn', 'minion_sn']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          ips: eb.ref('excluded.ips'),
+          attrs: eb.ref('excluded.attrs'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+
+  const staleIps = [...changes.changed.filter((c) => c.ipsChanged).map((c) => c.next), ...changes.left].sort(byMinionSn);
+  for (const batch of chunk(staleIps, BATCH)) {
+    await trx
+      .deleteFrom('minion_ips')
+      .where('master_sn', '=', masterSn)
+      .where('minion_sn', 'in', batch.map((m) => m.minion_sn))
+      .execute();
+  }
+  const freshIps = [...changes.joined, ...changes.changed.filter((c) => c.ipsChanged).map((c) => c.next)].flatMap((m) =>
+    (JSON.parse(m.ips) as string[]).map((ip) => ({ master_sn: masterSn, minion_sn: m.minion_sn, ip })),
+  );
+  for (const batch of chunk(freshIps, BATCH)) {
+    await trx.insertInto('minion_ips').values(batch).execute();
+  }
+
+  for (const batch of chunk(changes.left.map((m) => m.minion_sn), BATCH)) {
+    await trx.deleteFrom('master_minions').where('master_sn', '=', masterSn).where('minion_sn', 'in', batch).execute();
+    // A minion no master reports any more is forgotten; one still reported elsewhere has changed.
+    await trx
+      .deleteFrom('minions')
+      .where('sn', 'in', batch)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('master_minions').select('master_sn').whereRef('master_minions.minion_sn', '=', 'minions.sn'))),
+      )
+      .execute();
+    await trx.updateTable('minions').set({ updated_at: now }).where('sn', 'in', batch).execute();
+  }
+}
+
+function byMinionSn(a: Member, b: Member): number {
+  return a.minion_sn < b.minion_sn ? -1 : a.minion_sn > b.minion_sn ? 1 : 0;
+}

@@ -1,0 +1,38 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppDeps } from './app.js';
+import type { ServerConfig } from './config.js';
+import { createDb } from './db/create-db.js';
+import { runMigrations } from './db/migrate.js';
+
+export interface RunningServer {
+  /** Base URL clients can reach (a wildcard host is replaced by loopback). */
+  url: string;
+  app: FastifyInstance;
+  /** Stops listening, the scheduler and (if it opened it) the database. */
+  close(): Promise<void>;
+}
+
+/** Migrate, build, listen (port 0 picks a free port) and start the timeout scheduler. */
+export async function startServer(config: ServerConfig, deps: AppDeps = {}): Promise<RunningServer> {
+  const db = deps.db ?? createDb(config, deps.logger ? { log: deps.logger } : {});
+  const ownsDb = deps.db === undefined;
+  try {
+    await runMigrations(db);
+    const app = await buildApp(config, { ...deps, db });
+    await app.listen({ port: config.port, host: config.host });
+    const { port } = app.server.address() as AddressInfo;
+    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    return {
+      url: `http://${host}:${port}`,
+      app,
+      close: async () => {
+        await app.close();
+        if (ownsDb) await db.destroy();
+      },
+    };
+  } catch (err) {
+    if (ownsDb) await db.destroy().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Clock } from '../../src/clock.js';
+import { serverConfig, type ServerConfig } from '../../src/config.js';
+import { createDb } from '../../src/db/create-db.js';
+import type { Database } from '../../src/db/database.js';
+import { runMigrations } from '../../src/db/migrate.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** The machine's PostgreSQL (trust auth); tests create and drop their own databases on it. */
+export const PG_ADMIN_URL = process.env.ACT2_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** A fixed key so tests never create key files they do not mean to. */
+export const TEST_SECRET_KEY = 'a1'.repeat(32);
+
+async function probePostgres(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const pgAvailable = await probePostgres();
+if (!pgAvailable && process.env.CI !== 'true') {
+  console.warn(`[act2-server tests] PostgreSQL at ${PG_ADMIN_URL} does not answer: PostgreSQL tests are SKIPPED`);
+}
+
+/** Whether PostgreSQL tests run: always with CI=true (and then fail loudly if PG is down). */
+export const runPostgres = pgAvailable || process.env.CI === 'true';
+
+/** Runs the same suite once per dialect. */
+export function describeEachDialect(name: string, suite: (dialect: DialectName) => void): void {
+  describe.each(['sqlite', 'postgres'] as const)(`${name} [%s]`, (dialect) => {
+    if (dialect === 'postgres' && !runPostgres) {
+      describe.skip('PostgreSQL unavailable', () => suite(dialect));
+      return;
+    }
+    suite(dialect);
+  });
+}
+
+/** Describe block for PostgreSQL-only suites. */
+export const describePostgres = runPostgres ? describe : describe.skip;
+
+export interface TestDatabase {
+  dialect: DialectName;
+  /** The `--db` value. */
+  url: string;
+  db: Kysely<Database>;
+  /** A server config pointing at this database, with test-friendly defaults. */
+  config(overrides?: Partial<ServerConfig>): ServerConfig;
+  /** Another pool on the same database (for several app instances). */
+  open(poolSize?: number): Kysely<Database>;
+  destroy(): Promise<void>;
+}
+
+/** A fresh database: a file in a new tmp dir, or a uniquely named PostgreSQL database. */
+export async function createTestDatabase(dialect: DialectName, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const opened: Array<Kysely<Database>> = [];
+  let url: string;
+  let cleanup: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'act2-server-test-'));
+    url = `sqlite:${join(dir, 'act2.sqlite')}`;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const name = `act2_test_${randomBytes(6).toString('hex')}`;
+    await adminQuery(`create database ${name}`);
+    const target = new URL(PG_ADMIN_URL);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    cleanup = async () => adminQuery(`drop database if exists ${name} with (force)`);
+  }
+  const open = (poolSize = 4) => {
+    const db = createDb({ db: url, dbPoolSize: poolSize });
+    opened.push(db);
+    return db;
+  };
+  const db = open();
+  if (options.migrate !== false) await runMigrations(db);
+  return {
+    dialect,
+    url,
+    db,
+    open,
+    config: (overrides = {}) =>
+      serverConfig({ db: url, port: 0, host: '127.0.0.1', secretKey: TEST_SECRET_KEY, instanceId: 'test-1', dbPoolSize: 4, ...overrides }),
+    destroy: async () => {
+      await Promise.all(opened.map((d) => d.destroy().catch(() => undefined)));
+      await cleanup();
+    },
+  };
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A clock tests move by hand. */
+export interface ManualClock extends Clock {
+  set(ms: number): void;
+  advance(ms: number): void;
+  readonly now: number;
+}
+
+export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
+  let now = start;
+  const clock = (async () => now) as unknown as ManualClock;
+  Object.defineProperty(clock, 'now', { get: () => now });
+  clock.set = (ms) => {
+    now = ms;
+  };
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  return clock;
+}
+
+/** Creates a fresh database before the suite and drops it after; read `.current` inside tests. */
+export function useTestDatabase(dialect: DialectName): { readonly current: TestDatabase } {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await current?.destroy();
+  });
+  return {
+    get current() {
+      if (!current) throw new Error('test database not ready');
+      return current;
+    },
+  };
+}

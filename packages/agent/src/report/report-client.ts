@@ -54,7 +54,8 @@ function describeRejection(status: number, body: string): { message: string; fie
   const parsed = ErrorBody.partial().safeParse(json);
   if (!parsed.success) return { message: `HTTP ${status}`, fields: { status } };
   const { code, message, issues } = parsed.data;
-  return { message: `HTTP ${status} ${code ?? ''}: ${message ?? ''}`.replace(/ :/, ':'), fields: { status, code, message, issues } };
+  const head = code ? `HTTP ${status} ${code}` : `HTTP ${status}`;
+  return { message: message ? `${head}: ${message}` : head, fields: { status, code, message, issues } };
 }
 
 /** POSTs registrations to act2-server: retries network errors, 5xx and 429 within the deadline; never 4xx. */

@@ -1,0 +1,117 @@
+import { Agent } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RegisterRequestInput } from '@act2/shared';
+import { saltJson } from '../../test/helpers/captures.js';
+import { captureLogs } from '../../test/helpers/logs.js';
+import { startReplayServer } from '../../test/helpers/replay-server.js';
+import type { Expectation, ReplayServer } from '../../test/helpers/replay-server.js';
+import { exitCodeFor } from '../errors.js';
+import { createReportClient } from './report-client.js';
+
+const PAYLOAD: RegisterRequestInput = {
+  master: { sn: 'SN-1', server: 'http://localhost:8001', status: 'running', idc: 'idc-1', type: 'salt' },
+  minions: [{ sn: 'web-01', status: 'running', ips: ['10.0.0.1'] }],
+};
+const RESPONSE = { master: { sn: 'SN-1', status: 'running', recovered: false, created: true }, minions: { total: 1, joined: 1, left: 0, changed: 0 } };
+const register = (reply: Expectation['reply'], check?: Expectation['check']): Expectation => ({ method: 'POST', path: '/act2/register', reply, ...(check ? { check } : {}) });
+const unavailable = saltJson({ code: 'ACT2_DB_UNAVAILABLE', message: 'database unavailable' }, 503);
+
+let server: ReplayServer | undefined;
+let agent: Agent | undefined;
+
+afterEach(async () => {
+  await agent?.close();
+  await server?.close();
+});
+
+/** A client on a fake clock: sleeping advances time instantly and is recorded. */
+async function clientFor(expectations: Expectation[], options: { deadlineMs?: number; timeoutMs?: number; gzipThresholdBytes?: number; baseUrl?: string } = {}) {
+  server = await startReplayServer(expectations);
+  agent = new Agent();
+  let clock = 0;
+  const sleeps: number[] = [];
+  const logs = captureLogs();
+  const client = createReportClient({
+    baseUrl: options.baseUrl ?? `${server.url}/act2`,
+    dispatcher: agent,
+    timeoutMs: options.timeoutMs ?? 2000,
+    deadlineMs: options.deadlineMs ?? 60_000,
+    log: logs.log,
+    now: () => clock,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock += ms;
+    },
+    random: () => 1,
+    gzipThresholdBytes: options.gzipThresholdBytes ?? 1_000_000,
+    backoff: { baseMs: 500, maxMs: 8000 },
+  });
+  return { client, sleeps, logs };
+}
+
+describe('act2-server report client', () => {
+  it('POSTs JSON to {act2-server}/register and returns the parsed response', async () => {
+    const { client } = await clientFor([
+      register(saltJson(RESPONSE), (req) => {
+        expect(req.json).toEqual(PAYLOAD);
+        expect([req.headers['content-type'], req.headers['content-encoding']]).toEqual(['application/json', undefined]);
+      }),
+    ]);
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 1, response: RESPONSE, gzip: false });
+    server?.assertDone();
+  });
+
+  it('retries 503, 429 (honouring Retry-After) and a hanging attempt with backoff, then succeeds', async () => {
+    const { client, sleeps, logs } = await clientFor(
+      [register(unavailable), register({ headers: { 'retry-after': '3' }, answer: saltJson({}, 429) }), register({ hang: true }), register(saltJson(RESPONSE, 201))],
+      { timeoutMs: 150 },
+    );
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 201, attempts: 4, response: RESPONSE });
+    expect(sleeps).toEqual([500, 3000, 2000]);
+    expect(logs.lines().map((l) => l.reason)).toEqual(['HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable', 'HTTP 429', 'no answer within 150ms']);
+    server?.assertDone();
+  });
+
+  it('does not retry a 4xx and logs the server’s code, message and issues', async () => {
+    const issues = [{ path: 'minions.0.ips.0', message: 'Invalid IPv4 address' }];
+    const { client, logs } = await clientFor([register(saltJson({ code: 'ACT2_VALIDATION', message: 'invalid registration', issues }, 400))]);
+    const error = await client.register(PAYLOAD).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ACT2_SERVER_REJECTED', message: 'act2-server rejected the registration: HTTP 400 ACT2_VALIDATION: invalid registration' });
+    expect(exitCodeFor(error)).toBe(4);
+    expect(logs.lines().at(-1)).toMatchObject({ msg: 'act2-server rejected the registration', status: 400, code: 'ACT2_VALIDATION', issues });
+    server?.assertDone();
+  });
+
+  it('gives up when the next wait would pass --deadline (exit code 3)', async () => {
+    const { client, sleeps } = await clientFor([register(unavailable), register(unavailable), register(unavailable)], { deadlineMs: 3000 });
+    const error = await client.register(PAYLOAD).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ACT2_SERVER_UNREACHABLE', message: expect.stringContaining('after 3 attempt(s): HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable') });
+    expect(exitCodeFor(error)).toBe(3);
+    expect(sleeps).toEqual([500, 1000]);
+    server?.assertDone();
+  });
+
+  it('retries connection refused until the deadline', async () => {
+    const { client, sleeps } = await clientFor([], { baseUrl: 'http://127.0.0.1:9', deadlineMs: 1000 });
+    await expect(client.register(PAYLOAD)).rejects.toMatchObject({
+      code: 'ACT2_SERVER_UNREACHABLE',
+      message: 'act2-server at http://127.0.0.1:9 not reachable within --deadline after 2 attempt(s): connection refused',
+    });
+    expect(sleeps).toEqual([500]);
+  });
+
+  it('gzips bodies from the threshold on (the test server gunzips them)', async () => {
+    const { client } = await clientFor(
+      [
+        register(saltJson(RESPONSE), (req) => {
+          expect(req.headers['content-encoding']).toBe('gzip');
+          expect(req.rawBody.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+          expect(req.json).toEqual(PAYLOAD);
+        }),
+      ],
+      { gzipThresholdBytes: 100 },
+    );
+    expect(await client.register(PAYLOAD)).toMatchObject({ gzip: true, status: 200 });
+    server?.assertDone();
+  });
+});

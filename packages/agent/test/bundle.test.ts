@@ -1,0 +1,82 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
+import { capture, saltJson } from './helpers/captures.js';
+import { startReplayServer } from './helpers/replay-server.js';
+import type { ReplayServer } from './helpers/replay-server.js';
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+let buildDir = '';
+let runDir = '';
+const servers: ReplayServer[] = [];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the bundle as a process; async, so the test's own HTTP doubles keep answering. */
+function runBundle(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(runDir, 'act2-heartbeat.js'), ...args], { cwd: runDir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(() => {
+  // Builds into a temp dir, then copies the bundle ALONE into another one: no node_modules near it.
+  buildDir = mkdtempSync(join(tmpdir(), 'act2-agent-build-'));
+  runDir = mkdtempSync(join(tmpdir(), 'act2-agent-run-'));
+  execFileSync('npx', ['tsup', '--out-dir', buildDir, '--silent'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
+  copyFileSync(join(buildDir, 'act2-heartbeat.js'), join(runDir, 'act2-heartbeat.js'));
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+afterAll(() => {
+  for (const dir of [buildDir, runDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the single-file bundle dist/act2-heartbeat.js', () => {
+  it('prints --version and --help with only node', async () => {
+    expect(await runBundle(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    const help = await runBundle(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes:');
+  });
+
+  it('does a --dry-run against a salt-api double: one JSON line on stdout, logs on stderr', async () => {
+    const salt = await startReplayServer([
+      { method: 'POST', path: '/login', reply: capture('01') },
+      { method: 'POST', path: '/', reply: capture('15') },
+      { method: 'POST', path: '/', reply: capture('18') },
+      { method: 'POST', path: '/', reply: capture('25') },
+    ]);
+    servers.push(salt);
+    const run = await runBundle(['--dry-run', '--salt-server', salt.url, '--master-sn', 'SN-1'], { ACT2_SALT_PASSWORD: 'pw' });
+    expect(run.code).toBe(0);
+    const payload = JSON.parse(run.stdout) as { master: { status: string }; minions: { sn: string; status: string }[] };
+    expect(payload.minions.map((m) => `${m.sn}:${m.status}`)).toEqual(['oracle-minion-1:running', 'oracle-minion-2:running', 'oracle-minion-3:stopped']);
+    expect(run.stderr).toContain('"msg":"payload built"');
+    salt.assertDone();
+  });
+
+  it('registers for real and exits 5 when salt-api is down', async () => {
+    const act2 = await startReplayServer([
+      { method: 'POST', path: '/register', reply: saltJson({}), check: (req) => expect(req.json).toMatchObject({ master: { sn: 'SN-1', status: 'stopped', idc: 'idc-1' } }) },
+    ]);
+    servers.push(act2);
+    const run = await runBundle(['--salt-server', 'http://127.0.0.1:9', '--act2-server', act2.url, '--idc', 'idc-1', '--master-sn', 'SN-1'], { ACT2_SALT_PASSWORD: 'pw' });
+    expect(run.code).toBe(5);
+    expect(run.stdout).toContain('"msg":"register ok"');
+    act2.assertDone();
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from './cli.js';
+
+const run = (...args: string[]) => {
+  const out: string[] = [];
+  const result = parseCli(['node', 'act2-server', ...args], { writeOut: (t) => out.push(t), writeErr: (t) => out.push(t) });
+  return { result, output: out.join('') };
+};
+
+describe('act2-server command line', () => {
+  it('turns flags into a config', () => {
+    const { result } = run('--port', '7000', '--db', 'postgres://db/act2', '--master-timeout', '3h', '--secret-key-file', '/etc/act2/key');
+
+    expect(result.kind === 'run' && [result.config.port, result.config.db, result.config.masterTimeoutMs, result.config.secretKeyFile]).toEqual([
+      7000,
+      'postgres://db/act2',
+      10_800_000,
+      '/etc/act2/key',
+    ]);
+  });
+
+  it('refuses --master-timeout not longer than --heartbeat-interval', () => {
+    const { result } = run('--master-timeout', '20m', '--heartbeat-interval', '30m');
+
+    expect(result).toEqual({
+      kind: 'invalid',
+      errors: ['--master-timeout (20m) must be longer than --heartbeat-interval (30m), or every master would time out between heartbeats'],
+    });
+  });
+
+  it('prints help listing every flag and exits 0', () => {
+    const { result, output } = run('--help');
+
+    expect(result).toEqual({ kind: 'exit', code: 0 });
+    for (const flag of ['--port', '--host', '--db', '--master-timeout', '--check-interval', '--heartbeat-interval', '--body-limit', '--secret-key', '--secret-key-file', '--instance-id', '--log-level']) {
+      expect(output).toContain(flag);
+    }
+    expect(output).toContain('ACT2_MASTER_TIMEOUT');
+  });
+
+  it('exits 2 on an unknown flag', () => {
+    expect(run('--nope').result).toEqual({ kind: 'exit', code: 2 });
+  });
+});

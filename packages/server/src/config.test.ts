@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
+
+describe('loadServerConfig', () => {
+  it('applies the documented defaults', () => {
+    const result = loadServerConfig({});
+
+    expect(result.ok && { ...result.config, instanceId: 'x' }).toEqual({
+      db: './data/act2.sqlite',
+      port: 6868,
+      host: '0.0.0.0',
+      masterTimeoutMs: 7_200_000,
+      checkIntervalMs: 60_000,
+      heartbeatIntervalMs: 1_800_000,
+      bodyLimitBytes: 16 * 1024 * 1024,
+      instanceId: 'x',
+      logLevel: 'info',
+      dbPoolSize: 10,
+    });
+  });
+
+  it('reads human durations and sizes', () => {
+    const result = loadServerConfig({ masterTimeout: '90m', checkInterval: '15s', heartbeatInterval: '600', bodyLimit: '2mb', port: '0' });
+
+    expect(result.ok && [result.config.masterTimeoutMs, result.config.checkIntervalMs, result.config.heartbeatIntervalMs, result.config.bodyLimitBytes, result.config.port]).toEqual([
+      5_400_000, 15_000, 600_000, 2 * 1024 * 1024, 0,
+    ]);
+  });
+
+  it('refuses a timeout that is not longer than the heartbeat interval, naming both values', () => {
+    const result = loadServerConfig({ masterTimeout: '30m', heartbeatInterval: '30m' });
+
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toEqual([
+      '--master-timeout (30m) must be longer than --heartbeat-interval (30m), or every master would time out between heartbeats',
+    ]);
+  });
+
+  it('reports every problem at once', () => {
+    const result = loadServerConfig({ port: 'http', masterTimeout: 'soon', bodyLimit: '12 parsecs', logLevel: 'loud' });
+
+    expect(!result.ok && result.errors.map((e) => e.split(/[: ]/)[0])).toEqual(['--port', '--master-timeout', '--body-limit', '--log-level']);
+  });
+
+  it('serverConfig throws on an invalid combination', () => {
+    expect(() => serverConfig({ masterTimeoutMs: 1000, heartbeatIntervalMs: 2000 })).toThrow(/--master-timeout \(1s\)/);
+  });
+});
+
+describe('helpers', () => {
+  it('parses byte sizes', () => {
+    expect(['16mb', '16MiB', '512k', '1048576', '1.5kb', 'lots'].map(parseByteSize)).toEqual([
+      16_777_216, 16_777_216, 524_288, 1_048_576, 1536, undefined,
+    ]);
+  });
+
+  it('tells the dialect from --db and hides a PostgreSQL password when describing it', () => {
+    expect(parseDbTarget('sqlite:/var/lib/act2.sqlite')).toEqual({ dialect: 'sqlite', file: '/var/lib/act2.sqlite' });
+    expect(parseDbTarget('./data/x.sqlite')).toEqual({ dialect: 'sqlite', file: './data/x.sqlite' });
+    expect(parseDbTarget('postgresql://u:p@h/db').dialect).toBe('postgres');
+    expect(describeDb('postgres://act2:hunter2@db:5432/act2')).toBe('postgres://act2:***@db:5432/act2');
+  });
+});

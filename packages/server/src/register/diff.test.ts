@@ -1,0 +1,47 @@
+import { RegisterMinion } from '@act2/shared';
+import { describe, expect, it } from 'vitest';
+import { diffMembership, normalizeMinions } from './diff.js';
+
+const minion = (sn: string, status: 'running' | 'stopped', ips: string[] = [], extra: object = {}) =>
+  RegisterMinion.parse({ sn, status, ips, ...extra });
+
+describe('normalizeMinions', () => {
+  it('sorts by sn, keeps the last of duplicates, lower-cases and dedupes IPs, and folds extensions into attrs', () => {
+    const result = normalizeMinions([
+      minion('b', 'running', ['FE80::1', 'fe80::1']),
+      minion('a', 'running', ['10.0.0.1']),
+      minion('a', 'stopped', [], { os: 'Rocky', saltversion: '3006.10' }),
+    ]);
+
+    expect(result).toEqual([
+      { minion_sn: 'a', status: 'stopped', ips: '[]', attrs: '{"os":"Rocky","saltversion":"3006.10"}' },
+      { minion_sn: 'b', status: 'running', ips: '["fe80::1"]', attrs: null },
+    ]);
+  });
+});
+
+describe('diffMembership', () => {
+  it('splits a snapshot into joined, changed (with whether IPs changed) and left', () => {
+    const current = normalizeMinions([minion('a', 'running', ['10.0.0.1']), minion('b', 'running', ['10.0.0.2']), minion('c', 'running')]);
+    const incoming = normalizeMinions([minion('b', 'running', ['10.0.0.3']), minion('c', 'stopped'), minion('d', 'running')]);
+
+    const changes = diffMembership(current, incoming);
+
+    expect(changes.joined.map((m) => m.minion_sn)).toEqual(['d']);
+    expect(changes.changed.map((c) => [c.next.minion_sn, c.ipsChanged])).toEqual([
+      ['b', true],
+      ['c', false],
+    ]);
+    expect(changes.left.map((m) => m.minion_sn)).toEqual(['a']);
+  });
+
+  it('finds nothing to do for an identical snapshot', () => {
+    const set = normalizeMinions([minion('a', 'running', ['10.0.0.1']), minion('b', 'stopped')]);
+
+    expect(diffMembership(set, normalizeMinions([minion('b', 'stopped'), minion('a', 'running', ['10.0.0.1'])]))).toEqual({
+      joined: [],
+      changed: [],
+      left: [],
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { CapturedAnswer } from './captures.js';
@@ -41,11 +42,11 @@ function send(res: ServerResponse, answer: CapturedAnswer, headers: Record<strin
  * A real HTTP server on 127.0.0.1 that answers the expected requests in order with replayed
  * bytes, and fails the test on anything else: a test double that cannot silently pass.
  */
-export async function startReplayServer(expectations: Expectation[]): Promise<ReplayServer> {
+export async function startReplayServer(expectations: Expectation[], options: { tls?: { key: string; cert: string } } = {}): Promise<ReplayServer> {
   const received: Received[] = [];
   const failures: string[] = [];
   let next = 0;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -76,11 +77,12 @@ export async function startReplayServer(expectations: Expectation[]): Promise<Re
       if ('answer' in reply) send(res, reply.answer, reply.headers);
       else send(res, reply);
     });
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     received,
     assertDone() {
       const unused = expectations.slice(next).map((e) => `expected request not made: ${e.method} ${e.path}`);

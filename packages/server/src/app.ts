@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { databaseClock, type Clock } from './clock.js';
@@ -48,7 +48,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   const box = deps.secretBox ?? createSecretBox(resolveSecretKey(config).key);
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : {}),
-    disableRequestLogging: true,
+    // Our onResponse hook writes the one line per request (http/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
   });

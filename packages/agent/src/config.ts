@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
-import { parseDuration, ServerType } from '@act2/shared';
+import { ServerType } from '@act2/shared';
+import { parseBool, str, Validator } from './config-values.js';
+import type { Raw } from './config-values.js';
 import { LOG_LEVELS } from './log.js';
 import type { LogLevelName } from './log.js';
 import { createProgram, GRAINS_SOURCES } from './program.js';
@@ -59,15 +61,6 @@ export interface ConfigDeps {
   readFile?: (path: string) => string;
 }
 
-const TRUE = new Set(['1', 'true', 'yes', 'on']);
-const FALSE = new Set(['0', 'false', 'no', 'off', '']);
-
-function parseBool(value: string): boolean | undefined {
-  const v = value.trim().toLowerCase();
-  if (TRUE.has(v)) return true;
-  return FALSE.has(v) ? false : undefined;
-}
-
 /**
  * Commander reads `process.env` itself; the agent takes `env` as an argument (tests, in-process
  * runs), so the given env is applied here and is authoritative: a value commander took from
@@ -115,73 +108,6 @@ export function parseAgentConfig(argv: readonly string[], env: Record<string, st
   applyEnv(program, env, errors);
   const result = validate(program, deps.readFile ?? ((path) => readFileSync(path, 'utf8')), errors);
   return errors.length > 0 ? { errors } : result;
-}
-
-type Raw = Record<string, unknown>;
-
-function str(raw: Raw, key: string): string | undefined {
-  const value = raw[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** A Validator collects errors instead of throwing, so one run reports them all. */
-class Validator {
-  constructor(
-    private readonly raw: Raw,
-    readonly errors: string[],
-  ) {}
-
-  duration(key: string, flag: string, min: number): number {
-    const text = str(this.raw, key) ?? '';
-    const ms = parseDuration(text);
-    if (ms === undefined) this.errors.push(`${flag}: "${text}" is not a duration (use 90s, 2m, 1h30m or plain seconds)`);
-    else if (ms < min) this.errors.push(`${flag}: must be at least ${min}ms, got "${text}"`);
-    return ms ?? 0;
-  }
-
-  url(key: string, flag: string): string | undefined {
-    const text = str(this.raw, key)?.trim();
-    if (text === undefined) return undefined;
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      this.errors.push(`${flag}: "${text}" is not a URL (e.g. http://localhost:8001)`);
-      return undefined;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      this.errors.push(`${flag}: "${text}" must start with http:// or https://`);
-      return undefined;
-    }
-    return text.replace(/\/+$/, '');
-  }
-
-  choice<T extends string>(key: string, flag: string, values: readonly T[]): T {
-    const value = str(this.raw, key) ?? '';
-    if ((values as readonly string[]).includes(value)) return value as T;
-    this.errors.push(`${flag}: "${value}" is not one of ${values.join(', ')}`);
-    return values[0] as T;
-  }
-
-  text(key: string, flag: string, max = 255): string | undefined {
-    const value = str(this.raw, key)?.trim();
-    if (value === undefined) return undefined;
-    if (value.length === 0) this.errors.push(`${flag}: must not be empty`);
-    else if (value.length > max) this.errors.push(`${flag}: longer than ${max} characters`);
-    return value;
-  }
-
-  file(key: string, flag: string, readFile: (path: string) => string): string | undefined {
-    const path = str(this.raw, key);
-    if (path === undefined) return undefined;
-    try {
-      return readFile(path);
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      this.errors.push(`${flag}: cannot read "${path}" (${reason})`);
-      return undefined;
-    }
-  }
 }
 
 function debugFlag(value: unknown, errors: string[]): boolean {

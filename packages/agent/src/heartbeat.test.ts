@@ -99,6 +99,11 @@ describe('runHeartbeat', () => {
     expect(result).toMatchObject({ exitCode: 2, error: { code: 'ACT2_NO_COLLECTOR', message: 'no collector for srv-type puppet (this agent collects: salt)' } });
   });
 
+  it('refuses a hand-built config without act2-server that is not a dry run', async () => {
+    const { result } = await run(testConfig({ act2Server: undefined }));
+    expect(result).toMatchObject({ exitCode: 2, error: { code: 'ACT2_CONFIG' } });
+  });
+
   it('sleeps a random part of --splay first, and logs the master sn fallback', async () => {
     const { sleeps, logs, result } = await run(testConfig({ splayMs: 10_000, masterSn: undefined, dryRun: true }), { random: () => 0.25 });
     expect(sleeps).toEqual([2500]);

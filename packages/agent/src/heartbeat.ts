@@ -45,6 +45,15 @@ function tlsAgent(tls: TlsConfig): Agent {
   return new Agent({ connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } });
 }
 
+/** Config problems parseAgentConfig rules out but a hand-built config (in-process use) may have. */
+function precheck(config: AgentConfig, collectors: Partial<Record<ServerType, Collector>>): AgentError | undefined {
+  if (!collectors[config.srvType]) {
+    return new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType} (this agent collects: ${Object.keys(collectors).join(', ')})`);
+  }
+  if (!config.dryRun && config.act2Server === undefined) return new AgentError('ACT2_CONFIG', 'no act2-server URL, and not a dry run');
+  return undefined;
+}
+
 /** One heartbeat: collect the minions, build the payload, send it (unless --dry-run). Never throws. */
 export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Promise<HeartbeatResult> {
   const { log } = deps;
@@ -53,9 +62,9 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
   const random = deps.random ?? Math.random;
   const collectors = deps.collectors ?? COLLECTORS;
   const collector = collectors[config.srvType];
-  if (!collector) {
-    const known = Object.keys(collectors).join(', ');
-    const error = new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType} (this agent collects: ${known})`);
+  const problem = precheck(config, collectors);
+  if (problem || !collector) {
+    const error = problem ?? new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType}`);
     log.error({ code: error.code, reason: error.message }, 'heartbeat failed');
     return { exitCode: EXIT_CODES.usage, error };
   }

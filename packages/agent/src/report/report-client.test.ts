@@ -68,7 +68,7 @@ describe('act2-server report client', () => {
     );
     expect(await client.register(PAYLOAD)).toMatchObject({ status: 201, attempts: 4, response: RESPONSE });
     expect(sleeps).toEqual([500, 3000, 2000]);
-    expect(logs.lines().map((l) => l.reason)).toEqual(['HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable', 'HTTP 429', 'no answer within 150ms']);
+    expect(logs.lines().filter((l) => l.msg === 'register failed, retrying').map((l) => l.reason)).toEqual(['HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable', 'HTTP 429', 'no answer within 150ms']);
     server?.assertDone();
   });
 

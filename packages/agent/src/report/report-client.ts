@@ -67,9 +67,11 @@ export function createReportClient(options: ReportClientOptions) {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
     if (gzip) headers['content-encoding'] = 'gzip';
     const signal = AbortSignal.timeout(timeoutMs);
+    const started = now();
     try {
       const res = await request(url, { method: 'POST', headers, body, dispatcher, signal });
       const text = await res.body.text();
+      log.debug({ method: 'POST', url, status: res.statusCode, bytes: body.length, ms: now() - started }, 'act2-server call');
       if (res.statusCode >= 200 && res.statusCode < 300) return { kind: 'ok', status: res.statusCode, body: text };
       if (res.statusCode === 429 || res.statusCode >= 500) {
         const waitMs = retryAfterMs(res.headers['retry-after']);
@@ -78,6 +80,7 @@ export function createReportClient(options: ReportClientOptions) {
       }
       return { kind: 'rejected', status: res.statusCode, body: text };
     } catch (error) {
+      log.debug({ method: 'POST', url, ms: now() - started, err: error }, 'act2-server call failed');
       return { kind: 'retry', reason: describeNetworkError(error, signal.aborted, timeoutMs).reason };
     }
   }

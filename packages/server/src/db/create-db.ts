@@ -49,8 +49,13 @@ function createPostgres(url: string, max: number, options: CreateDbOptions): Kys
         oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
     },
   });
-  // An idle client losing its connection emits here; without a listener the process would crash.
+  // A connection that drops emits 'error' on its client; with no listener that would crash the
+  // process. Idle clients report through the pool, checked-out ones through their own listener;
+  // the pool then discards the broken client and connects afresh when the database is back.
   pool.on('error', (err) => options.log?.warn({ err }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log?.warn({ err }, 'database connection failed'));
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

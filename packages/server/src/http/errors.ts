@@ -11,6 +11,7 @@ const DB_DOWN_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
   'connection is closed',
+  'not queryable',
   'database is locked',
 ];
 const SQLITE_DOWN = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL']);

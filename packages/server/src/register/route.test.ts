@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { ErrorBody, RegisterResponse } from '@act2/shared';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
 import { postRegister, useTestApp } from '../../test/helpers/app.js';
@@ -129,6 +130,24 @@ describeEachDialect('POST /register', (dialect) => {
     expect(logLines.length).toBeGreaterThan(urls.length);
     expect(logLines.filter((line) => line.includes(PASSWORD))).toEqual([]);
     expect(logLines.filter((line) => line.includes('"request completed"')).length).toBeGreaterThan(urls.length);
+  });
+
+  it('writes nothing when the registration fails half way, and answers a generic 500', async () => {
+    // The last step of a registration (its events) fails for this one master.
+    if (dialect === 'sqlite') {
+      await sql`create trigger boom before insert on events when new.master_sn = 'boom-master' begin select raise(abort, 'boom secret detail'); end`.execute(t.current.database.db);
+    } else {
+      await sql`create function act2_boom() returns trigger language plpgsql as $$ begin if new.master_sn = 'boom-master' then raise exception 'boom secret detail'; end if; return new; end $$`.execute(t.current.database.db);
+      await sql`create trigger boom before insert on events for each row execute function act2_boom()`.execute(t.current.database.db);
+    }
+
+    const response = await postRegister(t.current.app, payload('boom-master', [{ sn: 'boom-minion', status: 'running', ips: ['10.66.0.1'] }]));
+
+    expect([response.statusCode, response.json()]).toEqual([500, { code: 'ACT2_INTERNAL', message: 'Internal server error' }]);
+    const db = t.current.database.db;
+    expect(await db.selectFrom('masters').select('sn').where('sn', '=', 'boom-master').execute()).toEqual([]);
+    expect(await db.selectFrom('minions').select('sn').where('sn', '=', 'boom-minion').execute()).toEqual([]);
+    expect(await db.selectFrom('minion_ips').select('ip').where('minion_sn', '=', 'boom-minion').execute()).toEqual([]);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createTestDatabase, describePostgres, manualClock, type TestDatabase } from './helpers/db.js';
+import { postRegister } from './helpers/app.js';
+import { payload } from './helpers/payloads.js';
+import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+
+describePostgres('PostgreSQL going away and coming back', () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    const target = new URL(database.url);
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    // The app opens its own pool through the proxy, exactly as in production.
+    app = await buildApp(database.config({ db: viaProxy.toString() }), { clock: manualClock(), scheduler: false });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+    await database?.destroy();
+  });
+
+  it('answers 503 while the database is unreachable and recovers on its own', async () => {
+    const first = await postRegister(app, payload('outage-1', [{ sn: 'o-1', status: 'running' }]));
+    expect(first.statusCode).toBe(200);
+
+    await proxy.close();
+    const register = await postRegister(app, payload('outage-2', []));
+    const read = await app.inject({ url: '/api/v1/masters' });
+    const ready = await app.inject({ url: '/readyz' });
+    const health = await app.inject({ url: '/healthz' });
+
+    expect([register.statusCode, register.json().code, register.headers['retry-after']]).toEqual([503, 'ACT2_DB_UNAVAILABLE', '5']);
+    expect(register.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|terminated/);
+    expect([read.statusCode, read.json().code]).toEqual([503, 'ACT2_DB_UNAVAILABLE']);
+    expect([ready.statusCode, ready.json()]).toEqual([503, { status: 'unavailable', database: 'postgres' }]);
+    expect(health.statusCode).toBe(200);
+
+    await proxy.open();
+    const again = await postRegister(app, payload('outage-2', []));
+    const masters = await app.inject({ url: '/api/v1/masters' });
+
+    expect(again.statusCode).toBe(200);
+    expect(masters.json().items.map((m: { sn: string }) => m.sn)).toEqual(['outage-1', 'outage-2']);
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+});

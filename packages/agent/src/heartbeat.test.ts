@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capture, saltJson } from '../test/helpers/captures.js';
 import { testConfig } from '../test/helpers/config.js';
@@ -97,6 +97,25 @@ describe('runHeartbeat', () => {
   it('ends with a config error for a srv-type without a collector, before any request', async () => {
     const { result } = await run(testConfig({ srvType: 'puppet' }));
     expect(result).toMatchObject({ exitCode: 2, error: { code: 'ACT2_NO_COLLECTOR', message: 'no collector for srv-type puppet (this agent collects: salt)' } });
+  });
+
+  it('uses injected undici dispatchers (MockAgent, network disabled, every interceptor used)', async () => {
+    const mock = new MockAgent();
+    mock.disableNetConnect();
+    const json = { headers: { 'content-type': 'application/json' } };
+    const salt = mock.get('http://salt.test');
+    for (const [path, number] of [['/login', '01'], ['/', '10'], ['/', '14']] as const) {
+      salt.intercept({ path, method: 'POST' }).reply(200, capture(number).body.toString(), json);
+    }
+    mock.get('http://act2.test').intercept({ path: '/register', method: 'POST' }).reply(200, JSON.stringify(RESPONSE), json);
+    const result = await runHeartbeat(testConfig({ saltServer: 'http://salt.test', act2Server: 'http://act2.test' }), {
+      log: captureLogs().log,
+      saltDispatcher: mock,
+      act2Dispatcher: mock,
+    });
+    expect(result).toMatchObject({ exitCode: 0, response: RESPONSE });
+    mock.assertNoPendingInterceptors();
+    await mock.close();
   });
 
   it('refuses a hand-built config without act2-server that is not a dry run', async () => {

@@ -19,7 +19,8 @@ async function main(): Promise<number | undefined> {
     server = await startServer(config, { logger: log });
   } catch (err) {
     log.fatal({ err, db: describeDb(config.db) }, 'act2-server failed to start');
-    return 1;
+    // A missing or unreadable key is a configuration problem (2), like the flag checks above.
+    return (err as { code?: unknown }).code === 'ACT2_SECRET_KEY' ? 2 : 1;
   }
   log.info({ url: server.url, db: describeDb(config.db), instanceId: config.instanceId }, 'act2-server listening');
 

@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from './app.js';
 import type { ServerConfig } from './config.js';
+import { resolveSecretKey } from './crypto/key-file.js';
+import { createSecretBox } from './crypto/secret-box.js';
 import { createDb } from './db/create-db.js';
 import { runMigrations } from './db/migrate.js';
 
@@ -15,11 +17,13 @@ export interface RunningServer {
 
 /** Migrate, build, listen (port 0 picks a free port) and start the timeout scheduler. */
 export async function startServer(config: ServerConfig, deps: AppDeps = {}): Promise<RunningServer> {
+  // Key problems are configuration errors: report them before connecting to anything.
+  const secretBox = deps.secretBox ?? createSecretBox(resolveSecretKey(config).key);
   const db = deps.db ?? createDb(config, deps.logger ? { log: deps.logger } : {});
   const ownsDb = deps.db === undefined;
   try {
     await runMigrations(db);
-    const app = await buildApp(config, { ...deps, db });
+    const app = await buildApp(config, { ...deps, db, secretBox });
     await app.listen({ port: config.port, host: config.host });
     const { port } = app.server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDbTarget, type ServerConfig } from '../config.js';
 import { KEY_BYTES, parseSecretKey } from './secret-box.js';
@@ -45,6 +45,8 @@ export function resolveSecretKey(config: Pick<ServerConfig, 'db' | 'secretKey' |
 }
 
 export function loadOrCreateKeyFile(file: string): ResolvedKey {
+  // The database directory may not exist yet on first start.
+  mkdirSync(dirname(file), { recursive: true });
   try {
     // 'wx' fails if the file exists, so two processes starting at once never overwrite each other's key.
     writeFileSync(file, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });

@@ -1,0 +1,49 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { request } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
+import { serverConfig } from '../src/config.js';
+import { startServer } from '../src/start.js';
+import { originalHeartbeatPayload } from './helpers/payloads.js';
+
+describe('startServer', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act2-start-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('migrates, listens on a free port, serves a gzip registration over real HTTP and closes', async () => {
+    const server = await startServer(serverConfig({ db: join(dir, 'sub', 'act2.sqlite'), port: 0, host: '127.0.0.1' }));
+    try {
+      const registered = await request(`${server.url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(JSON.stringify(originalHeartbeatPayload())),
+      });
+      const health = await request(`${server.url}/healthz`);
+      const lookup = await request(`${server.url}/api/v1/lookup?ip=10.0.0.11`);
+
+      expect(registered.statusCode).toBe(200);
+      expect(((await registered.body.json()) as { master: { created: boolean } }).master.created).toBe(true);
+      expect(health.statusCode).toBe(200);
+      await health.body.dump();
+      expect(((await lookup.body.json()) as { items: Array<{ sn: string }> }).items.map((m) => m.sn)).toEqual(['web-01']);
+      // First start with SQLite and no key: the key file is created beside the database.
+      expect(existsSync(join(dir, 'sub', 'secret.key'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses PostgreSQL without a secret key before touching the database', async () => {
+    const config = serverConfig({ db: 'postgres://postgres@127.0.0.1:1/none', port: 0 });
+
+    await expect(startServer(config)).rejects.toMatchObject({ code: 'ACT2_SECRET_KEY' });
+  });
+
+  it('fails to start with a clear error when the database is unreachable', async () => {
+    const config = serverConfig({ db: 'postgres://postgres@127.0.0.1:1/none', port: 0, secretKey: 'a1'.repeat(32) });
+
+    await expect(startServer(config)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});

@@ -38,6 +38,19 @@ describe('act2-server command line', () => {
     expect(output).toContain('ACT2_MASTER_TIMEOUT');
   });
 
+  it('reads ACT2_* environment variables, flags winning over them', () => {
+    process.env.ACT2_MASTER_TIMEOUT = '3h';
+    process.env.ACT2_PORT = '7001';
+    try {
+      const { result } = run('--port', '7002');
+
+      expect(result.kind === 'run' && [result.config.masterTimeoutMs, result.config.port]).toEqual([10_800_000, 7002]);
+    } finally {
+      delete process.env.ACT2_MASTER_TIMEOUT;
+      delete process.env.ACT2_PORT;
+    }
+  });
+
   it('exits 2 on an unknown flag', () => {
     expect(run('--nope').result).toEqual({ kind: 'exit', code: 2 });
   });

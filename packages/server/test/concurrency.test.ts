@@ -80,8 +80,9 @@ describePostgres(`${INSTANCES} instances on one PostgreSQL, sweeping and registe
     const even = all.filter((i) => i % 2 === 0);
     const odd = all.filter((i) => i % 2 === 1);
 
-    // Round 1: every master registers through some instance.
-    await pool(24, all.map((i) => register(i, i)));
+    // Round 1: every master registers through some instance; every fourth one twice at once through
+    // two instances, so both race to create it.
+    await pool(24, all.flatMap((i) => (i % 4 === 0 ? [register(i, i), register(i, i + 1)] : [register(i, i)])));
     const t1 = clock.now;
 
     // Round 2: all of them expire; the even ones report again while every instance sweeps.

@@ -1,7 +1,7 @@
 import type { Event, EventKind } from '@act2/shared';
 import type { DbOrTrx, EpochMs, EventsTable } from '../db/database.js';
 import { chunk } from '../db/retry.js';
-import { iso } from '../http/cursor.js';
+import { iso } from '../http/iso.js';
 import type { Selectable } from 'kysely';
 
 export interface NewEvent {

@@ -25,8 +25,3 @@ export function decodeCursor<const T extends ReadonlyArray<'string' | 'number'>>
   }
   return value as { [K in keyof T]: T[K] extends 'number' ? number : string };
 }
-
-/** Renders an epoch-millisecond time for the read API. */
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}

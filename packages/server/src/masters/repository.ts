@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import { dialectOf } from '../db/create-db.js';
 import type { DbOrTrx, EpochMs, MastersTable } from '../db/database.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { iso } from '../http/cursor.js';
+import { iso } from '../http/iso.js';
 import { effectiveStatus } from './status.js';
 
 export type MasterRow = Selectable<MastersTable>;

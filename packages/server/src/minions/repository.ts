@@ -1,7 +1,7 @@
 import type { Minion, MinionDetail, MinionMaster, MinionStatus } from '@act2/shared';
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, DbOrTrx, EpochMs } from '../db/database.js';
-import { iso } from '../http/cursor.js';
+import { iso } from '../http/iso.js';
 import { compareCandidates, effectiveStatus } from '../masters/status.js';
 
 export interface MinionFilter {

@@ -9,7 +9,7 @@ import { insertEvents, type NewEvent } from '../events/repository.js';
 import { findMasterForUpdate, insertMasterIfAbsent, updateMaster } from '../masters/repository.js';
 import { applyMembership, readMembership, type MembershipChanges } from '../minions/membership.js';
 import { diffMembership, normalizeMinions } from './diff.js';
-import { masterTransition } from './transition.js';
+import { masterTransition, type MasterEventKind } from './transition.js';
 
 export interface RegisterDeps {
   db: Kysely<Database>;
@@ -22,12 +22,12 @@ export interface RegisterDeps {
 
 const NO_CHANGES: MembershipChanges = { joined: [], changed: [], left: [] };
 
-const TRANSITION_MESSAGES = {
+const TRANSITION_MESSAGES: Record<MasterEventKind, string> = {
   'master.registered': 'master registered',
   'master.stopped': 'master stopped',
   'master.timeout': 'master timed out (noticed by a registration)',
   'master.recovered': 'master recovered',
-} as const;
+};
 
 /**
  * Stores one registration in one transaction: lock (or create) the master row, diff its minion
@@ -98,7 +98,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
 
   const { created, transition, changes } = outcome;
   for (const event of transition.events) {
-    deps.log.info({ sn: master.sn, event: event.kind, detail: event.detail }, TRANSITION_MESSAGES[event.kind as keyof typeof TRANSITION_MESSAGES]);
+    deps.log.info({ sn: master.sn, event: event.kind, detail: event.detail }, TRANSITION_MESSAGES[event.kind]);
   }
   const joined = changes.joined.length;
   const left = changes.left.length;

@@ -1,10 +1,12 @@
-import type { MasterStatus, ReportedMasterStatus } from '@act2/shared';
+import type { EventKind, MasterStatus, ReportedMasterStatus } from '@act2/shared';
 import type { EpochMs } from '../db/database.js';
 import type { NewEvent } from '../events/repository.js';
 import { isExpired } from '../masters/status.js';
 
+export type MasterEventKind = Extract<EventKind, `master.${string}`>;
+
 export interface MasterTransition {
-  events: Array<Omit<NewEvent, 'master_sn'>>;
+  events: Array<Omit<NewEvent, 'master_sn' | 'kind'> & { kind: MasterEventKind }>;
   /** The master was timed out or stopped before this registration. */
   recovered: boolean;
   /** Status changed, so `status_changed_at` moves. */

@@ -15,7 +15,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Migrate, build, listen (port 0 picks a free port) and start the timeout scheduler. */
+/**
+ * Migrate, build, listen (port 0 picks a free port) and start the timeout scheduler. Logs go to
+ * `deps.logger` (make one with `createLogger({ level: config.logLevel })`); without it the server is silent.
+ */
 export async function startServer(config: ServerConfig, deps: AppDeps = {}): Promise<RunningServer> {
   // Key problems are configuration errors: report them before connecting to anything.
   const secretBox = deps.secretBox ?? createSecretBox(resolveSecretKey(config).key);

@@ -1,0 +1,158 @@
+/**
+ * JSON bytes exactly as salt-api writes them: `salt.utils.json.dumps` → Python's `json.dumps` with the
+ * default `", "` / `": "` separators. Salt's wrapper defaults `ensure_ascii` to False (salt/utils/json.py),
+ * so non-ASCII text goes out as raw UTF-8; `ensureAscii: true` gives the plain-Python `\uXXXX` form.
+ *
+ * Two writers: `pyJson` walks any value (PyFloat, Map, RawJson); `plainPyJson` is the fast path for
+ * JSON-shaped data such as grains: V8's JSON.stringify, then one byte pass adding Python's spaces.
+ * Big responses are assembled from cached `RawJson` buffers (one per minion) by `pyJsonBuffer`.
+ */
+
+/** A Python float: JS cannot tell `1.0` from `1`, so values that salt sends as floats are wrapped. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+/** An already serialised JSON fragment, written verbatim; `value` is what other formats (YAML) use. */
+export class RawJson {
+  constructor(
+    readonly json: Buffer,
+    readonly value: unknown,
+  ) {}
+}
+
+export interface PyJsonOptions {
+  /** Escape every non-ASCII character as `\uXXXX` (Python's default; salt turns it off). */
+  ensureAscii?: boolean;
+}
+
+/** Python `repr(float)`: shortest round-trip digits, exponent form outside 1e-4 <= |x| < 1e16. */
+export function pyFloatRepr(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const [mantissa = '0', expText = '0'] = value.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    const abs = Math.abs(exp);
+    return `${mantissa}e${exp < 0 ? '-' : '+'}${abs < 10 ? `0${abs}` : abs}`;
+  }
+  const text = String(value);
+  return text.includes('.') ? text : `${text}.0`;
+}
+
+const NON_ASCII = /[\u007f-\uffff]/g;
+
+/** Python escapes the same characters as JSON.stringify (`"`, `\`, controls) when ensure_ascii is off. */
+function quote(s: string, ascii: boolean): string {
+  const q = JSON.stringify(s);
+  return ascii ? q.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : q;
+}
+
+function writeNumber(n: number): string {
+  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
+  return pyFloatRepr(n);
+}
+
+interface Sink {
+  parts: Buffer[];
+  cur: string;
+}
+
+function write(value: unknown, ascii: boolean, sink: Sink): void {
+  if (value === null || value === undefined) {
+    sink.cur += 'null';
+    return;
+  }
+  switch (typeof value) {
+    case 'string':
+      sink.cur += quote(value, ascii);
+      return;
+    case 'boolean':
+      sink.cur += value ? 'true' : 'false';
+      return;
+    case 'number':
+      sink.cur += writeNumber(value);
+      return;
+    case 'bigint':
+      sink.cur += value.toString();
+      return;
+    default:
+      break;
+  }
+  if (value instanceof RawJson) {
+    if (sink.cur) sink.parts.push(Buffer.from(sink.cur));
+    sink.cur = '';
+    sink.parts.push(value.json);
+    return;
+  }
+  if (value instanceof PyFloat) {
+    sink.cur += pyFloatRepr(value.value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    sink.cur += '[';
+    value.forEach((item, i) => {
+      if (i > 0) sink.cur += ', ';
+      write(item, ascii, sink);
+    });
+    sink.cur += ']';
+    return;
+  }
+  const entries = value instanceof Map ? value.entries() : Object.entries(value as Record<string, unknown>);
+  sink.cur += '{';
+  let first = true;
+  for (const [k, v] of entries) {
+    sink.cur += `${first ? '' : ', '}${quote(String(k), ascii)}: `;
+    first = false;
+    write(v, ascii, sink);
+  }
+  sink.cur += '}';
+}
+
+/** Serialise like `salt.utils.json.dumps(value)` into bytes (objects keep insertion order; Map = dict). */
+export function pyJsonBuffer(value: unknown, options: PyJsonOptions = {}): Buffer {
+  const sink: Sink = { parts: [], cur: '' };
+  write(value, options.ensureAscii ?? false, sink);
+  if (sink.parts.length === 0) return Buffer.from(sink.cur);
+  if (sink.cur) sink.parts.push(Buffer.from(sink.cur));
+  return Buffer.concat(sink.parts);
+}
+
+/** Serialise like `salt.utils.json.dumps(value)`. */
+export function pyJson(value: unknown, options: PyJsonOptions = {}): string {
+  return pyJsonBuffer(value, options).toString('utf8');
+}
+
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Fast path for JSON-shaped data (what JSON.parse returns: no PyFloat, Map or RawJson inside).
+ * In UTF-8, `"` and `\` never occur inside multi-byte sequences, so a byte scan can tell strings apart.
+ */
+export function plainPyJson(value: unknown, options: PyJsonOptions = {}): Buffer {
+  const json = JSON.stringify(value) ?? 'null';
+  const text = options.ensureAscii
+    ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : json;
+  const src = Buffer.from(text);
+  // Worst case every byte is a separator; one pass into a generous buffer, then a right-sized copy.
+  const out = Buffer.allocUnsafe(src.length * 2);
+  let o = 0;
+  let inString = false;
+  const n = src.length;
+  for (let i = 0; i < n; i++) {
+    const c = src[i] as number;
+    out[o++] = c;
+    if (inString) {
+      if (c === BACKSLASH) out[o++] = src[++i] as number;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === COMMA || c === COLON) out[o++] = 0x20;
+  }
+  return Buffer.from(out.subarray(0, o));
+}

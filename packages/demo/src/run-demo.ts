@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { createSaltApiSim, type SaltApiSim } from '@act2/salt-api-sim';
+import { serverConfig, startServer } from '@act2/server';
+import { MasterList, MinionDetail, type Master } from '@act2/shared';
+import type { AgentRun, RunAgent } from './agent-runner.js';
+import { demoFleet, type DemoMaster } from './fleet.js';
+import { lookupTable, mastersTable } from './summary.js';
+
+export interface DemoOptions {
+  runAgent: RunAgent;
+  print: (line: string) => void;
+  /** Where the SQLite file goes. */
+  dataDir: string;
+  /** Multiplies the simulated salt delays (a down minion costs ping + gather-job timeout). */
+  timeScale?: number;
+}
+
+export interface DemoResult {
+  runs: Record<string, AgentRun>;
+  masters: Master[];
+  /** The shared minion of the HA pair, with both masters healthy. */
+  shared: MinionDetail;
+  /** The same minion after BJ-MASTER-01's salt-api went down and its agent ran again. */
+  afterFailure: MinionDetail;
+}
+
+const SALT_USER = 'salt-api';
+const SALT_PASSWORD = 'demo-only-password';
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+  return res.json();
+}
+
+function describeRun(master: DemoMaster, run: AgentRun): string {
+  const line = (msg: string) => run.logs.find((l) => l.msg === msg);
+  const status = line('manage.status done');
+  const registered = line('register ok');
+  const failed = line('heartbeat failed') ?? line('salt-api unavailable');
+  const what = status ? `${String(status.up)} up, ${String(status.down)} down` : `salt-api failed: ${String(failed?.reason ?? 'unknown')}`;
+  const sent = registered ? `registered in ${String(registered.ms)} ms` : 'NOT registered';
+  return `  ${master.sn.padEnd(13)} exit ${run.exitCode}  ${Math.round(run.ms)} ms  ${what}; ${sent}`;
+}
+
+/**
+ * The whole loop on one machine: act2-server on SQLite, three simulated salt-masters (two of them
+ * an HA pair sharing minions), act2-heartbeat once for each, then what act2 knows. Everything it
+ * starts is closed before it returns, also on failure.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { print, runAgent } = options;
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const db = join(options.dataDir, 'act2.sqlite');
+    const server = await startServer(serverConfig({ db, port: 0, host: '127.0.0.1', logLevel: 'warn', instanceId: 'demo' }));
+    closers.push(() => server.close());
+    print(`act2-server    ${server.url}   (embedded SQLite: ${db})`);
+
+    const fleet = demoFleet();
+    const sims = new Map<string, { sim: SaltApiSim; url: string }>();
+    for (const master of fleet) {
+      const sim = createSaltApiSim({
+        minions: master.minions,
+        users: [{ name: SALT_USER, password: SALT_PASSWORD, eauth: 'pam', perms: ['.*', '@runner', '@wheel', '@jobs'] }],
+        timeScale: options.timeScale ?? 0.25,
+      });
+      const url = await sim.listen({ port: 0, host: '127.0.0.1' });
+      closers.push(() => sim.close());
+      sims.set(master.sn, { sim, url });
+      const down = master.minions.filter((m) => !m.up).length;
+      const pair = master.pair ? `, HA pair with ${master.pair}` : '';
+      print(`salt-master    ${master.sn.padEnd(13)} salt-api ${url}  ${master.minions.length} minions (${down} down${pair})`);
+    }
+
+    const heartbeat = async (master: DemoMaster): Promise<AgentRun> => {
+      const args = [
+        '--salt-server', sims.get(master.sn)?.url ?? '',
+        '--salt-user', SALT_USER,
+        '--act2-server', server.url,
+        '--idc', master.idc,
+        '--master-sn', master.sn,
+        '--ping-timeout', '1s',
+        '--gather-job-timeout', '1s',
+        '--deadline', '20s',
+      ];
+      const run = await runAgent(args, { ACT2_SALT_PASSWORD: SALT_PASSWORD });
+      print(describeRun(master, run));
+      return run;
+    };
+
+    print('\nact2-heartbeat, once on each master (the bundle, as cron runs it):');
+    const runs: Record<string, AgentRun> = {};
+    for (const master of fleet) runs[master.sn] = await heartbeat(master);
+
+    const masters = MasterList.parse(await getJson(`${server.url}/api/v1/masters`)).items;
+    print('\nWhat act2 knows (GET /api/v1/masters):');
+    print(mastersTable(masters));
+
+    const sharedId = fleet[1]?.minions[0]?.id ?? '';
+    const shared = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`));
+    print(`\nWhich master runs jobs on ${sharedId} (${shared.ips.join(', ')})? GET /api/v1/minions/${sharedId}:`);
+    print(lookupTable(shared));
+
+    const failing = fleet[1];
+    if (!failing) throw new Error('demo fleet has no HA pair');
+    print(`\n${failing.sn}'s salt-api goes down; its agent runs again and reports the master stopped:`);
+    await sims.get(failing.sn)?.sim.close();
+    runs[`${failing.sn}#2`] = await heartbeat(failing);
+    const afterFailure = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`));
+    print(lookupTable(afterFailure));
+    return { runs, masters, shared, afterFailure };
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,24 @@
+import type { Master, MinionDetail } from '@act2/shared';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
+  return rows.map((row) => `  ${row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join('  ').trimEnd()}`).join('\n');
+}
+
+/** The masters table: what act2 now knows about every salt-master. */
+export function mastersTable(masters: Master[]): string {
+  const rows = [['MASTER', 'STATUS', 'IDC', 'MINIONS', 'LAST SEEN', 'ERROR']];
+  for (const m of masters) {
+    rows.push([m.sn, m.status, m.idc, String(m.minion_count), m.last_seen, m.error ?? '']);
+  }
+  return table(rows);
+}
+
+/** "Which master do I send a job for this machine to?", best candidate first. */
+export function lookupTable(minion: MinionDetail): string {
+  const rows = [['#', 'MASTER', 'STATUS', 'MINION AS SEEN THERE', 'SALT-API', 'LAST SEEN']];
+  minion.masters.forEach((m, i) => {
+    rows.push([String(i + 1), m.sn, m.status, m.minion_status, m.server, m.last_seen]);
+  });
+  return table(rows);
+}

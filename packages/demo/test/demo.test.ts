@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '@act2/agent';
+import type { RunAgent } from '../src/agent-runner.js';
+import { runDemo, type DemoResult } from '../src/run-demo.js';
+
+/** The real agent, run in-process through its CLI (the demo itself spawns the built bundle). */
+const inProcessAgent: RunAgent = async (args, env) => {
+  const lines: string[] = [];
+  const started = performance.now();
+  const exitCode = await runCli(args, env, {
+    writeStdout: async (text) => void lines.push(text),
+    writeStderr: async (text) => void lines.push(text),
+    logDestination: () => ({ write: (line: string) => void lines.push(line) }),
+  });
+  const logs = lines.flatMap((chunk) => chunk.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { exitCode, ms: performance.now() - started, logs };
+};
+
+describe('the quick-start demo', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'act2-demo-test-'));
+  const printed: string[] = [];
+  let result: DemoResult;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('registers three masters and answers the HA lookup with both masters of the pair', async () => {
+    result = await runDemo({ runAgent: inProcessAgent, print: (l) => printed.push(l), dataDir: dir, timeScale: 0.01 });
+
+    expect(Object.fromEntries(Object.entries(result.runs).map(([sn, run]) => [sn, run.exitCode]))).toEqual({
+      'SH-MASTER-01': 0,
+      'BJ-MASTER-01': 0,
+      'BJ-MASTER-02': 0,
+      'BJ-MASTER-01#2': 5,
+    });
+    expect(result.masters.map((m) => [m.sn, m.status, m.minion_count])).toEqual([
+      ['BJ-MASTER-01', 'running', 24],
+      ['BJ-MASTER-02', 'running', 24],
+      ['SH-MASTER-01', 'running', 30],
+    ]);
+    expect(result.shared.masters.map((m) => m.sn).sort()).toEqual(['BJ-MASTER-01', 'BJ-MASTER-02']);
+  });
+
+  it('puts the live master of the pair first once the other one stops', () => {
+    expect(result.afterFailure.masters.map((m) => [m.sn, m.status])).toEqual([
+      ['BJ-MASTER-02', 'running'],
+      ['BJ-MASTER-01', 'stopped'],
+    ]);
+    expect(printed.join('\n')).toContain('GET /api/v1/minions/bj-app-001');
+  });
+});

@@ -1,0 +1,96 @@
+/** `salt-api-sim` flags → simulator options (kept apart from cli.ts so it can be tested). */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { generateMinions } from './generate.js';
+import { oraclePreset } from './presets/oracle.js';
+import type { SaltApiSimOptions } from './server.js';
+import { EAUTH_BACKENDS, type Eauth, type SimUser } from './types.js';
+
+export interface CliOptions {
+  port: number;
+  host: string;
+  minions: number;
+  down: number;
+  downIds?: string[];
+  seed: string;
+  prefix: string;
+  user: string[];
+  eauth: string;
+  timeScale: number;
+  pingLatency: number;
+  clientsDisabled?: boolean;
+  tlsKey?: string;
+  tlsCert?: string;
+  preset?: 'oracle';
+  masterId?: string;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = nonNegative(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(version: string): Command {
+  return new Command('salt-api-sim')
+    .description('A salt-api (rest_cherrypy, salt 3006) simulator for demos, tests and benchmarks')
+    .version(version)
+    .option('--port <port>', 'port to listen on', integer, 8001)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--minions <n>', 'number of generated minions', integer, 40)
+    .option('--down <n>', 'how many of them are down (picked from the seed)', integer, 0)
+    .option('--down-ids <ids>', 'comma-separated minion ids that are down', (v: string) => v.split(',').filter(Boolean))
+    .option('--seed <seed>', 'fleet seed: same seed, same minions and grains', 'act2')
+    .option('--prefix <prefix>', 'minion id prefix', 'minion-')
+    .option('--user <name:password>', 'an eauth user with full permissions (repeatable)', collect, [])
+    .option('--eauth <list>', 'eauth backends accepted for --user', 'pam,file,auto')
+    .option('--time-scale <factor>', 'multiplies every simulated salt delay (1 = real salt)', nonNegative, 1)
+    .option('--ping-latency <ms>', 'extra milliseconds of an all-up ping or local call', nonNegative, 0)
+    .option('--clients-disabled', "netapi_enable_clients: [] (salt 3006's default: every call gets 400)")
+    .option('--tls-key <file>', 'PEM private key: serve HTTPS')
+    .option('--tls-cert <file>', 'PEM certificate for --tls-key')
+    .addOption(new Option('--preset <name>', 'reproduce a captured installation').choices(['oracle']))
+    .option('--master-id <id>', 'the master id (runner jobs target <id>_master)');
+}
+
+function parseUsers(specs: string[], eauthList: string): SimUser[] {
+  const eauth = eauthList.split(',').filter(Boolean);
+  const unknown = eauth.filter((e) => !(EAUTH_BACKENDS as readonly string[]).includes(e));
+  if (unknown.length > 0) throw new Error(`unknown eauth backend(s): ${unknown.join(', ')}`);
+  return specs.map((spec) => {
+    const at = spec.indexOf(':');
+    if (at <= 0) throw new Error(`--user expects name:password, got "${spec}"`);
+    return { name: spec.slice(0, at), password: spec.slice(at + 1), eauth: eauth as Eauth[], perms: ['.*', '@runner', '@wheel', '@jobs'] };
+  });
+}
+
+export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
+  if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new Error('--tls-key and --tls-cert go together');
+  const base: SaltApiSimOptions =
+    o.preset === 'oracle'
+      ? oraclePreset()
+      : { minions: generateMinions({ count: o.minions, down: o.down, downIds: o.downIds, seed: o.seed, prefix: o.prefix }) };
+  if (o.preset === 'oracle' && o.downIds) {
+    base.minions = base.minions?.map((m) => ({ ...m, up: !o.downIds?.includes(m.id) }));
+  }
+  const users = parseUsers(o.user, o.eauth);
+  return {
+    ...base,
+    ...(users.length > 0 ? { users: o.preset === 'oracle' ? [...(base.users ?? []), ...users] : users } : {}),
+    ...(o.masterId ? { masterId: o.masterId } : {}),
+    ...(o.clientsDisabled ? { clientsEnabled: [] } : {}),
+    ...(o.tlsKey && o.tlsCert ? { tls: { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) } } : {}),
+    timeScale: o.timeScale,
+    pingLatencyMs: o.pingLatency,
+  };
+}

@@ -1,0 +1,10 @@
+export { createSaltApiSim, DEFAULT_USER } from './server.js';
+export type { SaltApiSim, SaltApiSimOptions, SimRequestRecord } from './server.js';
+export { generateMinions, generateGrains } from './generate.js';
+export type { GenerateMinionsOptions } from './generate.js';
+export { oraclePreset, oracleMinions, ORACLE_USERS, ORACLE_SECRETS, ORACLE_MASTER_ID } from './presets/oracle.js';
+export { pyJson, pyJsonBuffer, plainPyJson, pyFloatRepr, PyFloat, RawJson } from './py-json.js';
+export { pyYaml } from './py-yaml.js';
+export { matchMinions, globMatch } from './targeting.js';
+export { ALL_CLIENTS, CAPTURED_ENABLED_CLIENTS, EAUTH_BACKENDS } from './types.js';
+export type { Eauth, Grains, MasterDownMode, Perm, SimMinion, SimUser } from './types.js';

@@ -2,22 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '@act2/agent';
+import { runCliCaptured } from '@act2/agent/testing';
 import type { RunAgent } from '../src/agent-runner.js';
 import { runDemo, type DemoResult } from '../src/run-demo.js';
 
 /** The real agent, run in-process through its CLI (the demo itself spawns the built bundle). */
-const inProcessAgent: RunAgent = async (args, env) => {
-  const lines: string[] = [];
-  const started = performance.now();
-  const exitCode = await runCli(args, env, {
-    writeStdout: async (text) => void lines.push(text),
-    writeStderr: async (text) => void lines.push(text),
-    logDestination: () => ({ write: (line: string) => void lines.push(line) }),
-  });
-  const logs = lines.flatMap((chunk) => chunk.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { exitCode, ms: performance.now() - started, logs };
-};
+const inProcessAgent: RunAgent = (args, env) => runCliCaptured(args, env);
 
 describe('the quick-start demo', () => {
   const dir = mkdtempSync(join(tmpdir(), 'act2-demo-test-'));

@@ -50,9 +50,9 @@ function quote(s: string, ascii: boolean): string {
   return ascii ? q.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : q;
 }
 
+/** Safe integers are Python ints; anything else can only have been a float. */
 function writeNumber(n: number): string {
-  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
-  return pyFloatRepr(n);
+  return Number.isSafeInteger(n) ? String(n) : pyFloatRepr(n);
 }
 
 interface Sink {
@@ -130,6 +130,16 @@ const COLON = 0x3a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** JSON.stringify and Python disagree on tiny floats (`0.00001` / `1e-05`) and unsafe integers. */
+function numberFixup(token: string): string | undefined {
+  const needs = token.includes('e') || /^-?0\.0000/.test(token) || (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token)));
+  return needs ? writeNumber(Number(token)) : undefined;
+}
+
+function isNumberByte(c: number | undefined): boolean {
+  return c !== undefined && ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45);
+}
+
 /**
  * Fast path for JSON-shaped data (what JSON.parse returns: no PyFloat, Map or RawJson inside).
  * In UTF-8, `"` and `\` never occur inside multi-byte sequences, so a byte scan can tell strings apart.
@@ -141,12 +151,20 @@ export function plainPyJson(value: unknown, options: PyJsonOptions = {}): Buffer
     : json;
   const src = Buffer.from(text);
   // Worst case every byte is a separator; one pass into a generous buffer, then a right-sized copy.
-  const out = Buffer.allocUnsafe(src.length * 2);
+  const out = Buffer.allocUnsafe(src.length * 2 + 16);
   let o = 0;
   let inString = false;
   const n = src.length;
   for (let i = 0; i < n; i++) {
     const c = src[i] as number;
+    if (!inString && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
+      let j = i + 1;
+      while (j < n && isNumberByte(src[j])) j++;
+      const token = src.toString('latin1', i, j);
+      o += out.write(numberFixup(token) ?? token, o, 'latin1');
+      i = j - 1;
+      continue;
+    }
     out[o++] = c;
     if (inString) {
       if (c === BACKSLASH) out[o++] = src[++i] as number;

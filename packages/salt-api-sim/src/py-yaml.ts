@@ -90,12 +90,28 @@ function writeValue(w: YamlWriter, value: unknown, indent: number, inSequence: b
   }
 }
 
+/** `check_simple_key`: shorter than 128 characters, not empty, on one line. */
+function isSimpleKey(key: string): boolean {
+  const chars = Array.from(key);
+  return chars.length > 0 && chars.length < 128 && !chars.some((c) => '\n\u0085\u2028\u2029'.includes(c));
+}
+
 function writeMapping(w: YamlWriter, value: unknown, indent: number, firstInline: boolean): void {
   sortedEntries(value).forEach(([key, item], i) => {
     if (i > 0 || !firstInline) w.newline(indent);
-    writeScalar(w, key, indent, true);
+    if (isSimpleKey(key)) {
+      writeScalar(w, key, indent, true);
+      w.write(':');
+      writeValue(w, item, indent, false);
+      return;
+    }
+    // A complex key: `? key` (foldable like any scalar), then `: value` on the next line, where a
+    // collection starts inline and is indented like a sequence item's.
+    w.write('? ');
+    writeScalar(w, key, indent + 2, false);
+    w.newline(indent);
     w.write(':');
-    writeValue(w, item, indent, false);
+    writeValue(w, item, indent, true);
   });
 }
 

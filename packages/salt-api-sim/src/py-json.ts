@@ -159,9 +159,17 @@ export function plainPyJson(value: unknown, options: PyJsonOptions = {}): Buffer
     const c = src[i] as number;
     if (!inString && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
       let j = i + 1;
-      while (j < n && isNumberByte(src[j])) j++;
-      const token = src.toString('latin1', i, j);
-      o += out.write(numberFixup(token) ?? token, o, 'latin1');
+      let suspicious = false;
+      while (j < n && isNumberByte(src[j])) {
+        if (src[j] === 0x65 || src[j] === 0x45 || (src[j] === 0x2e && src[j + 1] === 0x30)) suspicious = true;
+        j++;
+      }
+      if (suspicious || j - i >= 16) {
+        const token = src.toString('latin1', i, j);
+        o += out.write(numberFixup(token) ?? token, o, 'latin1');
+      } else {
+        o += src.copy(out, o, i, j);
+      }
       i = j - 1;
       continue;
     }

@@ -81,6 +81,8 @@ export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
       ? oraclePreset()
       : { minions: generateMinions({ count: o.minions, down: o.down, downIds: o.downIds, seed: o.seed, prefix: o.prefix }) };
   if (o.preset === 'oracle' && o.downIds) {
+    const unknown = o.downIds.filter((id) => !base.minions?.some((m) => m.id === id));
+    if (unknown.length > 0) throw new Error(`downIds not in the fleet: ${unknown.join(', ')}`);
     base.minions = base.minions?.map((m) => ({ ...m, up: !o.downIds?.includes(m.id) }));
   }
   const users = parseUsers(o.user, o.eauth);

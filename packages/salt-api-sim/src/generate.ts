@@ -20,7 +20,7 @@ export interface GenerateMinionsOptions {
   domain?: string;
   /** How many minions are down, chosen deterministically from the seed. */
   down?: number;
-  /** Exactly these minions are down (added to `down`). */
+  /** These minions are down, on top of the `down` picked ones. */
   downIds?: string[];
   /** `master` grain. Default `salt`. */
   master?: string;
@@ -114,7 +114,12 @@ export function generateMinions(options: GenerateMinionsOptions): SimMinion[] {
   const prefix = options.prefix ?? 'minion-';
   const ids = Array.from({ length: options.count }, (_, i) => `${prefix}${String(start + i).padStart(width, '0')}`);
   const down = new Set(options.downIds ?? []);
+  const known = new Set(ids);
+  const unknown = [...down].filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new Error(`downIds not in the fleet: ${unknown.join(', ')}`);
+  // `down` more minions besides `downIds`, picked from the others.
+  const others = ids.filter((id) => !down.has(id));
   const rng = createRng(`${String(options.seed ?? 'act2')}:down`);
-  for (const i of pickIndices(rng, ids.length, options.down ?? 0)) down.add(ids[i] as string);
+  for (const i of pickIndices(rng, others.length, options.down ?? 0)) down.add(others[i] as string);
   return ids.map((id, i) => ({ id, up: !down.has(id), grains: generateGrains(id, start + i - 1, options) }));
 }

@@ -1,0 +1,43 @@
+/** The CLI's flags → simulator options (the process part is three lines in cli.ts). */
+import { describe, expect, it } from 'vitest';
+import { buildProgram, simOptionsFrom, type CliOptions } from '../src/cli-options.js';
+
+function parse(args: string[]): CliOptions {
+  const program = buildProgram('test').exitOverride().configureOutput({ writeErr: () => {} });
+  program.parse(['node', 'salt-api-sim', ...args]);
+  return program.opts<CliOptions>();
+}
+
+describe('salt-api-sim flags', () => {
+  it('defaults to 40 generated minions on 127.0.0.1:8001 at real-salt speed', () => {
+    const opts = parse([]);
+    const sim = simOptionsFrom(opts);
+
+    expect([opts.port, opts.host]).toEqual([8001, '127.0.0.1']);
+    expect(sim.minions).toHaveLength(40);
+    expect(sim.timeScale).toBe(1);
+    expect(sim.users).toBeUndefined();
+  });
+
+  it('maps fleet, users, speed, clients and preset flags', () => {
+    const sim = simOptionsFrom(
+      parse(['--minions', '10', '--down', '2', '--down-ids', 'x-001', '--prefix', 'x-', '--seed', 's', '--user', 'api:se:cret', '--eauth', 'file', '--time-scale', '0.01', '--ping-latency', '20', '--clients-disabled']),
+    );
+    const oracle = simOptionsFrom(parse(['--preset', 'oracle', '--down-ids', 'oracle-minion-3']));
+
+    expect(sim.minions?.filter((m) => !m.up).map((m) => m.id)).toContain('x-001');
+    expect(sim.minions?.filter((m) => !m.up)).toHaveLength(3);
+    expect(sim.users).toEqual([{ name: 'api', password: 'se:cret', eauth: ['file'], perms: ['.*', '@runner', '@wheel', '@jobs'] }]);
+    expect([sim.timeScale, sim.pingLatencyMs, sim.clientsEnabled]).toEqual([0.01, 20, []]);
+    expect(oracle.minions?.map((m) => [m.id, m.up])).toEqual([['oracle-minion-1', true], ['oracle-minion-2', true], ['oracle-minion-3', false]]);
+    expect(oracle.masterId).toBe('vm');
+  });
+
+  it('rejects bad values', () => {
+    expect(() => parse(['--port', 'x'])).toThrow();
+    expect(() => parse(['--preset', 'nope'])).toThrow();
+    expect(() => simOptionsFrom(parse(['--user', 'nopassword']))).toThrow('--user expects name:password');
+    expect(() => simOptionsFrom(parse(['--tls-key', 'k.pem']))).toThrow('--tls-key and --tls-cert go together');
+    expect(() => simOptionsFrom(parse(['--down-ids', 'minion-999']))).toThrow('downIds not in the fleet: minion-999');
+  });
+});

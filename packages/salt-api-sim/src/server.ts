@@ -8,11 +8,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthStore } from './auth.js';
-import { buildHeaders, reasonPhrase } from './cherrypy.js';
 import { Fleet } from './fleet.js';
 import { generateMinions } from './generate.js';
 import { JobCache } from './jobs.js';
-import { MAX_BODY_BYTES } from './negotiation.js';
+import { callsOf, preflightReply, readBody, writeReply } from './http-io.js';
 import { htmlReply, serve, type Reply, type SimRequest } from './pipeline.js';
 import { route } from './router.js';
 import type { SimRuntime } from './runtime.js';
@@ -83,31 +82,6 @@ export const DEFAULT_USER: SimUser = {
 };
 
 const REQUEST_LOG_LIMIT = 1000;
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES + 1) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function callsOf(body: Buffer, contentType: string | undefined): SimRequestRecord['calls'] {
-  if (!contentType?.includes('json') || body.length === 0) return [];
-  try {
-    const data: unknown = JSON.parse(body.toString('utf8'));
-    const chunks = Array.isArray(data) ? data : [data];
-    return chunks.filter((c) => c && typeof c === 'object').map((c) => ({ client: (c as Record<string, unknown>).client, fun: (c as Record<string, unknown>).fun }));
-  } catch {
-    return [];
-  }
-}
-
 export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
   const clock = options.clock ?? (() => performance.timeOrigin + performance.now());
   const timeScale = options.timeScale ?? 1;
@@ -141,24 +115,6 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
     },
   };
 
-  function write(res: ServerResponse, method: string, reply: Reply, origin: string | undefined): void {
-    const headers = buildHeaders({
-      status: reply.status,
-      contentType: reply.contentType,
-      contentLength: reply.body.length,
-      nowMs: clock(),
-      origin,
-      extra: reply.extra,
-      cacheControl: reply.cacheControl,
-      setCookie: reply.setCookie,
-    });
-    // CherryPy sends neither Date twice nor Connection/Keep-Alive on HTTP/1.1: drop Node's defaults.
-    res.sendDate = false;
-    res.removeHeader('Connection');
-    res.writeHead(reply.status, reasonPhrase(reply.status), headers);
-    res.end(method === 'HEAD' ? undefined : reply.body);
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ac = new AbortController();
     inflight.add(ac);
@@ -177,20 +133,20 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
         const simReq: SimRequest = { method, path, headers: req.headers, body, signal: ac.signal };
         reply = await serve(rt, r.endpoint, simReq);
       } else if ('preflight' in r) {
-        reply = { status: 200, contentType: 'text/html;charset=utf-8', body: Buffer.alloc(0), cacheControl: false, extra: [['Access-Control-Allow-Methods', 'GET, POST'], ['Access-Control-Allow-Headers', 'Content-Type, X-Auth-Token, X-Requested-With'], ['Access-Control-Max-Age', '1400']] };
+        reply = preflightReply();
       } else {
         reply = htmlReply(r.status, r.message, { cacheControl: false });
       }
       log.push({ method, path, status: reply.status, calls: callsOf(body, req.headers['content-type']) });
       if (log.length > REQUEST_LOG_LIMIT) log.shift();
-      if (!ac.signal.aborted) write(res, method, reply, origin);
+      if (!ac.signal.aborted) writeReply(res, method, reply, origin, clock());
     } catch (err) {
       if (ac.signal.aborted) {
         res.destroy();
         return;
       }
       options.onError?.(err);
-      write(res, method, htmlReply(500, undefined, { cacheControl: false }), origin);
+      writeReply(res, method, htmlReply(500, undefined, { cacheControl: false }), origin, clock());
     }
   }
 

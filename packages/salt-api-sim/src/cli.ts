@@ -7,7 +7,7 @@ async function main(): Promise<number> {
   const program = buildProgram('0.1.0');
   await program.parseAsync(process.argv);
   const opts = program.opts<CliOptions>();
-  const sim = createSaltApiSim({ ...simOptionsFrom(opts), onError: (err) => console.error(err) });
+  const sim = createSaltApiSim({ ...simOptionsFrom(opts), prewarm: true, onError: (err) => console.error(err) });
   const url = await sim.listen({ port: opts.port, host: opts.host });
   const minions = sim.minions();
   const down = minions.filter((m) => !m.up).length;

@@ -140,9 +140,18 @@ function isNumberByte(c: number | undefined): boolean {
   return c !== undefined && ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x2b || c === 0x65 || c === 0x45);
 }
 
+// Byte classes outside strings: 1 opens a string, 2 is a separator, 3 starts a number.
+const CLASS = new Uint8Array(256);
+CLASS[QUOTE] = 1;
+CLASS[COMMA] = 2;
+CLASS[COLON] = 2;
+CLASS[0x2d] = 3;
+for (let d = 0x30; d <= 0x39; d++) CLASS[d] = 3;
+
 /**
  * Fast path for JSON-shaped data (what JSON.parse returns: no PyFloat, Map or RawJson inside).
- * In UTF-8, `"` and `\` never occur inside multi-byte sequences, so a byte scan can tell strings apart.
+ * In UTF-8, `"` and `\` never occur inside multi-byte sequences, so strings are copied byte-wise up to
+ * their closing quote and only the bytes between them are looked at.
  */
 export function plainPyJson(value: unknown, options: PyJsonOptions = {}): Buffer {
   const json = JSON.stringify(value) ?? 'null';
@@ -150,14 +159,24 @@ export function plainPyJson(value: unknown, options: PyJsonOptions = {}): Buffer
     ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     : json;
   const src = Buffer.from(text);
-  // Worst case every byte is a separator; one pass into a generous buffer, then a right-sized copy.
-  const out = Buffer.allocUnsafe(src.length * 2 + 16);
-  let o = 0;
-  let inString = false;
   const n = src.length;
-  for (let i = 0; i < n; i++) {
+  // At most one space per source byte; the result is copied to a right-sized buffer at the end.
+  const out = Buffer.allocUnsafe(n * 2 + 16);
+  let o = 0;
+  let i = 0;
+  while (i < n) {
     const c = src[i] as number;
-    if (!inString && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
+    const cls = CLASS[c];
+    if (cls === 1) {
+      out[o++] = c;
+      i++;
+      for (;;) {
+        const d = src[i++] as number;
+        out[o++] = d;
+        if (d === QUOTE) break;
+        if (d === BACKSLASH) out[o++] = src[i++] as number;
+      }
+    } else if (cls === 3) {
       let j = i + 1;
       let suspicious = false;
       while (j < n && isNumberByte(src[j])) {
@@ -168,17 +187,14 @@ export function plainPyJson(value: unknown, options: PyJsonOptions = {}): Buffer
         const token = src.toString('latin1', i, j);
         o += out.write(numberFixup(token) ?? token, o, 'latin1');
       } else {
-        o += src.copy(out, o, i, j);
+        while (i < j) out[o++] = src[i++] as number;
       }
-      i = j - 1;
-      continue;
+      i = j;
+    } else {
+      out[o++] = c;
+      i++;
+      if (cls === 2) out[o++] = 0x20;
     }
-    out[o++] = c;
-    if (inString) {
-      if (c === BACKSLASH) out[o++] = src[++i] as number;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === COMMA || c === COLON) out[o++] = 0x20;
   }
   return Buffer.from(out.subarray(0, o));
 }

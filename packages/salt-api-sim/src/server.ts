@@ -40,6 +40,11 @@ export interface SaltApiSimOptions {
   /** Epoch milliseconds; inject to test expiry. */
   clock?: () => number;
   masterDown?: MasterDownMode;
+  /**
+   * Serialise every minion's grains when listening, so the first cache.grains / grains.items of a big
+   * fleet is as fast as the next ones (≈0.8 s of CPU up front for 20,000 minions). Default false.
+   */
+  prewarm?: boolean;
   /** Replaces the timer behind every simulated delay (tests record delays instead of waiting). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Called with unexpected internal errors (answered as CherryPy's plain 500 page). */
@@ -163,6 +168,7 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
     },
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
       if (server) throw new Error('salt-api simulator is already listening');
+      if (options.prewarm) for (const m of fleet.all()) fleet.grainsRaw(m);
       const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
       const s = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);
       s.on('connection', (socket: Socket) => {

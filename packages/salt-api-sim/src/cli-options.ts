@@ -1,6 +1,7 @@
 /** `salt-api-sim` flags → simulator options (kept apart from cli.ts so it can be tested). */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { SimError } from './errors.js';
 import { generateMinions } from './generate.js';
 import { oraclePreset } from './presets/oracle.js';
 import type { SaltApiSimOptions } from './server.js';
@@ -66,23 +67,23 @@ export function buildProgram(version: string): Command {
 function parseUsers(specs: string[], eauthList: string): SimUser[] {
   const eauth = eauthList.split(',').filter(Boolean);
   const unknown = eauth.filter((e) => !(EAUTH_BACKENDS as readonly string[]).includes(e));
-  if (unknown.length > 0) throw new Error(`unknown eauth backend(s): ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new SimError('ACT2_SIM_BAD_OPTION', `unknown eauth backend(s): ${unknown.join(', ')}`);
   return specs.map((spec) => {
     const at = spec.indexOf(':');
-    if (at <= 0) throw new Error(`--user expects name:password, got "${spec}"`);
+    if (at <= 0) throw new SimError('ACT2_SIM_BAD_OPTION', `--user expects name:password, got "${spec}"`);
     return { name: spec.slice(0, at), password: spec.slice(at + 1), eauth: eauth as Eauth[], perms: ['.*', '@runner', '@wheel', '@jobs'] };
   });
 }
 
 export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
-  if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new Error('--tls-key and --tls-cert go together');
+  if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new SimError('ACT2_SIM_BAD_OPTION', '--tls-key and --tls-cert go together');
   const base: SaltApiSimOptions =
     o.preset === 'oracle'
       ? oraclePreset()
       : { minions: generateMinions({ count: o.minions, down: o.down, downIds: o.downIds, seed: o.seed, prefix: o.prefix }) };
   if (o.preset === 'oracle' && o.downIds) {
     const unknown = o.downIds.filter((id) => !base.minions?.some((m) => m.id === id));
-    if (unknown.length > 0) throw new Error(`downIds not in the fleet: ${unknown.join(', ')}`);
+    if (unknown.length > 0) throw new SimError('ACT2_SIM_UNKNOWN_MINION', `downIds not in the fleet: ${unknown.join(', ')}`);
     base.minions = base.minions?.map((m) => ({ ...m, up: !o.downIds?.includes(m.id) }));
   }
   const users = parseUsers(o.user, o.eauth);

@@ -16,6 +16,19 @@ export class HttpError extends Error {
   readonly pageMessage: string | undefined;
 }
 
+/** Misuse of the simulator's own API or CLI (the caller's mistake, not a simulated salt failure). */
+export type SimErrorCode = 'ACT2_SIM_UNKNOWN_MINION' | 'ACT2_SIM_DUPLICATE_MINION' | 'ACT2_SIM_ALREADY_LISTENING' | 'ACT2_SIM_BAD_OPTION';
+
+export class SimError extends Error {
+  constructor(
+    readonly code: SimErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SimError';
+  }
+}
+
 /** An exception inside Salt (unknown runner function, master gone during a local call, bad lowstate). */
 export class SaltUnexpectedError extends Error {
   readonly code = 'ACT2_SIM_SALT_EXCEPTION';

@@ -3,6 +3,7 @@
  * per minion (grains only change through `setGrains`), so a 20,000-minion cache.grains is assembled from
  * ready buffers instead of being serialised again on every request.
  */
+import { SimError } from './errors.js';
 import { RawJson, plainPyJson } from './py-json.js';
 import type { Grains, SimMinion } from './types.js';
 
@@ -25,7 +26,7 @@ export class Fleet {
     const seen = new Set<string>();
     this.list = [];
     for (const m of minions) {
-      if (seen.has(m.id)) throw new Error(`duplicate minion id: ${m.id}`);
+      if (seen.has(m.id)) throw new SimError('ACT2_SIM_DUPLICATE_MINION', `duplicate minion id: ${m.id}`);
       seen.add(m.id);
       this.list.push({ ...m });
     }
@@ -42,7 +43,7 @@ export class Fleet {
 
   require(id: string): SimMinion {
     const m = this.byId.get(id);
-    if (!m) throw new Error(`unknown minion: ${id}`);
+    if (!m) throw new SimError('ACT2_SIM_UNKNOWN_MINION', `unknown minion: ${id}`);
     return m;
   }
 
@@ -55,14 +56,14 @@ export class Fleet {
   }
 
   add(minion: SimMinion): void {
-    if (this.byId.has(minion.id)) throw new Error(`duplicate minion id: ${minion.id}`);
+    if (this.byId.has(minion.id)) throw new SimError('ACT2_SIM_DUPLICATE_MINION', `duplicate minion id: ${minion.id}`);
     const copy = { ...minion };
     this.list.push(copy);
     this.byId.set(copy.id, copy);
   }
 
   remove(id: string): void {
-    if (!this.byId.delete(id)) throw new Error(`unknown minion: ${id}`);
+    if (!this.byId.delete(id)) throw new SimError('ACT2_SIM_UNKNOWN_MINION', `unknown minion: ${id}`);
     this.list = this.list.filter((m) => m.id !== id);
   }
 

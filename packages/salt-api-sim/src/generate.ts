@@ -3,6 +3,7 @@
  * seed, and minion N's grains do not depend on `count`, so a 40-minion demo and a 20,000-minion bench
  * share their first minions. Give two simulators the same list to model an HA master pair.
  */
+import { SimError } from './errors.js';
 import { hardwareProfile, osGrains } from './grains-hardware.js';
 import { networkGrains } from './grains-network.js';
 import { createRng, hash32, pickIndices } from './prng.js';
@@ -116,7 +117,7 @@ export function generateMinions(options: GenerateMinionsOptions): SimMinion[] {
   const down = new Set(options.downIds ?? []);
   const known = new Set(ids);
   const unknown = [...down].filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new Error(`downIds not in the fleet: ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new SimError('ACT2_SIM_UNKNOWN_MINION', `downIds not in the fleet: ${unknown.join(', ')}`);
   // `down` more minions besides `downIds`, picked from the others.
   const others = ids.filter((id) => !down.has(id));
   const rng = createRng(`${String(options.seed ?? 'act2')}:down`);

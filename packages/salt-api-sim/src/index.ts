@@ -8,3 +8,5 @@ export { pyYaml } from './py-yaml.js';
 export { matchMinions, globMatch } from './targeting.js';
 export { ALL_CLIENTS, CAPTURED_ENABLED_CLIENTS, EAUTH_BACKENDS } from './types.js';
 export type { Eauth, Grains, MasterDownMode, Perm, SimMinion, SimUser } from './types.js';
+export { SimError } from './errors.js';
+export type { SimErrorCode } from './errors.js';

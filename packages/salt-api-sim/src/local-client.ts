@@ -3,7 +3,7 @@
  * A publish waits for the silent minions (timeout + gather_job_timeout) and reports them as `false`
  * after the answers that came back (captures 18, 19, 21, 34); nothing targeted gives `{}` at once (22).
  */
-import { HttpError, MESSAGES } from './errors.js';
+import { HttpError, MESSAGES, SaltUnexpectedError } from './errors.js';
 import type { Principal } from './master-auth.js';
 import { callMinion, type MinionReturn } from './minion-functions.js';
 import { localAllowed } from './perms.js';
@@ -29,7 +29,7 @@ interface Publish {
 }
 
 function prepare(rt: SimRuntime, low: Record<string, unknown>, principal: Principal): Publish {
-  if (!('tgt' in low) || !('fun' in low)) throw new Error('local call without tgt or fun');
+  if (!('tgt' in low) || !('fun' in low)) throw new SaltUnexpectedError('local call without tgt or fun');
   const fun = String(low.fun);
   const args = Array.isArray(low.arg) ? low.arg : low.arg === undefined ? [] : [low.arg];
   const kwargs = low.kwarg && typeof low.kwarg === 'object' ? (low.kwarg as Record<string, unknown>) : {};

@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthStore } from './auth.js';
+import { SimError } from './errors.js';
 import { Fleet } from './fleet.js';
 import { generateMinions } from './generate.js';
 import { JobCache } from './jobs.js';
@@ -167,7 +168,7 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
       return url;
     },
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
-      if (server) throw new Error('salt-api simulator is already listening');
+      if (server) throw new SimError('ACT2_SIM_ALREADY_LISTENING', 'salt-api simulator is already listening');
       if (options.prewarm) for (const m of fleet.all()) fleet.grainsRaw(m);
       const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
       const s = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createHttpServer(listener);

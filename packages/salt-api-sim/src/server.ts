@@ -214,6 +214,6 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
       return m ? { ...m } : undefined;
     },
     sessionCount: () => auth.sessionCount(),
-    requests: () => log,
+    requests: () => [...log],
   };
 }

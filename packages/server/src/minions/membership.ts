@@ -1,4 +1,6 @@
 import type { MinionStatus } from '@act2/shared';
+import { sql } from 'kysely';
+import { dialectOf } from '../db/create-db.js';
 import type { DbOrTrx, EpochMs } from '../db/database.js';
 import { chunk } from '../db/retry.js';
 
@@ -36,6 +38,7 @@ export async function readMembership(trx: DbOrTrx, masterSn: string): Promise<Me
  */
 export async function applyMembership(trx: DbOrTrx, masterSn: string, changes: MembershipChanges, now: EpochMs): Promise<void> {
   const upserts = [...changes.joined, ...changes.changed.map((c) => c.next)].sort(byMinionSn);
+  if (dialectOf(trx) === 'postgres') await lockMinions(trx, [...upserts, ...changes.left]);
   for (const batch of chunk(upserts, BATCH)) {
     await trx
       .insertInto('minions')
@@ -82,6 +85,30 @@ export async function applyMembership(trx: DbOrTrx, masterSn: string, changes: M
       )
       .execute();
     await trx.updateTable('minions').set({ updated_at: now }).where('sn', 'in', batch).execute();
+  }
+}
+
+/**
+ * PostgreSQL: locks the existing `minions` rows this registration touches, in one sn-ordered pass.
+ * The orphan check below (`DELETE … WHERE NOT EXISTS (master_minions …)`) reads the statement's
+ * snapshot; when another master is adding the same minion in a transaction still open, that
+ * check would not see the new membership and would delete the row under it (even after waiting
+ * for its lock). Taking the lock first makes us wait for that transaction to end, and the DELETE,
+ * a later statement, then sees what it committed. One pass in a single order also keeps two
+ * masters that share minions from locking them in opposite orders. SQLite needs none of this:
+ * `begin immediate` already serialises registrations.
+ */
+async function lockMinions(trx: DbOrTrx, touched: readonly Member[]): Promise<void> {
+  const sns = touched.map((m) => m.minion_sn).sort();
+  for (const batch of chunk(sns, BATCH)) {
+    await trx
+      .selectFrom('minions')
+      .select('sn')
+      .where('sn', 'in', batch)
+      // Byte order (as `sort()` ordered the batches, astral characters aside), whatever the collation.
+      .orderBy(sql`sn collate "C"`)
+      .forUpdate()
+      .execute();
   }
 }
 

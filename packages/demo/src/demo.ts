@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleRunner } from './agent-runner.js';
 import { runDemo } from './run-demo.js';
 
-// Entry of `pnpm demo`: the SQLite file stays in ./data/demo so it can be inspected afterwards;
-// every process and port the demo opened is closed before it exits.
-const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), 'data', 'demo', String(Date.now()));
+// Entry of `pnpm demo`: the SQLite file stays in ./data/demo so it can be inspected afterwards
+// (each run starts it afresh); every process and port the demo opened is closed before it exits.
+const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), 'data', 'demo');
+rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
 const bundle = fileURLToPath(new URL('../../agent/dist/act2-heartbeat.js', import.meta.url));
 

@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './defaults.js';
 export * from './queries.js';
+export * from './text.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventListQuery, MasterListQuery, MinionListQuery } from './queries.js';
+import { EventListQuery, MasterListQuery, MinionListQuery, SnParams } from './queries.js';
 
 describe('read API query schemas', () => {
   it('coerces limit from the query string and defaults it to 100', () => {
@@ -17,5 +17,11 @@ describe('read API query schemas', () => {
     expect(MinionListQuery.safeParse({ ip: 'nope' }).success).toBe(false);
     expect(EventListQuery.safeParse({ since: '2026-01-02T03:04:05Z' }).success).toBe(true);
     expect(EventListQuery.safeParse({ since: 'yesterday' }).success).toBe(false);
+  });
+
+  it('rejects control characters in text filters and path parameters', () => {
+    expect(MasterListQuery.safeParse({ idc: 'a\u0000' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['idc']);
+    expect(MinionListQuery.safeParse({ master: 'm\u0001' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['master']);
+    expect(SnParams.safeParse({ sn: '\u0000' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['sn']);
   });
 });

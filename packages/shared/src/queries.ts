@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventKind, MasterStatus, MinionStatus, ServerType } from './enums.js';
 import { IpAddress } from './register.js';
+import { singleLineText } from './text.js';
 
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
@@ -15,14 +16,14 @@ export type ListQuery = z.infer<typeof ListQuery>;
 /** `GET /api/v1/masters`: `status` is the status as read now (a silent master reads `timeout`). */
 export const MasterListQuery = ListQuery.extend({
   status: MasterStatus.optional(),
-  idc: z.string().max(255).optional(),
+  idc: singleLineText(255, { trim: false }).optional(),
   type: ServerType.optional(),
 });
 export type MasterListQuery = z.infer<typeof MasterListQuery>;
 
 /** `GET /api/v1/minions`: `master` is a master sn; `status` is the minion's overall status. */
 export const MinionListQuery = ListQuery.extend({
-  master: z.string().trim().min(1).max(255).optional(),
+  master: singleLineText(255).min(1).optional(),
   status: MinionStatus.optional(),
   ip: IpAddress.optional(),
 });
@@ -30,7 +31,7 @@ export type MinionListQuery = z.infer<typeof MinionListQuery>;
 
 /** `GET /api/v1/events`: `since` is an ISO 8601 timestamp (inclusive). Events come oldest first. */
 export const EventListQuery = ListQuery.extend({
-  master: z.string().trim().min(1).max(255).optional(),
+  master: singleLineText(255).min(1).optional(),
   kind: EventKind.optional(),
   since: z.iso.datetime({ offset: true }).optional(),
 });
@@ -40,5 +41,5 @@ export const LookupQuery = z.object({ ip: IpAddress });
 export type LookupQuery = z.infer<typeof LookupQuery>;
 
 /** Path parameter of the detail routes (`/masters/{sn}`, `/minions/{sn}`). */
-export const SnParams = z.object({ sn: z.string().trim().min(1).max(255) });
+export const SnParams = z.object({ sn: singleLineText(255).min(1) });
 export type SnParams = z.infer<typeof SnParams>;

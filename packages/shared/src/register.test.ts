@@ -50,4 +50,30 @@ describe('RegisterRequest', () => {
     const result = RegisterRequest.safeParse(payload);
     expect(result.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['master.sn', 'master.status']);
   });
+
+  it('rejects NUL in any string and control characters in identifiers, naming each field', () => {
+    const payload = originalPayload() as ReturnType<typeof originalPayload> & { master: { error?: string } };
+    payload.master.sn = 'master\u0000';
+    payload.master.idc = 'idc\u001b[31m';
+    payload.master.error = 'salt-api said \u0000';
+    payload.master.options.password = 'pw\u0000';
+    payload.minions[1] = { sn: 'web\t02', status: 'stopped', os: 'Ubuntu\u0000' } as never;
+
+    const result = RegisterRequest.safeParse(payload);
+
+    expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['master.sn', 'must not contain control characters'],
+      ['master.idc', 'must not contain control characters'],
+      ['master.options.password', 'must not contain NUL characters'],
+      ['master.error', 'must not contain NUL characters'],
+      ['minions.1.sn', 'must not contain control characters'],
+      ['minions.1.os', 'must not contain NUL characters'],
+    ]);
+  });
+
+  it('keeps tabs and line breaks in free text', () => {
+    const payload = { ...originalPayload(), master: { ...originalPayload().master, status: 'stopped', error: 'line 1\n\tline 2\r\n' } };
+
+    expect(RegisterRequest.parse(payload).master.error).toBe('line 1\n\tline 2\r\n');
+  });
 });

@@ -1,32 +1,33 @@
 import { z } from 'zod';
 import { MinionStatus, ReportedMasterStatus, ServerType } from './enums.js';
+import { freeText, singleLineText } from './text.js';
 
 /**
  * Identifiers are trimmed: the original heartbeat.py sent /sys/class/dmi/id/product_uuid
- * with its trailing newline.
+ * with its trailing newline. No control characters (see text.ts).
  */
-const Identifier = z.string().trim().min(1).max(255);
+const Identifier = singleLineText(255).min(1);
 
 /** An IP address as reported for a minion (IPv4 or IPv6, no prefix length). */
 export const IpAddress = z.union([z.ipv4(), z.ipv6()]);
 
 /** Credentials act2 uses later to call this master's salt-api. */
 export const MasterOptions = z.object({
-  username: z.string(),
-  password: z.string(),
+  username: singleLineText(1024, { trim: false }),
+  password: freeText(4096),
 });
 export type MasterOptions = z.infer<typeof MasterOptions>;
 
 export const RegisterMaster = z.object({
   sn: Identifier,
   /** The salt-api URL act2 should use for this master. */
-  server: z.string().trim().min(1).max(2048),
+  server: singleLineText(2048).min(1),
   status: ReportedMasterStatus,
-  idc: z.string().trim().max(255),
+  idc: singleLineText(255),
   type: ServerType,
   options: MasterOptions.optional(),
   /** Extension: why collection failed when `status` is `stopped`. */
-  error: z.string().max(4096).optional(),
+  error: freeText(4096).optional(),
 });
 export type RegisterMaster = z.infer<typeof RegisterMaster>;
 
@@ -37,18 +38,18 @@ export const RegisterMinion = z.object({
   /** Missing in the original script's payload for minions that did not answer. */
   ips: z.array(IpAddress).max(1024).default([]),
   /** Extensions: what else the agent knows of the minion. */
-  id: z.string().max(255).optional(),
-  serial: z.string().max(255).optional(),
-  uuid: z.string().max(255).optional(),
-  os: z.string().max(255).optional(),
-  saltversion: z.string().max(64).optional(),
+  id: singleLineText(255, { trim: false }).optional(),
+  serial: freeText(255).optional(),
+  uuid: freeText(255).optional(),
+  os: freeText(255).optional(),
+  saltversion: freeText(64).optional(),
 });
 export type RegisterMinion = z.infer<typeof RegisterMinion>;
 export type RegisterMinionInput = z.input<typeof RegisterMinion>;
 
 export const AgentInfo = z.object({
-  version: z.string().max(64),
-  hostname: z.string().max(255).optional(),
+  version: singleLineText(64, { trim: false }),
+  hostname: singleLineText(255, { trim: false }).optional(),
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
 

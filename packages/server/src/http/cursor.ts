@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '@act2/shared';
 import { HttpError } from './http-error.js';
 
 /** Opaque to clients: base64url of the last row's sort key. */
@@ -17,11 +18,17 @@ export function decodeCursor<const T extends ReadonlyArray<'string' | 'number'>>
     value = undefined;
   }
   const valid =
-    Array.isArray(value) && value.length === shape.length && value.every((item, i) => typeof item === shape[i]);
+    Array.isArray(value) && value.length === shape.length && value.every((item, i) => typeof item === shape[i] && isSortKey(item));
   if (!valid) {
     throw new HttpError(400, 'ACT2_VALIDATION', 'Invalid cursor', [
       { path: 'cursor', message: 'not a cursor returned by this endpoint' },
     ]);
   }
   return value as { [K in keyof T]: T[K] extends 'number' ? number : string };
+}
+
+/** What we put in cursors: sns (never with control characters; PostgreSQL cannot even hold NUL) and row ids. */
+function isSortKey(item: unknown): boolean {
+  if (typeof item === 'string') return !hasControlCharacter(item);
+  return true;
 }

@@ -84,4 +84,20 @@ describeEachDialect('masters read API', (dialect) => {
     ]);
     expect([missing.statusCode, missing.json().code]).toEqual([404, 'ACT2_NOT_FOUND']);
   });
+
+  it('answers 400 for a NUL in a path parameter, a filter or a cursor, never a 500', async () => {
+    const nulCursor = Buffer.from(JSON.stringify(['a\u0000'])).toString('base64url');
+    const responses = await Promise.all(
+      ['/api/v1/masters/a%00b', '/api/v1/masters?idc=%00', `/api/v1/masters?cursor=${nulCursor}`, '/api/v1/minions/%00', '/api/v1/minions?master=m%00', '/api/v1/events?master=%00'].map(get),
+    );
+
+    expect(responses.map((r) => [r.statusCode, r.json().issues?.[0]?.path])).toEqual([
+      [400, 'sn'],
+      [400, 'idc'],
+      [400, 'cursor'],
+      [400, 'sn'],
+      [400, 'master'],
+      [400, 'master'],
+    ]);
+  });
 });

@@ -65,6 +65,22 @@ describeEachDialect('POST /register', (dialect) => {
     expect((await t.current.app.inject({ url: '/api/v1/masters/bad-master' })).statusCode).toBe(404);
   });
 
+  it('answers 400 naming the field for a NUL or control character, never a 500', async () => {
+    const nulSn = payload('nul\u0000master', []);
+    const nulError = payload('nul-error', [], { status: 'stopped', error: 'salt-api: \u0000' });
+    const nulMinion = payload('nul-minion', [{ sn: 'minion-1', status: 'running', os: 'Linux\u0000' }]);
+    const escIdc = payload('esc-idc', [], { idc: 'idc\u001b' });
+
+    const responses = await Promise.all([nulSn, nulError, nulMinion, escIdc].map((body) => postRegister(t.current.app, body)));
+
+    expect(responses.map((r) => [r.statusCode, r.json().code, r.json().issues?.map((i: { path: string }) => i.path)])).toEqual([
+      [400, 'ACT2_VALIDATION', ['master.sn', 'master.server']],
+      [400, 'ACT2_VALIDATION', ['master.error']],
+      [400, 'ACT2_VALIDATION', ['minions.0.os']],
+      [400, 'ACT2_VALIDATION', ['master.idc']],
+    ]);
+  });
+
   it('answers 400 for malformed JSON and an empty body', async () => {
     const broken = await inject({ 'content-type': 'application/json' }, '{"master": ');
     const empty = await inject({ 'content-type': 'application/json' }, '');

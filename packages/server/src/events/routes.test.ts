@@ -50,4 +50,14 @@ describeEachDialect('events read API', (dialect) => {
       [400, 'since'],
     ]);
   });
+
+  it('rejects a tampered cursor whose id is not a safe non-negative integer', async () => {
+    const cursors = [[1.5], [1e308], [-1], [2 ** 53]].map((key) => Buffer.from(JSON.stringify(key)).toString('base64url'));
+
+    const responses = await Promise.all(cursors.map((c) => t.current.app.inject({ url: `/api/v1/events?cursor=${c}` })));
+
+    expect(responses.map((r) => [r.statusCode, r.json().code, r.json().issues?.[0]?.path])).toEqual(
+      cursors.map(() => [400, 'ACT2_VALIDATION', 'cursor']),
+    );
+  });
 });

@@ -30,5 +30,6 @@ export function decodeCursor<const T extends ReadonlyArray<'string' | 'number'>>
 /** What we put in cursors: sns (never with control characters; PostgreSQL cannot even hold NUL) and row ids. */
 function isSortKey(item: unknown): boolean {
   if (typeof item === 'string') return !hasControlCharacter(item);
-  return true;
+  // A tampered 1.5 or 1e308 would reach PostgreSQL's bigint comparison and fail there (500).
+  return Number.isSafeInteger(item) && (item as number) >= 0;
 }

@@ -1,35 +1,50 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { defineConfig } from 'tsup';
 import type { Options } from 'tsup';
 
 const common: Options = {
-  format: ['esm'],
   platform: 'node',
   target: 'node20',
   sourcemap: false,
   splitting: false,
+  clean: false,
   esbuildOptions(options) {
     // Workspace packages are bundled from their TypeScript sources.
     options.conditions = ['source'];
   },
 };
 
-export default defineConfig([
-  {
-    ...common,
-    // The CLI ships as ONE file that runs with only Node on the master: every dependency inlined.
-    entry: { 'act2-heartbeat': 'src/cli.ts' },
-    noExternal: [/.*/],
-    clean: false,
-    minify: false,
-    // Some inlined CommonJS dependencies call require() for node built-ins; ESM has none.
-    banner: { js: "import { createRequire as __act2CreateRequire } from 'node:module';\nconst require = __act2CreateRequire(import.meta.url);" },
-  },
-  {
-    ...common,
-    // The library entry for in-process use (demo, end-to-end tests); dependencies stay external.
-    entry: { index: 'src/index.ts' },
-    noExternal: ['@act2/shared'],
-    dts: false,
-    clean: false,
-  },
-]);
+// `tsup --out-dir <dir>` (the bundle test) must get its package.json marker in <dir> too.
+export default defineConfig((cli): Options[] => {
+  const outDir = cli.outDir ?? 'dist';
+  return [
+    {
+      ...common,
+      // The CLI ships as ONE file that runs with only Node on the master: every dependency
+      // inlined. CommonJS, because an ESM `.js` copied alone (no package.json "type") only runs
+      // on Node >= 20.19 (module detection) and an extensionless copy in /usr/local/bin never
+      // does; CJS runs in both cases on every Node 20.
+      entry: { 'act2-heartbeat': 'src/cli.ts' },
+      format: ['cjs'],
+      outExtension: () => ({ js: '.js' }),
+      noExternal: [/.*/],
+      minify: false,
+      // Inside the repo, packages/agent/package.json says "type": "module", which would make
+      // node read dist/act2-heartbeat.js as ESM: this marker scopes dist/ back to CommonJS.
+      async onSuccess() {
+        await writeFile(join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+      },
+    },
+    {
+      ...common,
+      // The library entry for in-process use; dependencies stay external. `.mjs`, because
+      // dist/ is a CommonJS scope (see above).
+      entry: { index: 'src/index.ts' },
+      format: ['esm'],
+      outExtension: () => ({ js: '.mjs' }),
+      noExternal: ['@act2/shared'],
+      dts: false,
+    },
+  ];
+});

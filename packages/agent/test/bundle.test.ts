@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
@@ -20,13 +20,21 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the bundle as a process; async, so the test's own HTTP doubles keep answering. */
-function runBundle(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/** This node first on PATH, for the bundle's `#!/usr/bin/env node` line. */
+const PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
+
+/** Runs a file as a process; async, so the test's own HTTP doubles keep answering. */
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(runDir, 'act2-heartbeat.js'), ...args], { cwd: runDir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd: runDir, env: { PATH, ...env }, timeout: 15_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** The lone copy, as `node act2-heartbeat.js …`. */
+function runBundle(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return run(process.execPath, [join(runDir, 'act2-heartbeat.js'), ...args], env);
 }
 
 beforeAll(() => {
@@ -46,6 +54,35 @@ afterAll(() => {
 });
 
 describe('the single-file bundle dist/act2-heartbeat.js', () => {
+  it('is CommonJS with a shebang and no import.meta (an ESM .js alone needs Node >= 20.19)', () => {
+    const text = readFileSync(join(buildDir, 'act2-heartbeat.js'), 'utf8');
+    expect(text.split('\n').slice(0, 2)).toEqual(['#!/usr/bin/env node', '"use strict";']);
+    expect(text).not.toContain('import.meta');
+    expect(JSON.parse(readFileSync(join(buildDir, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
+  });
+
+  it('runs alone without module detection (what Node 20.18 does)', async () => {
+    const run18 = await run(process.execPath, ['--no-experimental-detect-module', join(runDir, 'act2-heartbeat.js'), '--version']);
+    expect(run18).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  it('runs as an extensionless executable, as installed to /usr/local/bin/act2-heartbeat', async () => {
+    const bin = join(runDir, 'act2-heartbeat');
+    copyFileSync(join(buildDir, 'act2-heartbeat.js'), bin);
+    chmodSync(bin, 0o755);
+    expect(await run(bin, ['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    expect(await run(process.execPath, ['--no-experimental-detect-module', bin, '--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  it('runs from dist/ inside a "type": "module" package, thanks to the dist/package.json marker', async () => {
+    const dist = join(runDir, 'pkg', 'dist');
+    mkdirSync(dist, { recursive: true });
+    writeFileSync(join(runDir, 'pkg', 'package.json'), JSON.stringify({ type: 'module' }));
+    for (const file of ['act2-heartbeat.js', 'package.json']) copyFileSync(join(buildDir, file), join(dist, file));
+    const inRepo = await run(process.execPath, ['--no-experimental-detect-module', join(dist, 'act2-heartbeat.js'), '--version']);
+    expect(inRepo).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
   it('prints --version and --help with only node', async () => {
     expect(await runBundle(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     const help = await runBundle(['--help']);

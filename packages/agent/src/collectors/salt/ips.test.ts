@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interfaceMatcher, isReportableIpv4, minionIps } from './ips.js';
+import { MinionGrains } from './schema.js';
 
 const DEFAULT_EXCLUDED = interfaceMatcher(['docker0', 'virbr*', 'veth*']);
 
@@ -38,9 +39,17 @@ describe('minionIps', () => {
     expect(minionIps(grains, DEFAULT_EXCLUDED)).toEqual(['10.0.0.5', '10.0.0.6', '27.0.0.1']);
   });
 
-  it('falls back to the ipv4 grain when ip4_interfaces is missing or leaves nothing', () => {
+  it('falls back to the ipv4 grain only when ip4_interfaces is missing (or was not an object)', () => {
     expect(minionIps({ ipv4: ['127.0.0.1', '192.0.2.2', '192.0.2.2'] }, DEFAULT_EXCLUDED)).toEqual(['192.0.2.2']);
-    expect(minionIps({ ip4_interfaces: { lo: ['127.0.0.1'], docker0: ['172.17.0.1'] }, ipv4: ['127.0.0.2', '172.17.0.1'] }, DEFAULT_EXCLUDED)).toEqual(['172.17.0.1']);
+    expect(minionIps(MinionGrains.parse({ ip4_interfaces: '', ipv4: ['10.0.0.7'] }), DEFAULT_EXCLUDED)).toEqual(['10.0.0.7']);
     expect(minionIps({}, DEFAULT_EXCLUDED)).toEqual([]);
+  });
+
+  it('does not leak excluded interfaces through ipv4 when ip4_interfaces leaves nothing', () => {
+    const grains = {
+      ip4_interfaces: { lo: ['127.0.0.1'], eth0: [], docker0: ['172.17.0.1'], virbr0: ['192.168.122.1'] },
+      ipv4: ['127.0.0.1', '172.17.0.1', '192.168.122.1'],
+    };
+    expect(minionIps(grains, DEFAULT_EXCLUDED)).toEqual([]);
   });
 });

@@ -32,15 +32,20 @@ function collect(addresses: Iterable<unknown>, into: string[]): void {
 }
 
 /**
- * The minion's IPs: from `ip4_interfaces` minus excluded interfaces (and lo), falling back to
- * the `ipv4` grain (same address filters) when that is missing or leaves nothing. Order kept,
+ * The minion's IPs: from `ip4_interfaces` minus excluded interfaces (and lo). The `ipv4` grain
+ * (same address filters) is read only when `ip4_interfaces` is missing (the schema turns a
+ * non-object into missing): it names no interfaces, so once `ip4_interfaces` says every address
+ * sits on lo or a bridge, `ipv4` would only report those same bridge addresses. Order kept,
  * duplicates dropped.
  */
 export function minionIps(grains: Pick<MinionGrains, 'ip4_interfaces' | 'ipv4'>, excluded: (name: string) => boolean): string[] {
   const ips: string[] = [];
-  for (const [name, addresses] of Object.entries(grains.ip4_interfaces ?? {})) {
+  if (grains.ip4_interfaces === undefined) {
+    collect(grains.ipv4 ?? [], ips);
+    return ips;
+  }
+  for (const [name, addresses] of Object.entries(grains.ip4_interfaces)) {
     if (!excluded(name)) collect(addresses, ips);
   }
-  if (ips.length === 0) collect(grains.ipv4 ?? [], ips);
   return ips;
 }

@@ -11,7 +11,7 @@ import type { Database } from './db/database.js';
 import { eventRoutes } from './events/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { registerBodyHandling } from './http/body.js';
-import { registerErrorHandling } from './http/errors.js';
+import { registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { registerRequestLog } from './http/request-log.js';
 import { schedulerPlugin } from './jobs/scheduler.js';
 import { sweepTimeouts, type TimedOutMaster } from './jobs/timeout-sweep.js';
@@ -52,6 +52,10 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    // Fastify's default (100) is shorter than a 255-character sn; 4096 holds one even when every
+    // character is 4 UTF-8 bytes, percent-encoded (255 × 12 = 3060).
+    routerOptions: { maxParamLength: 4096 },
+    frameworkErrors: sendFrameworkError,
   });
   const db = deps.db ?? createDb(config, { log: app.log });
   if (!deps.db) app.addHook('onClose', async () => db.destroy());

@@ -1,5 +1,5 @@
-import type { ErrorBody, ErrorIssue } from '@act2/shared';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorBody, ErrorCode, ErrorIssue } from '@act2/shared';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HttpError } from './http-error.js';
 
@@ -16,6 +16,13 @@ const DB_DOWN_MESSAGES = [
 ];
 const SQLITE_DOWN = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL']);
 
+/** Our code for a 4xx fastify raised itself; anything not listed is the client's input (ACT2_VALIDATION). */
+const FRAMEWORK_4XX_CODES: Partial<Record<number, ErrorCode>> = {
+  404: 'ACT2_NOT_FOUND',
+  413: 'ACT2_BODY_TOO_LARGE',
+  415: 'ACT2_UNSUPPORTED_MEDIA_TYPE',
+};
+
 /** True when `err` means "the database cannot be reached right now" (answer 503, retry later). */
 export function isDbUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
@@ -29,6 +36,17 @@ export function isDbUnavailable(err: unknown): boolean {
   if (cause && cause !== err && isDbUnavailable(cause)) return true;
   // pg reports a failed connect to several addresses (localhost → ::1 and 127.0.0.1) as an AggregateError.
   return err instanceof AggregateError && err.errors.some(isDbUnavailable);
+}
+
+/**
+ * For fastify's `frameworkErrors` option: errors the router raises before any route or error
+ * handler runs (a bad percent-encoding, a parameter over `maxParamLength`) would otherwise be
+ * answered in fastify's own body; they get our `{ code, message }` like every other error.
+ */
+export function sendFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toErrorResponse(err);
+  request.log.debug({ code: body.code, frameworkCode: err.code }, 'request rejected by the router');
+  reply.code(status).send(body);
 }
 
 /** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */
@@ -81,7 +99,7 @@ export function toErrorResponse(err: FastifyError): { status: number; body: Erro
   if (status >= 400 && status < 500) {
     // A JSON syntax error and other fastify 4xx: their messages describe the client's input, not our internals.
     const message = err instanceof SyntaxError ? 'Request body is not valid JSON' : err.message;
-    return { status, body: { code: status === 413 ? 'ACT2_BODY_TOO_LARGE' : 'ACT2_VALIDATION', message } };
+    return { status, body: { code: FRAMEWORK_4XX_CODES[status] ?? 'ACT2_VALIDATION', message } };
   }
   return { status: 500, body: { code: 'ACT2_INTERNAL', message: 'Internal server error' } };
 }

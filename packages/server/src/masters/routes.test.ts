@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MasterDetail, MasterList } from '@act2/shared';
+import { ErrorBody, MasterDetail, MasterList } from '@act2/shared';
 import { expect, it } from 'vitest';
 import { postRegister, useTestApp } from '../../test/helpers/app.js';
 import { describeEachDialect } from '../../test/helpers/db.js';
@@ -99,5 +99,28 @@ describeEachDialect('masters read API', (dialect) => {
       [400, 'master'],
       [400, 'master'],
     ]);
+  });
+
+  it('serves a 255-character sn (ASCII or not) and answers framework routing errors with our error body', async () => {
+    const ascii = `${'s'.repeat(250)}${randomUUID().slice(0, 5)}`;
+    const wide = `${'主'.repeat(250)}${randomUUID().slice(0, 5)}`;
+    for (const sn of [ascii, wide]) await postRegister(t.current.app, payload(sn, [{ sn, status: 'running' }], { server: 'http://m:8001' }));
+
+    const found = await Promise.all(
+      [`/api/v1/masters/${encodeURIComponent(ascii)}`, `/api/v1/masters/${encodeURIComponent(wide)}`, `/api/v1/minions/${encodeURIComponent(wide)}`].map(get),
+    );
+    const badUrl = await get('/api/v1/masters/%E0%A4%A');
+    const tooLong = await get(`/api/v1/masters/${'x'.repeat(5000)}`);
+
+    expect(found.map((r) => [r.statusCode, r.json().sn])).toEqual([
+      [200, ascii],
+      [200, wide],
+      [200, wide],
+    ]);
+    expect([badUrl.statusCode, badUrl.json().code]).toEqual([400, 'ACT2_VALIDATION']);
+    expect(ErrorBody.safeParse(badUrl.json()).success).toBe(true);
+    // Over the router's limit (far over any 255-character sn): still our contract, not fastify's body.
+    expect([tooLong.statusCode, Object.keys(tooLong.json()).sort()]).toEqual([414, ['code', 'message']]);
+    expect(tooLong.json().code).toBe('ACT2_VALIDATION');
   });
 });

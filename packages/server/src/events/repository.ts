@@ -46,7 +46,12 @@ export interface EventFilter {
   limit: number;
 }
 
-/** Oldest first, so a client can tail the log with the cursor. */
+/**
+ * Oldest first, paged by id. A paginated history, not a tail-safe feed: on PostgreSQL ids are
+ * handed out when a transaction inserts, not when it commits, so an event with a smaller id can
+ * become visible after a page that already went past it. A tailing client re-reads with `since`
+ * and an overlap and de-duplicates by id (see the README).
+ */
 export async function listEvents(db: DbOrTrx, filter: EventFilter): Promise<{ items: Event[]; lastId: number | null }> {
   const rows = await db
     .selectFrom('events')

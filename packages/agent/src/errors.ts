@@ -11,7 +11,7 @@ export const EXIT_CODES = {
   usage: 2,
   /** act2-server unreachable, timing out or answering 5xx/429 until `--deadline`. */
   serverUnreachable: 3,
-  /** act2-server rejected the registration (4xx): retrying would not help. */
+  /** act2-server rejected the registration (4xx), or a 2xx was not act2-server's: retrying would not help. */
   serverRejected: 4,
   /** Registered (or dry run), but salt-api was unavailable: the master was reported `stopped`. */
   saltUnavailable: 5,
@@ -36,6 +36,7 @@ const CODE_EXIT = {
   ACT2_COLLECTOR_FAILED: EXIT_CODES.saltUnavailable,
   ACT2_SERVER_UNREACHABLE: EXIT_CODES.serverUnreachable,
   ACT2_SERVER_REJECTED: EXIT_CODES.serverRejected,
+  ACT2_SERVER_BAD_RESPONSE: EXIT_CODES.serverRejected,
   ACT2_INVALID_PAYLOAD: EXIT_CODES.internal,
   ACT2_INTERNAL: EXIT_CODES.internal,
 } as const satisfies Record<`ACT2_${string}`, ExitCode>;

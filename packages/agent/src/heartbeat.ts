@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import type { RegisterRequestInput, RegisterResponse, ServerType } from '@act2/shared';
+import type { RegisterRequestInput, ServerType } from '@act2/shared';
 import type { Collector } from './collectors/collector.js';
 import { COLLECTORS } from './collectors/registry.js';
 import type { AgentConfig, TlsConfig } from './config.js';
@@ -14,6 +14,7 @@ import { resolveMasterSn } from './master-sn.js';
 import { assertValidPayload, buildPayload } from './payload.js';
 import type { BackoffOptions } from './report/backoff.js';
 import { createReportClient } from './report/report-client.js';
+import type { RegisterAck } from './report/report-client.js';
 import { VERSION } from './version.js';
 
 /** Everything a run touches outside its config; all optional except the logger. */
@@ -36,7 +37,8 @@ export interface HeartbeatResult {
   exitCode: ExitCode;
   /** What was (or with --dry-run would have been) sent; absent when the run failed before. */
   payload?: RegisterRequestInput;
-  response?: RegisterResponse;
+  /** act2-server's summary (the RegisterResponse fields the agent checks). */
+  response?: RegisterAck;
   /** Why the exit code is not 0 (salt-api unavailable included). */
   error?: AgentError;
 }
@@ -115,7 +117,7 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
     });
     const outcome = await client.register(payload);
     log.info({ status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, response: outcome.response }, 'register ok');
-    return { exitCode, payload, ...(outcome.response ? { response: outcome.response } : {}), ...(saltError ? { error: saltError } : {}) };
+    return { exitCode, payload, response: outcome.response, ...(saltError ? { error: saltError } : {}) };
   } catch (error) {
     const err = toAgentError(error);
     const internal = err.code === 'ACT2_INTERNAL' || err.code === 'ACT2_INVALID_PAYLOAD';

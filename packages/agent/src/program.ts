@@ -13,7 +13,8 @@ Exit codes:
   ${EXIT_CODES.internal}  unexpected internal error
   ${EXIT_CODES.usage}  usage or configuration error (bad flag or value, unreadable file, no collector for --srv-type)
   ${EXIT_CODES.serverUnreachable}  act2-server unreachable or answering 5xx until --deadline
-  ${EXIT_CODES.serverRejected}  act2-server rejected the registration (4xx)
+  ${EXIT_CODES.serverRejected}  act2-server rejected the registration (4xx), or answered 2xx with something that
+     is not act2-server's reply (e.g. an HTML page: wrong --act2-server URL)
   ${EXIT_CODES.saltUnavailable}  registered, but salt-api was unavailable (master reported stopped)
   --dry-run exits 0 or ${EXIT_CODES.saltUnavailable} like a real run.
 

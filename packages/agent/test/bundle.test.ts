@@ -5,7 +5,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { capture, saltJson } from './helpers/captures.js';
+import { registered } from './helpers/act2-replies.js';
+import { capture } from './helpers/captures.js';
 import { startReplayServer } from './helpers/replay-server.js';
 import type { ReplayServer } from './helpers/replay-server.js';
 
@@ -108,7 +109,7 @@ describe('the single-file bundle dist/act2-heartbeat.js', () => {
 
   it('registers for real and exits 5 when salt-api is down', async () => {
     const act2 = await startReplayServer([
-      { method: 'POST', path: '/register', reply: saltJson({}), check: (req) => expect(req.json).toMatchObject({ master: { sn: 'SN-1', status: 'stopped', idc: 'idc-1' } }) },
+      { method: 'POST', path: '/register', reply: registered(), check: (req) => expect(req.json).toMatchObject({ master: { sn: 'SN-1', status: 'stopped', idc: 'idc-1' } }) },
     ]);
     servers.push(act2);
     const run = await runBundle(['--salt-server', 'http://127.0.0.1:9', '--act2-server', act2.url, '--idc', 'idc-1', '--master-sn', 'SN-1'], { ACT2_SALT_PASSWORD: 'pw' });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../src/config.js';
 import { runHeartbeat } from '../src/heartbeat.js';
-import { capture, saltJson } from './helpers/captures.js';
+import { registered } from './helpers/act2-replies.js';
+import { capture } from './helpers/captures.js';
 import { testConfig } from './helpers/config.js';
 import { captureLogs } from './helpers/logs.js';
 import { startReplayServer } from './helpers/replay-server.js';
@@ -55,7 +56,7 @@ describe('TLS to both ends', () => {
   it('talks to a self-signed salt-api with --salt-insecure and to act2-server trusting --act2-ca-file', async (ctx) => {
     if (!tls) return ctx.skip();
     const salt = await https(SALT_UP);
-    const act2 = await https([{ method: 'POST', path: '/register', reply: saltJson({}) }]);
+    const act2 = await https([{ method: 'POST', path: '/register', reply: registered() }]);
     const result = await run(testConfig({ saltServer: salt.url, saltTls: { insecure: true }, act2Server: act2.url, act2Tls: { ca: tls.cert, insecure: false } }));
     expect(result.exitCode).toBe(0);
     salt.assertDone();

@@ -91,6 +91,26 @@ describe('act2-server report client', () => {
     server?.assertDone();
   });
 
+  it('refuses a 2xx that is not act2-server (a proxy or web server page) without retrying: exit code 4', async () => {
+    const page = { status: 200, contentType: 'text/html', body: Buffer.from('<html><body>Welcome to nginx!</body></html>') };
+    const { client, logs } = await clientFor([register(page)]);
+    const error = await client.register(PAYLOAD).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ACT2_SERVER_BAD_RESPONSE',
+      message: `act2-server at ${server?.url}/act2 answered HTTP 200 with a body that is not a registration result (text/html): is --act2-server the act2-server URL?`,
+    });
+    expect(exitCodeFor(error)).toBe(4);
+    expect(logs.lines().at(-1)).toMatchObject({ msg: 'act2-server answered with an unexpected body', status: 200, content_type: 'text/html' });
+    server?.assertDone();
+  });
+
+  it('refuses a 2xx JSON body that is not a RegisterResponse, and accepts one with fields it does not read missing or added', async () => {
+    const { client } = await clientFor([register(saltJson({ ok: true })), register(saltJson({ master: { sn: 'SN-1', status: 'running', epoch: 3 }, minions: {}, extra: 1 }))]);
+    await expect(client.register(PAYLOAD)).rejects.toMatchObject({ code: 'ACT2_SERVER_BAD_RESPONSE' });
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, response: { master: { sn: 'SN-1', status: 'running' } } });
+    server?.assertDone();
+  });
+
   it('retries connection refused until the deadline', async () => {
     const { client, sleeps } = await clientFor([], { baseUrl: 'http://127.0.0.1:9', deadlineMs: 1000 });
     await expect(client.register(PAYLOAD)).rejects.toMatchObject({

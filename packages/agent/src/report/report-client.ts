@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { ErrorBody, REGISTER_PATH, RegisterResponse } from '@act2/shared';
 import type { RegisterRequestInput } from '@act2/shared';
 import { AgentError, firstLine } from '../errors.js';
@@ -29,10 +30,21 @@ export interface ReportClientOptions {
   backoff?: BackoffOptions;
 }
 
+/**
+ * The part of act2-server's RegisterResponse the agent needs to believe a 2xx: a proxy's or web
+ * server's page on the wrong URL also answers 200. Only what the log line reads is required, so
+ * a server one version older or newer (a count missing or added) still counts as a success.
+ */
+export const RegisterAck = z.object({
+  master: RegisterResponse.shape.master.partial({ recovered: true, created: true }),
+  minions: RegisterResponse.shape.minions.partial(),
+});
+export type RegisterAck = z.infer<typeof RegisterAck>;
+
 export interface RegisterOutcome {
   status: number;
-  /** The server's summary, when it matched the contract. */
-  response?: RegisterResponse;
+  /** The server's summary. */
+  response: RegisterAck;
   attempts: number;
   ms: number;
   bytes: number;
@@ -40,7 +52,7 @@ export interface RegisterOutcome {
 }
 
 type Attempt =
-  | { kind: 'ok'; status: number; body: string }
+  | { kind: 'ok'; status: number; body: string; contentType: string }
   | { kind: 'retry'; reason: string; waitMs?: number }
   | { kind: 'rejected'; status: number; body: string };
 
@@ -72,7 +84,10 @@ export function createReportClient(options: ReportClientOptions) {
       const res = await request(url, { method: 'POST', headers, body, dispatcher, signal });
       const text = await res.body.text();
       log.debug({ method: 'POST', url, status: res.statusCode, bytes: body.length, ms: now() - started }, 'act2-server call');
-      if (res.statusCode >= 200 && res.statusCode < 300) return { kind: 'ok', status: res.statusCode, body: text };
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        const type = res.headers['content-type'];
+        return { kind: 'ok', status: res.statusCode, body: text, contentType: (Array.isArray(type) ? type[0] : type) ?? 'no content type' };
+      }
       if (res.statusCode === 429 || res.statusCode >= 500) {
         const waitMs = retryAfterMs(res.headers['retry-after']);
         const reason = describeRejection(res.statusCode, text).message;
@@ -85,6 +100,16 @@ export function createReportClient(options: ReportClientOptions) {
     }
   }
 
+  function badResponse(result: Extract<Attempt, { kind: 'ok' }>): AgentError {
+    const fields = { status: result.status, content_type: result.contentType, body: firstLine(result.body, 200) };
+    log.error({ url, ...fields }, 'act2-server answered with an unexpected body');
+    return new AgentError(
+      'ACT2_SERVER_BAD_RESPONSE',
+      `act2-server at ${options.baseUrl} answered HTTP ${result.status} with a body that is not a registration result (${result.contentType}): is --act2-server the act2-server URL?`,
+      { details: { url, ...fields } },
+    );
+  }
+
   async function register(payload: RegisterRequestInput): Promise<RegisterOutcome> {
     const json = Buffer.from(JSON.stringify(payload));
     const gzip = json.length >= (options.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES);
@@ -94,10 +119,10 @@ export function createReportClient(options: ReportClientOptions) {
       const left = options.deadlineMs - (now() - started);
       const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)));
       if (result.kind === 'ok') {
-        const parsed = RegisterResponse.safeParse(safeJson(result.body));
-        const outcome: RegisterOutcome = { status: result.status, attempts, ms: now() - started, bytes: body.length, gzip };
-        if (parsed.success) outcome.response = parsed.data;
-        return outcome;
+        const parsed = RegisterAck.safeParse(safeJson(result.body));
+        // Not retried: a wrong URL or a captive proxy does not fix itself within the deadline.
+        if (!parsed.success) throw badResponse(result);
+        return { status: result.status, response: parsed.data, attempts, ms: now() - started, bytes: body.length, gzip };
       }
       if (result.kind === 'rejected') {
         const { message, fields } = describeRejection(result.status, result.body);

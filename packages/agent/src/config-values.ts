@@ -47,6 +47,12 @@ export class Validator {
       this.errors.push(`${flag}: "${text}" must start with http:// or https://`);
       return undefined;
     }
+    // The URL is logged ('config loaded') and --salt-server/--advertise-server is sent as
+    // master.server: a password in it would leak twice. The message does not repeat the URL.
+    if (url.username !== '' || url.password !== '') {
+      this.errors.push(`${flag}: must not hold a user or password (they would be logged and sent to act2-server): put credentials in --salt-user/--salt-password`);
+      return undefined;
+    }
     return text.replace(/\/+$/, '');
   }
 

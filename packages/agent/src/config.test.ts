@@ -3,7 +3,7 @@ import { parseAgentConfig } from './config.js';
 import type { AgentConfig, ParseResult } from './config.js';
 import { VERSION } from './version.js';
 
-const files: Record<string, string> = { '/etc/act2/pw': 's3cret\n', '/etc/act2/ca.pem': 'PEM' };
+const files: Record<string, string> = { '/etc/act2/pw': 's3cret\n', '/etc/act2/ca.pem': 'PEM', '/etc/act2/empty': '', '/etc/act2/newline': '\n' };
 const readFile = (path: string) => {
   const text = files[path];
   if (text === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
@@ -104,9 +104,9 @@ describe('parseAgentConfig', () => {
       '--act2-server is required (or ACT2_SERVER), unless --dry-run',
       '--idc is required (or ACT2_IDC), unless --dry-run',
       '--timeout: "soon" is not a duration (use 90s, 2m, 1h30m or plain seconds)',
+      '--interval: must be at least 1000ms, got "0"',
       '--salt-server: "ftp://x" must start with http:// or https://',
       '--srv-type: "chef" is not one of salt, puppet, openssh',
-      '--interval: must be at least 1000ms, got "0"',
     ]);
   });
 
@@ -123,6 +123,28 @@ describe('parseAgentConfig', () => {
       '--salt-password and --salt-password-file (or their ACT2_ variables) are both set: give only one',
       '--timeout must be longer than --ping-timeout + --gather-job-timeout: manage.status waits that long when a minion is down',
     ]);
+  });
+
+  it('refuses an empty password, naming where it came from', () => {
+    const dry = ['--dry-run'];
+    expect(errorsOf(parseAgentConfig(dry, { ACT2_SALT_PASSWORD: '' }, { readFile }))).toEqual(['ACT2_SALT_PASSWORD: the salt-api password is empty']);
+    expect(errorsOf(parseAgentConfig([...dry, '--salt-password', ''], {}, { readFile }))).toEqual(['--salt-password: the salt-api password is empty']);
+    expect(errorsOf(parseAgentConfig([...dry, '--salt-password-file', '/etc/act2/empty'], {}, { readFile }))).toEqual(['--salt-password-file: "/etc/act2/empty" holds no password']);
+    expect(errorsOf(parseAgentConfig(dry, { ACT2_SALT_PASSWORD_FILE: '/etc/act2/newline' }, { readFile }))).toEqual(['--salt-password-file: "/etc/act2/newline" holds no password']);
+  });
+
+  it('needs --splay shorter than --interval: a longer sleep would run into the next cron run', () => {
+    expect(errorsOf(parseAgentConfig([...REQUIRED, '--splay', '30m'], {}, { readFile }))).toEqual(['--splay (30m) must be shorter than --interval (30m)']);
+    expect(errorsOf(parseAgentConfig([...REQUIRED, '--splay', '2h', '--interval', '1h'], {}, { readFile }))).toEqual(['--splay (2h) must be shorter than --interval (1h)']);
+    expect(configOf(parseAgentConfig([...REQUIRED, '--splay', '29m'], {}, { readFile })).splayMs).toBe(1_740_000);
+  });
+
+  it('refuses credentials inside URLs, without repeating them', () => {
+    const argv = [...REQUIRED.slice(0, 1), 'http://u:act2pw@act2:6868', ...REQUIRED.slice(2), '--salt-server', 'https://salt-api:saltpw@salt:8000', '--advertise-server', 'https://user@salt.example:8000'];
+    const errors = errorsOf(parseAgentConfig(argv, {}, { readFile }));
+    const hint = 'must not hold a user or password (they would be logged and sent to act2-server): put credentials in --salt-user/--salt-password';
+    expect(errors).toEqual([`--act2-server: ${hint}`, `--salt-server: ${hint}`, `--advertise-server: ${hint}`]);
+    expect(errors.join('\n')).not.toMatch(/act2pw|saltpw/);
   });
 
   it('reports an unknown flag as a usage error', () => {

@@ -117,6 +117,7 @@ function debugFlag(value: unknown, errors: string[]): boolean {
   return flag === true;
 }
 
+/** The salt-api password and where it came from; an empty one is an error naming that source. */
 function password(program: Command, v: Validator, readFile: (path: string) => string, warnings: string[]) {
   const raw = program.opts();
   const fromFile = v.file('saltPasswordFile', '--salt-password-file', readFile);
@@ -124,7 +125,11 @@ function password(program: Command, v: Validator, readFile: (path: string) => st
   if (direct !== undefined && raw.saltPasswordFile !== undefined) {
     v.errors.push('--salt-password and --salt-password-file (or their ACT2_ variables) are both set: give only one');
   }
-  if (fromFile !== undefined) return { value: fromFile.replace(/\r?\n$/, ''), source: 'file' as const };
+  if (fromFile !== undefined) {
+    const value = fromFile.replace(/\r?\n$/, '');
+    if (value.length === 0) v.errors.push(`--salt-password-file: "${String(raw.saltPasswordFile)}" holds no password`);
+    return { value, source: 'file' as const };
+  }
   if (direct === undefined) {
     if (raw.saltPasswordFile === undefined) {
       v.errors.push('no salt-api password: use --salt-password-file, ACT2_SALT_PASSWORD or --salt-password');
@@ -132,6 +137,8 @@ function password(program: Command, v: Validator, readFile: (path: string) => st
     return { value: '', source: 'env' as const };
   }
   const source = program.getOptionValueSource('saltPassword') === 'cli' ? ('argv' as const) : ('env' as const);
+  // An empty ACT2_SALT_PASSWORD= in a cron line is a mistake, never a password salt-api accepts.
+  if (direct.length === 0) v.errors.push(`${source === 'argv' ? '--salt-password' : 'ACT2_SALT_PASSWORD'}: the salt-api password is empty`);
   if (source === 'argv') {
     warnings.push('the salt-api password was given on the command line, where ps shows it: prefer --salt-password-file or ACT2_SALT_PASSWORD');
   }
@@ -160,6 +167,10 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
   if (timeoutMs > 0 && pingTimeoutMs > 0 && gatherJobTimeoutMs > 0 && timeoutMs <= pingTimeoutMs + gatherJobTimeoutMs) {
     errors.push('--timeout must be longer than --ping-timeout + --gather-job-timeout: manage.status waits that long when a minion is down');
   }
+  const splayMs = v.duration('splay', '--splay', 0);
+  const intervalMs = v.duration('interval', '--interval', 1000);
+  // The splay sleeps inside one cron period: as long as the period, runs would pile up.
+  if (intervalMs > 0 && splayMs >= intervalMs) errors.push(`--splay (${str(raw, 'splay') ?? ''}) must be shorter than --interval (${str(raw, 'interval') ?? ''})`);
   const exclude = (str(raw, 'excludeInterfaces') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const minionSnGrain = v.text('minionSnGrain', '--minion-sn-grain');
   if (minionSnGrain !== undefined && /\s/.test(minionSnGrain)) errors.push('--minion-sn-grain: a grain name has no spaces');
@@ -178,8 +189,8 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
     pingTimeoutMs,
     gatherJobTimeoutMs,
     deadlineMs: v.duration('deadline', '--deadline', 1),
-    splayMs: v.duration('splay', '--splay', 0),
-    intervalMs: v.duration('interval', '--interval', 1000),
+    splayMs,
+    intervalMs,
     sendCredentials: raw.sendCredentials !== false,
     dryRun,
     excludeInterfaces: exclude,

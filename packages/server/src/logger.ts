@@ -22,10 +22,17 @@ export const REDACT_PATHS = [
   'headers.cookie',
 ];
 
-/** The root logger: pino JSON with secrets redacted. Only entries create it; everything else gets children. */
+/**
+ * The root logger: pino JSON with secrets redacted. Only entries create it; everything else gets children.
+ *
+ * Without a destination it writes to stdout synchronously. pino's default asynchronous stdout
+ * flushes what is still buffered when the process exits, and that flush retries EPIPE forever:
+ * with stdout a broken pipe (`act2-server | head -1`, a log shipper that died) SIGTERM never
+ * ended the process. A synchronous write sees EPIPE at once, and pino then drops further lines.
+ */
 export function createLogger(options: { level?: LogLevel; destination?: DestinationStream } = {}): Logger {
   return pino(
     { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'act2-server' } },
-    options.destination,
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

@@ -43,6 +43,7 @@ describe('parseAgentConfig', () => {
       splayMs: 0,
       intervalMs: 1_800_000,
       sendCredentials: true,
+      gzip: true,
       dryRun: false,
       excludeInterfaces: ['docker0', 'virbr*', 'veth*'],
       grainsSource: 'live',
@@ -56,7 +57,7 @@ describe('parseAgentConfig', () => {
       '--salt-password', 'pw', '--salt-eauth', 'file', '--salt-ca-file', '/etc/act2/ca.pem', '--salt-insecure',
       '--act2-ca-file', '/etc/act2/ca.pem', '--act2-insecure', '--srv-type', 'puppet', '--master-sn', ' SN-1 ',
       '--advertise-server', 'https://salt.example:8000/', '--timeout', '90s', '--ping-timeout', '2', '--gather-job-timeout', '3s',
-      '--deadline', '5m', '--splay', '1m', '--interval', '1h', '--no-send-credentials', '--dry-run',
+      '--deadline', '5m', '--splay', '1m', '--interval', '1h', '--no-send-credentials', '--no-gzip', '--dry-run',
       '--minion-sn-grain', 'serialnumber', '--exclude-interfaces', 'docker*, br-*', '--grains-source', 'cache',
     ];
     const config = configOf(parseAgentConfig(argv, {}, { readFile }));
@@ -64,7 +65,7 @@ describe('parseAgentConfig', () => {
       logLevel: 'debug', logFile: '/var/log/hb.log', saltServer: 'https://salt:8000', saltUser: 'api', saltPassword: 'pw',
       saltPasswordSource: 'argv', saltEauth: 'file', saltTls: { ca: 'PEM', insecure: true }, act2Tls: { ca: 'PEM', insecure: true },
       srvType: 'puppet', masterSn: 'SN-1', advertiseServer: 'https://salt.example:8000', timeoutMs: 90_000, pingTimeoutMs: 2000,
-      gatherJobTimeoutMs: 3000, deadlineMs: 300_000, splayMs: 60_000, intervalMs: 3_600_000, sendCredentials: false, dryRun: true,
+      gatherJobTimeoutMs: 3000, deadlineMs: 300_000, splayMs: 60_000, intervalMs: 3_600_000, sendCredentials: false, gzip: false, dryRun: true,
       minionSnGrain: 'serialnumber', excludeInterfaces: ['docker*', 'br-*'], grainsSource: 'cache',
     });
   });
@@ -73,13 +74,13 @@ describe('parseAgentConfig', () => {
     const env = {
       ACT2_SERVER: 'http://a:1', ACT2_IDC: 'bj', ACT2_SALT_PASSWORD: 'envpw', ACT2_SALT_SERVER: 'http://s:8001',
       ACT2_LOG_LEVEL: 'warning', ACT2_DRY_RUN: 'yes', ACT2_SALT_INSECURE: 'true', ACT2_NO_SEND_CREDENTIALS: '1',
-      ACT2_TIMEOUT: '30', ACT2_GRAINS_SOURCE: 'cache', ACT2_MINION_SN_GRAIN: 'uuid', ACT2_SPLAY: '10s',
+      ACT2_TIMEOUT: '30', ACT2_GRAINS_SOURCE: 'cache', ACT2_MINION_SN_GRAIN: 'uuid', ACT2_SPLAY: '10s', ACT2_NO_GZIP: 'on',
     };
     const result = parseAgentConfig([], env, { readFile });
     expect(configOf(result)).toMatchObject({
       act2Server: 'http://a:1', idc: 'bj', saltPassword: 'envpw', saltPasswordSource: 'env', saltServer: 'http://s:8001',
       logLevel: 'warning', dryRun: true, saltTls: { insecure: true }, sendCredentials: false, timeoutMs: 30_000,
-      grainsSource: 'cache', minionSnGrain: 'uuid', splayMs: 10_000,
+      grainsSource: 'cache', minionSnGrain: 'uuid', splayMs: 10_000, gzip: false,
     });
     expect('warnings' in result && result.warnings).toEqual([]);
   });

@@ -44,6 +44,8 @@ export interface AgentConfig {
   splayMs: number;
   intervalMs: number;
   sendCredentials: boolean;
+  /** Gzip large registrations (default); `--no-gzip` for a proxy that refuses compressed bodies. */
+  gzip: boolean;
   dryRun: boolean;
   minionSnGrain?: string;
   /** Interface name globs (`*`, `?`); `lo` is always excluded on top of these. */
@@ -192,6 +194,7 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
     splayMs,
     intervalMs,
     sendCredentials: raw.sendCredentials !== false,
+    gzip: raw.gzip !== false,
     dryRun,
     excludeInterfaces: exclude,
     grainsSource: v.choice('grainsSource', '--grains-source', GRAINS_SOURCES),

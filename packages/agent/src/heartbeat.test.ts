@@ -31,7 +31,7 @@ async function replay(expectations: Expectation[]): Promise<ReplayServer> {
   return server;
 }
 
-async function run(config: AgentConfig, extra: { random?: () => number } = {}) {
+async function run(config: AgentConfig, extra: { random?: () => number; gzipThresholdBytes?: number } = {}) {
   const logs = captureLogs();
   const sleeps: number[] = [];
   let clock = 0;
@@ -43,6 +43,7 @@ async function run(config: AgentConfig, extra: { random?: () => number } = {}) {
       clock += ms;
     },
     random: extra.random ?? (() => 1),
+    ...(extra.gzipThresholdBytes === undefined ? {} : { gzipThresholdBytes: extra.gzipThresholdBytes }),
     hostname: () => 'salt-master-01',
     readFile: async () => {
       throw Object.assign(new Error('no dmi'), { code: 'ENOENT' });
@@ -116,6 +117,13 @@ describe('runHeartbeat', () => {
     expect(result).toMatchObject({ exitCode: 0, response: RESPONSE });
     mock.assertNoPendingInterceptors();
     await mock.close();
+  });
+
+  it('sends the registration uncompressed with --no-gzip', async () => {
+    const salt = await replay(SALT_OK);
+    const act2 = await replay([register(saltJson(RESPONSE), (req) => expect(req.headers['content-encoding']).toBeUndefined())]);
+    const { result } = await run(testConfig({ saltServer: salt.url, act2Server: act2.url, gzip: false }), { gzipThresholdBytes: 1 });
+    expect(result.exitCode).toBe(0);
   });
 
   it('refuses a hand-built config without act2-server that is not a dry run', async () => {

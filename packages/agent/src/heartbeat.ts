@@ -112,6 +112,7 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
       now,
       sleep,
       random,
+      gzip: config.gzip,
       ...(deps.gzipThresholdBytes === undefined ? {} : { gzipThresholdBytes: deps.gzipThresholdBytes }),
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
     });

@@ -65,6 +65,7 @@ export function createProgram(): Command {
     new Option('--splay <duration>', "sleep a random time up to this before starting, to spread a fleet's cron runs").default('0').env('ACT2_SPLAY'),
     new Option('--interval <duration>', "this agent's heartbeat period (the cron schedule), sent as interval_s").default('30m').env('ACT2_INTERVAL'),
     new Option('--no-send-credentials', 'do not send the salt-api user and password to act2-server').env('ACT2_NO_SEND_CREDENTIALS'),
+    new Option('--no-gzip', 'never gzip the registration (by default bodies from 64 KiB on are gzipped)').env('ACT2_NO_GZIP'),
     new Option('--dry-run', 'collect and print the payload as one JSON line on stdout; send nothing').env('ACT2_DRY_RUN'),
     new Option('--minion-sn-grain <grain>', 'grain used as minion sn (falls back to the minion id when empty or a placeholder)').env('ACT2_MINION_SN_GRAIN'),
     new Option('--exclude-interfaces <globs>', 'comma-separated interface globs whose IPs are not reported (lo always is)').default('docker0,virbr*,veth*').env('ACT2_EXCLUDE_INTERFACES'),

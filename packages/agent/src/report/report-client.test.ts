@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 /** A client on a fake clock: sleeping advances time instantly and is recorded. */
-async function clientFor(expectations: Expectation[], options: { deadlineMs?: number; timeoutMs?: number; gzipThresholdBytes?: number; baseUrl?: string } = {}) {
+async function clientFor(expectations: Expectation[], options: { deadlineMs?: number; timeoutMs?: number; gzipThresholdBytes?: number; gzip?: boolean; baseUrl?: string } = {}) {
   server = await startReplayServer(expectations);
   agent = new Agent();
   let clock = 0;
@@ -44,6 +44,7 @@ async function clientFor(expectations: Expectation[], options: { deadlineMs?: nu
     },
     random: () => 1,
     gzipThresholdBytes: options.gzipThresholdBytes ?? 1_000_000,
+    ...(options.gzip === undefined ? {} : { gzip: options.gzip }),
     backoff: { baseMs: 500, maxMs: 8000 },
   });
   return { client, sleeps, logs };
@@ -132,6 +133,39 @@ describe('act2-server report client', () => {
       { gzipThresholdBytes: 100 },
     );
     expect(await client.register(PAYLOAD)).toMatchObject({ gzip: true, status: 200 });
+    server?.assertDone();
+  });
+
+  it('never gzips with gzip off (--no-gzip), whatever the size', async () => {
+    const { client } = await clientFor([register(saltJson(RESPONSE), (req) => expect(req.headers['content-encoding']).toBeUndefined())], { gzipThresholdBytes: 1, gzip: false });
+    expect(await client.register(PAYLOAD)).toMatchObject({ gzip: false, attempts: 1 });
+    server?.assertDone();
+  });
+
+  const gzipped = (req: { headers: Record<string, unknown> }) => expect(req.headers['content-encoding']).toBe('gzip');
+  const plain = (req: { headers: Record<string, unknown>; json: unknown }) => {
+    expect(req.headers['content-encoding']).toBeUndefined();
+    expect(req.json).toEqual(PAYLOAD);
+  };
+
+  it.each([
+    ['415', saltJson({ code: 'ACT2_UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Content-Encoding: only gzip is accepted' }, 415)],
+    ['400 ACT2_BAD_ENCODING', saltJson({ code: 'ACT2_BAD_ENCODING', message: 'Request body is not valid gzip' }, 400)],
+  ])('sends the body again uncompressed, at once, when the gzipped one gets %s, and suggests --no-gzip', async (_, refusal) => {
+    const { client, sleeps, logs } = await clientFor([register(refusal, gzipped), register(saltJson(RESPONSE), plain)], { gzipThresholdBytes: 1 });
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, gzip: false, attempts: 2, response: RESPONSE });
+    expect(sleeps).toEqual([]);
+    expect(logs.lines().filter((l) => l.level === 40)).toEqual([
+      expect.objectContaining({ msg: 'act2-server refused the gzipped body, sending it uncompressed', status: refusal.status, hint: 'set --no-gzip (ACT2_NO_GZIP=1) for this act2-server' }),
+    ]);
+    server?.assertDone();
+  });
+
+  it('falls back to uncompressed only once, and not for other 400s', async () => {
+    const refusal = saltJson({ code: 'ACT2_UNSUPPORTED_MEDIA_TYPE', message: 'no' }, 415);
+    const { client } = await clientFor([register(refusal, gzipped), register(refusal, plain), register(saltJson({ code: 'ACT2_VALIDATION', message: 'bad' }, 400), gzipped)], { gzipThresholdBytes: 1 });
+    await expect(client.register(PAYLOAD)).rejects.toMatchObject({ code: 'ACT2_SERVER_REJECTED', message: 'act2-server rejected the registration: HTTP 415 ACT2_UNSUPPORTED_MEDIA_TYPE: no' });
+    await expect(client.register(PAYLOAD)).rejects.toMatchObject({ code: 'ACT2_SERVER_REJECTED', message: 'act2-server rejected the registration: HTTP 400 ACT2_VALIDATION: bad' });
     server?.assertDone();
   });
 });

@@ -27,6 +27,8 @@ export interface ReportClientOptions {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   gzipThresholdBytes?: number;
+  /** False (--no-gzip): never compress, for a proxy in front of act2-server that refuses gzip. */
+  gzip?: boolean;
   backoff?: BackoffOptions;
 }
 
@@ -112,8 +114,8 @@ export function createReportClient(options: ReportClientOptions) {
 
   async function register(payload: RegisterRequestInput): Promise<RegisterOutcome> {
     const json = Buffer.from(JSON.stringify(payload));
-    const gzip = json.length >= (options.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES);
-    const body = gzip ? gzipSync(json) : json;
+    let gzip = options.gzip !== false && json.length >= (options.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES);
+    let body = gzip ? gzipSync(json) : json;
     const started = now();
     for (let attempts = 1; ; attempts += 1) {
       const left = options.deadlineMs - (now() - started);
@@ -126,6 +128,13 @@ export function createReportClient(options: ReportClientOptions) {
       }
       if (result.kind === 'rejected') {
         const { message, fields } = describeRejection(result.status, result.body);
+        // A proxy (or an old server) that cannot read gzip: the same body uncompressed, once, at once.
+        if (gzip && refusesGzip(result.status, fields.code) && now() - started < options.deadlineMs) {
+          log.warn({ url, ...fields, hint: 'set --no-gzip (ACT2_NO_GZIP=1) for this act2-server' }, 'act2-server refused the gzipped body, sending it uncompressed');
+          gzip = false;
+          body = json;
+          continue;
+        }
         log.error({ url, ...fields }, 'act2-server rejected the registration');
         throw new AgentError('ACT2_SERVER_REJECTED', `act2-server rejected the registration: ${message}`, { details: { url, ...fields } });
       }
@@ -142,6 +151,11 @@ export function createReportClient(options: ReportClientOptions) {
   }
 
   return { register };
+}
+
+/** 415 from any HTTP server, or act2-server's own verdict on a body that is not gzip. */
+function refusesGzip(status: number, code: unknown): boolean {
+  return status === 415 || (status === 400 && code === 'ACT2_BAD_ENCODING');
 }
 
 function safeJson(text: string): unknown {

@@ -22,6 +22,7 @@ export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
     splayMs: 0,
     intervalMs: 1_800_000,
     sendCredentials: true,
+    gzip: true,
     dryRun: false,
     excludeInterfaces: ['docker0', 'virbr*', 'veth*'],
     grainsSource: 'live',

@@ -93,8 +93,6 @@ describe('salt collector', () => {
       login,
       post(capture('15')),
       post(denied),
-      login,
-      post(denied),
       post(cherrypyPage(503, 'Service Unavailable', 'Salt Master is not available.')),
     ]);
     expect(result).toEqual({

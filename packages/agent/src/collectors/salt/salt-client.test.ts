@@ -107,13 +107,32 @@ describe('salt-api client', () => {
     server?.assertDone();
   });
 
-  it('logs in again once when a runner is refused, then names the missing @runner permission (captures 30, 31)', async () => {
-    const client = await clientFor([login(capture('30')), root(capture('31')), login(capture('30')), root(capture('31'))], { user: 'limited' });
+  it('names the missing @runner permission without a needless second login (captures 30, 31)', async () => {
+    // The replay server fails on any request beyond these two: an ACL refusal is not a dead session.
+    const client = await clientFor([login(capture('30')), root(capture('31'))], { user: 'limited' });
     await client.login();
     await expect(client.run(STATUS)).rejects.toMatchObject({
       code: 'ACT2_SALT_FORBIDDEN',
       message: 'salt-api user limited lacks @runner permission in external_auth (needed for manage.status)',
     });
+    server?.assertDone();
+  });
+
+  it("does not log in again on an 'Authorization error occurred.' 401 either (capture 32)", async () => {
+    const client = await clientFor([login(capture('30')), root(capture('32'))], { user: 'limited' });
+    await client.login();
+    await expect(client.run({ client: 'local', fun: 'grains.item' })).rejects.toMatchObject({
+      code: 'ACT2_SALT_FORBIDDEN',
+      message: 'salt-api user limited may not call grains.item (check external_auth)',
+    });
+    server?.assertDone();
+  });
+
+  it('logs in again on a 401 it does not recognise (a proxy in front of salt-api)', async () => {
+    const page = cherrypyPage(401, 'Unauthorized', 'Session expired');
+    const client = await clientFor([login(), root(page), login(), root(capture('10'))]);
+    await client.login();
+    expect(await client.run(STATUS)).toMatchObject({ down: [] });
     server?.assertDone();
   });
 

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { AgentError, firstLine } from '../../errors.js';
 import { USER_AGENT } from '../../version.js';
-import { httpError, networkError } from './salt-errors.js';
+import { httpError, mayBeDeadSession, networkError } from './salt-errors.js';
 import type { CallInfo } from './salt-errors.js';
 import { LoginResult, SaltReturn } from './schema.js';
 
@@ -100,7 +100,8 @@ export function createSaltClient(options: SaltClientOptions): SaltClient {
     if (token === undefined) throw new AgentError('ACT2_INTERNAL', 'salt-api call before login');
     let answer = await post(call, [chunk]);
     // Sessions live in salt-api's memory and die when it restarts: log in again, once per run.
-    if (answer.status === 401 && !reloggedIn) {
+    // Not for an ACL refusal, which a fresh token would get again.
+    if (answer.status === 401 && !reloggedIn && mayBeDeadSession(answer.body)) {
       reloggedIn = true;
       log.info({ fun: chunk.fun }, 'salt-api session refused, logging in again');
       await login();

@@ -26,6 +26,20 @@ export function errorText(body: string): string {
   return firstLine(body, 200);
 }
 
+/** 401 page texts of an external_auth refusal (captures 31, 32): the session is fine, the user lacks a right. */
+const TOKEN_ACL_REFUSAL = 'Authentication failure of type "token"';
+const FUNCTION_ACL_REFUSAL = 'Authorization error occurred';
+
+/**
+ * Whether a 401 may be a session salt-api no longer knows ("No permission -- see authorization
+ * schemes" after a restart, capture 79, or a 401 we do not recognise), where logging in again
+ * helps; an ACL refusal would only be refused again.
+ */
+export function mayBeDeadSession(body: string): boolean {
+  const text = errorText(body);
+  return !text.includes(TOKEN_ACL_REFUSAL) && !text.includes(FUNCTION_ACL_REFUSAL);
+}
+
 export function networkError(error: unknown, timedOut: boolean, timeoutMs: number, baseUrl: string, call: CallInfo): AgentError {
   const failure = describeNetworkError(error, timedOut, timeoutMs);
   const details = { url: baseUrl, call: what(call), kind: failure.kind };
@@ -46,10 +60,10 @@ export function httpError(status: number, body: string, call: CallInfo, who: { u
     return new AgentError('ACT2_SALT_LOGIN_REFUSED', `salt-api refused the login for user ${who.user} (eauth ${who.eauth}): ${text}`, { details });
   }
   if (status === 401) {
-    if (text.includes('Authentication failure of type "token"') && call.client === 'runner') {
+    if (text.includes(TOKEN_ACL_REFUSAL) && call.client === 'runner') {
       return new AgentError('ACT2_SALT_FORBIDDEN', `salt-api user ${who.user} lacks @runner permission in external_auth (needed for ${call.fun ?? 'runners'})`, { details });
     }
-    if (text.includes('Authorization error occurred')) {
+    if (text.includes(FUNCTION_ACL_REFUSAL)) {
       return new AgentError('ACT2_SALT_FORBIDDEN', `salt-api user ${who.user} may not call ${call.fun ?? 'this function'} (check external_auth)`, { details });
     }
     return new AgentError('ACT2_SALT_UNAUTHORIZED', `salt-api refused the session for ${what(call)}: ${text}`, { details });

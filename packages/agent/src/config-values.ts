@@ -84,3 +84,9 @@ export class Validator {
   }
 }
 
+
+/** Whether a URL names this host only (localhost, 127.0.0.0/8, ::1): nobody else can reach it. */
+export function isLoopbackUrl(text: string): boolean {
+  const host = new URL(text).hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

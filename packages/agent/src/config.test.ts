@@ -91,7 +91,7 @@ describe('parseAgentConfig', () => {
   });
 
   it('warns when the password is on the command line, where ps shows it', () => {
-    const result = parseAgentConfig(['--act2-server', 'http://a:1', '--idc', 'x', '--salt-password', 'pw'], {}, { readFile });
+    const result = parseAgentConfig(['--act2-server', 'http://a:1', '--idc', 'x', '--salt-password', 'pw', '--advertise-server', 'http://salt.example:8001'], {}, { readFile });
     expect('warnings' in result && result.warnings).toEqual([expect.stringContaining('command line')]);
   });
 
@@ -124,6 +124,20 @@ describe('parseAgentConfig', () => {
       '--salt-password and --salt-password-file (or their ACT2_ variables) are both set: give only one',
       '--timeout must be longer than --ping-timeout + --gather-job-timeout: manage.status waits that long when a minion is down',
     ]);
+  });
+
+  it('warns when master.server would be a loopback URL act2 cannot reach, unless --advertise-server is set', () => {
+    const warningsFor = (...args: string[]) => {
+      const result = parseAgentConfig([...REQUIRED, ...args], {}, { readFile });
+      return 'warnings' in result ? result.warnings : result;
+    };
+    const warning = (url: string) => `master.server would be ${url}, a loopback address act2 cannot reach: set --advertise-server to the salt-api URL act2 should use`;
+    expect(warningsFor()).toEqual([warning('http://localhost:8001')]);
+    expect(warningsFor('--salt-server', 'https://127.3.2.1:8000')).toEqual([warning('https://127.3.2.1:8000')]);
+    expect(warningsFor('--salt-server', 'http://[::1]:8001/')).toEqual([warning('http://[::1]:8001')]);
+    expect(warningsFor('--advertise-server', 'http://salt.example:8001')).toEqual([]);
+    expect(warningsFor('--salt-server', 'http://10.0.0.1:8001')).toEqual([]);
+    expect(warningsFor('--salt-server', 'http://localhost.example.com:8001')).toEqual([]);
   });
 
   it('refuses an empty password, naming where it came from', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
 import { ServerType } from '@act2/shared';
-import { parseBool, str, Validator } from './config-values.js';
+import { isLoopbackUrl, parseBool, str, Validator } from './config-values.js';
 import type { Raw } from './config-values.js';
 import { LOG_LEVELS } from './log.js';
 import type { LogLevelName } from './log.js';
@@ -208,6 +208,10 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(config, { [key]: value });
+  }
+  // salt-api usually listens on localhost; act2 uses master.server to reach it, from elsewhere.
+  if (optional.advertiseServer === undefined && config.saltServer !== '' && isLoopbackUrl(config.saltServer)) {
+    warnings.push(`master.server would be ${config.saltServer}, a loopback address act2 cannot reach: set --advertise-server to the salt-api URL act2 should use`);
   }
   return { config, warnings };
 }

@@ -91,7 +91,7 @@ describe('runCli', () => {
     const file = join(dir, 'heartbeat.log');
     const { cliIo } = io({ logDestination: undefined });
     for (let i = 0; i < 2; i += 1) {
-      await runCli(['--dry-run', '--salt-server', 'http://127.0.0.1:9', '--salt-password', 'argv-pw', '--log-file', file], {}, cliIo);
+      await runCli(['--dry-run', '--salt-server', 'http://127.0.0.1:9', '--advertise-server', 'http://salt.example:8001', '--salt-password', 'argv-pw', '--log-file', file], {}, cliIo);
     }
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number });
     expect(lines.filter((l) => l.msg === 'config loaded')).toHaveLength(2);

@@ -47,13 +47,18 @@ function tlsAgent(tls: TlsConfig): Agent {
   return new Agent({ connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } });
 }
 
-/** Config problems parseAgentConfig rules out but a hand-built config (in-process use) may have. */
-function precheck(config: AgentConfig, collectors: Partial<Record<ServerType, Collector>>): AgentError | undefined {
-  if (!collectors[config.srvType]) {
-    return new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType} (this agent collects: ${Object.keys(collectors).join(', ')})`);
+/**
+ * The collector for --srv-type, or the config problem that stops the run: --srv-type without a
+ * collector (puppet, openssh), or what parseAgentConfig rules out but a hand-built config
+ * (in-process use) may have.
+ */
+function precheck(config: AgentConfig, collectors: Partial<Record<ServerType, Collector>>): { collector: Collector } | { error: AgentError } {
+  const collector = collectors[config.srvType];
+  if (!collector) {
+    return { error: new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType} (this agent collects: ${Object.keys(collectors).join(', ')})`) };
   }
-  if (!config.dryRun && config.act2Server === undefined) return new AgentError('ACT2_CONFIG', 'no act2-server URL, and not a dry run');
-  return undefined;
+  if (!config.dryRun && config.act2Server === undefined) return { error: new AgentError('ACT2_CONFIG', 'no act2-server URL, and not a dry run') };
+  return { collector };
 }
 
 /** One heartbeat: collect the minions, build the payload, send it (unless --dry-run). Never throws. */
@@ -62,14 +67,12 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => delay(ms));
   const random = deps.random ?? Math.random;
-  const collectors = deps.collectors ?? COLLECTORS;
-  const collector = collectors[config.srvType];
-  const problem = precheck(config, collectors);
-  if (problem || !collector) {
-    const error = problem ?? new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType}`);
-    log.error({ code: error.code, reason: error.message }, 'heartbeat failed');
-    return { exitCode: EXIT_CODES.usage, error };
+  const checked = precheck(config, deps.collectors ?? COLLECTORS);
+  if ('error' in checked) {
+    log.error({ code: checked.error.code, reason: checked.error.message }, 'heartbeat failed');
+    return { exitCode: exitCodeFor(checked.error), error: checked.error };
   }
+  const { collector } = checked;
   const owned: Agent[] = [];
   const dispatcher = (given: Dispatcher | undefined, tls: TlsConfig): Dispatcher => {
     if (given) return given;

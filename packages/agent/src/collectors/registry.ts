@@ -11,6 +11,3 @@ export const COLLECTORS: Partial<Record<ServerType, Collector>> = {
   salt: saltCollector,
 };
 
-export function collectorFor(type: ServerType): Collector | undefined {
-  return COLLECTORS[type];
-}

@@ -83,12 +83,29 @@ describe('act2-server report client', () => {
     server?.assertDone();
   });
 
-  it('gives up when the next wait would pass --deadline (exit code 3)', async () => {
-    const { client, sleeps } = await clientFor([register(unavailable), register(unavailable), register(unavailable)], { deadlineMs: 3000 });
+  it('spends what is left of --deadline on one last attempt when the next wait would pass it', async () => {
+    const { client, sleeps, logs } = await clientFor([register(unavailable), register(unavailable), register(unavailable), register(saltJson(RESPONSE))], { deadlineMs: 3000 });
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 4 });
+    // Waits of 500 and 1000 leave 1500 ms; the next wait (2000) would pass the deadline.
+    expect(sleeps).toEqual([500, 1000]);
+    expect(logs.lines().at(-2)).toMatchObject({ level: 40, msg: 'register failed, last attempt with the time left', attempt: 3, timeout_ms: 1500 });
+    server?.assertDone();
+  });
+
+  it('gives up after that last attempt (exit code 3)', async () => {
+    const { client, sleeps } = await clientFor([register(unavailable), register(unavailable), register(unavailable), register(unavailable)], { deadlineMs: 3000 });
     const error = await client.register(PAYLOAD).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ACT2_SERVER_UNREACHABLE', message: expect.stringContaining('after 3 attempt(s): HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable') });
+    expect(error).toMatchObject({ code: 'ACT2_SERVER_UNREACHABLE', message: expect.stringContaining('after 4 attempt(s): HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable') });
     expect(exitCodeFor(error)).toBe(3);
     expect(sleeps).toEqual([500, 1000]);
+    server?.assertDone();
+  });
+
+  it('makes no last attempt when Retry-After asks for more than is left', async () => {
+    const busy = { headers: { 'retry-after': '10' }, answer: saltJson({}, 429) };
+    const { client, sleeps } = await clientFor([register(unavailable), register(busy)], { deadlineMs: 5000 });
+    await expect(client.register(PAYLOAD)).rejects.toMatchObject({ code: 'ACT2_SERVER_UNREACHABLE', message: expect.stringContaining('after 2 attempt(s): HTTP 429') });
+    expect(sleeps).toEqual([500]);
     server?.assertDone();
   });
 

@@ -14,6 +14,9 @@ import type { BackoffOptions } from './backoff.js';
 /** Bodies from this size on are gzipped: a 20,000-minion registration shrinks about tenfold. */
 export const GZIP_THRESHOLD_BYTES = 64 * 1024;
 
+/** A last attempt needs at least this long (or --timeout, if shorter) to be worth making. */
+const LAST_ATTEMPT_MIN_MS = 1000;
+
 export interface ReportClientOptions {
   /** act2-server URL without trailing slash (a path prefix is kept). */
   baseUrl: string;
@@ -117,6 +120,7 @@ export function createReportClient(options: ReportClientOptions) {
     let gzip = options.gzip !== false && json.length >= (options.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES);
     let body = gzip ? gzipSync(json) : json;
     const started = now();
+    let lastAttempt = false;
     for (let attempts = 1; ; attempts += 1) {
       const left = options.deadlineMs - (now() - started);
       const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)));
@@ -140,13 +144,22 @@ export function createReportClient(options: ReportClientOptions) {
       }
       const waitMs = Math.max(backoffDelay(attempts, options.random, options.backoff ?? DEFAULT_BACKOFF), result.waitMs ?? 0);
       const elapsed = now() - started;
-      if (elapsed + waitMs >= options.deadlineMs) {
+      if (elapsed + waitMs < options.deadlineMs) {
+        log.warn({ url, attempt: attempts, reason: result.reason, retry_in_ms: waitMs }, 'register failed, retrying');
+        await options.sleep(waitMs);
+        continue;
+      }
+      // The next wait would pass the deadline: rather than give up with time unused, spend it on
+      // one last attempt now; unless that time cannot carry a request, or the server's own
+      // Retry-After asks for longer than is left.
+      const remaining = options.deadlineMs - elapsed;
+      if (lastAttempt || remaining < Math.min(LAST_ATTEMPT_MIN_MS, options.timeoutMs) || (result.waitMs ?? 0) > remaining) {
         throw new AgentError('ACT2_SERVER_UNREACHABLE', `act2-server at ${options.baseUrl} not reachable within --deadline after ${attempts} attempt(s): ${result.reason}`, {
           details: { url, attempts, ms: elapsed },
         });
       }
-      log.warn({ url, attempt: attempts, reason: result.reason, retry_in_ms: waitMs }, 'register failed, retrying');
-      await options.sleep(waitMs);
+      lastAttempt = true;
+      log.warn({ url, attempt: attempts, reason: result.reason, timeout_ms: Math.min(options.timeoutMs, remaining) }, 'register failed, last attempt with the time left');
     }
   }
 

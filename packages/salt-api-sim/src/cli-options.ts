@@ -5,7 +5,7 @@ import { SimError } from './errors.js';
 import { generateMinions } from './generate.js';
 import { oraclePreset } from './presets/oracle.js';
 import type { SaltApiSimOptions } from './server.js';
-import { EAUTH_BACKENDS, type Eauth, type SimUser } from './types.js';
+import { ALL_CLIENTS, CAPTURED_ENABLED_CLIENTS, EAUTH_BACKENDS, type Eauth, type SimUser } from './types.js';
 
 export interface CliOptions {
   port: number;
@@ -19,7 +19,9 @@ export interface CliOptions {
   eauth: string;
   timeScale: number;
   pingLatency: number;
-  clientsDisabled?: boolean;
+  /** `true` (bare flag): every client; a comma-separated list: only those. */
+  clientsDisabled?: boolean | string;
+  masterDown?: 'hang' | 'no-ipc';
   tlsKey?: string;
   tlsCert?: string;
   preset?: 'oracle';
@@ -53,11 +55,20 @@ export function buildProgram(version: string): Command {
     .option('--down-ids <ids>', 'comma-separated minion ids that are down', (v: string) => v.split(',').filter(Boolean))
     .option('--seed <seed>', 'fleet seed: same seed, same minions and grains', 'act2')
     .option('--prefix <prefix>', 'minion id prefix', 'minion-')
-    .option('--user <name:password>', 'an eauth user with full permissions (repeatable)', collect, [])
+    .option('--user <name:password>', 'an eauth user with full permissions (repeatable; without any, the one user is salt-api:salt-api)', collect, [])
     .option('--eauth <list>', 'eauth backends accepted for --user', 'pam,file,auto')
     .option('--time-scale <factor>', 'multiplies every simulated salt delay (1 = real salt)', nonNegative, 1)
     .option('--ping-latency <ms>', 'extra milliseconds of an all-up ping or local call', nonNegative, 0)
-    .option('--clients-disabled', "netapi_enable_clients: [] (salt 3006's default: every call gets 400)")
+    .option(
+      '--clients-disabled [clients]',
+      "bare: netapi_enable_clients: [] (salt 3006's default: every call gets 400); with a comma-separated list (e.g. runner): only those are disabled",
+    )
+    .addOption(
+      new Option('--master-down <mode>', 'start with the salt-master down: hang (login and runner calls hang 180 s × --time-scale, then 503) or no-ipc (503 at once)').choices([
+        'hang',
+        'no-ipc',
+      ]),
+    )
     .option('--tls-key <file>', 'PEM private key: serve HTTPS')
     .option('--tls-cert <file>', 'PEM certificate for --tls-key')
     .addOption(new Option('--preset <name>', 'reproduce a captured installation').choices(['oracle']))
@@ -73,6 +84,15 @@ function parseUsers(specs: string[], eauthList: string): SimUser[] {
     if (at <= 0) throw new SimError('ACT2_SIM_BAD_OPTION', `--user expects name:password, got "${spec}"`);
     return { name: spec.slice(0, at), password: spec.slice(at + 1), eauth: eauth as Eauth[], perms: ['.*', '@runner', '@wheel', '@jobs'] };
   });
+}
+
+/** `netapi_enable_clients` left by --clients-disabled: none for the bare flag, else the captured list minus the named ones. */
+function enabledClients(disabled: boolean | string): string[] {
+  if (disabled === true) return [];
+  const names = String(disabled).split(',').map((c) => c.trim()).filter(Boolean);
+  const unknown = names.filter((c) => !(ALL_CLIENTS as readonly string[]).includes(c));
+  if (unknown.length > 0) throw new SimError('ACT2_SIM_BAD_OPTION', `--clients-disabled: unknown client(s): ${unknown.join(', ')} (known: ${ALL_CLIENTS.join(', ')})`);
+  return CAPTURED_ENABLED_CLIENTS.filter((c) => !names.includes(c));
 }
 
 export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
@@ -91,7 +111,8 @@ export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
     ...base,
     ...(users.length > 0 ? { users: o.preset === 'oracle' ? [...(base.users ?? []), ...users] : users } : {}),
     ...(o.masterId ? { masterId: o.masterId } : {}),
-    ...(o.clientsDisabled ? { clientsEnabled: [] } : {}),
+    ...(o.clientsDisabled === undefined || o.clientsDisabled === false ? {} : { clientsEnabled: enabledClients(o.clientsDisabled) }),
+    ...(o.masterDown ? { masterDown: o.masterDown } : {}),
     ...(o.tlsKey && o.tlsCert ? { tls: { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) } } : {}),
     timeScale: o.timeScale,
     pingLatencyMs: o.pingLatency,

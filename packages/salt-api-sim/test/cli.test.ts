@@ -1,6 +1,7 @@
 /** The CLI's flags → simulator options (the process part is three lines in cli.ts). */
 import { describe, expect, it } from 'vitest';
 import { buildProgram, simOptionsFrom, type CliOptions } from '../src/cli-options.js';
+import { CAPTURED_ENABLED_CLIENTS } from '../src/types.js';
 
 function parse(args: string[]): CliOptions {
   const program = buildProgram('test').exitOverride().configureOutput({ writeErr: () => {} });
@@ -39,5 +40,32 @@ describe('salt-api-sim flags', () => {
     expect(() => simOptionsFrom(parse(['--user', 'nopassword']))).toThrow('--user expects name:password');
     expect(() => simOptionsFrom(parse(['--tls-key', 'k.pem']))).toThrow('--tls-key and --tls-cert go together');
     expect(() => simOptionsFrom(parse(['--down-ids', 'minion-999']))).toThrow('downIds not in the fleet: minion-999');
+  });
+
+  it('disables every client with a bare --clients-disabled, or only the listed ones', () => {
+    const all = simOptionsFrom(parse(['--clients-disabled', '--port', '9000']));
+    const runner = simOptionsFrom(parse(['--clients-disabled', 'runner']));
+    const two = simOptionsFrom(parse(['--clients-disabled=runner, local']));
+
+    expect(all.clientsEnabled).toEqual([]);
+    expect(runner.clientsEnabled).toEqual(CAPTURED_ENABLED_CLIENTS.filter((c) => c !== 'runner'));
+    expect(two.clientsEnabled).toEqual(CAPTURED_ENABLED_CLIENTS.filter((c) => c !== 'runner' && c !== 'local'));
+    expect(simOptionsFrom(parse([])).clientsEnabled).toBeUndefined();
+    expect(() => simOptionsFrom(parse(['--clients-disabled', 'runer']))).toThrow('--clients-disabled: unknown client(s): runer (known: local, local_async');
+  });
+
+  it('starts with the master down in either of its two ways', () => {
+    expect(simOptionsFrom(parse(['--master-down', 'hang'])).masterDown).toBe('hang');
+    expect(simOptionsFrom(parse(['--master-down', 'no-ipc'])).masterDown).toBe('no-ipc');
+    expect(simOptionsFrom(parse([])).masterDown).toBeUndefined();
+    expect(() => parse(['--master-down', 'off'])).toThrow();
+  });
+
+  it('names the default user in --help', () => {
+    let help = '';
+    const program = buildProgram('test').exitOverride().configureOutput({ writeOut: (text) => (help += text) });
+    expect(() => program.parse(['node', 'salt-api-sim', '--help'])).toThrow();
+    expect(help).toContain('salt-api:salt-api');
+    expect(help).toMatch(/--master-down <mode>[\s\S]*hang[\s\S]*no-ipc/);
   });
 });

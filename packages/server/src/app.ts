@@ -19,6 +19,9 @@ import { masterRoutes } from './masters/routes.js';
 import { minionRoutes } from './minions/routes.js';
 import { registerRoutes } from './register/route.js';
 
+export const REQUEST_TIMEOUT_MS = 120_000;
+export const CONNECTION_TIMEOUT_MS = 180_000;
+
 /** Parts `buildApp` would otherwise create; tests and embedders pass their own. */
 export interface AppDeps {
   /** An open, migrated database. The caller keeps ownership (the app does not destroy it). */
@@ -52,6 +55,11 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    // A client must send its whole request within 2 minutes (a 16 MiB body on a slow link fits),
+    // and a socket silent for 3 minutes is closed: longer than any request may take to answer,
+    // whose queries are bounded by the database timeouts.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
     // Fastify's default (100) is shorter than a 255-character sn; 4096 holds one even when every
     // character is 4 UTF-8 bytes, percent-encoded (255 × 12 = 3060).
     routerOptions: { maxParamLength: 4096 },

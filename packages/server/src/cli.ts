@@ -49,6 +49,15 @@ export function buildProgram(output?: CliOutput): Command {
     .addOption(new Option('--instance-id <id>', 'name of this instance in recorded events (default hostname:pid)').env('ACT2_INSTANCE_ID'))
     .addOption(new Option('--log-level <level>', 'log level').env('ACT2_LOG_LEVEL').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--db-pool-size <n>', 'PostgreSQL connections per instance').env('ACT2_DB_POOL_SIZE').default('10'))
+    .addOption(
+      new Option('--db-statement-timeout <duration>', 'PostgreSQL: longest any one query may run').env('ACT2_DB_STATEMENT_TIMEOUT').default('60s'),
+    )
+    .addOption(new Option('--db-lock-timeout <duration>', 'PostgreSQL: longest a query waits for a lock').env('ACT2_DB_LOCK_TIMEOUT').default('30s'))
+    .addOption(
+      new Option('--shutdown-timeout <duration>', 'on SIGTERM, how long to wait for requests in flight before exiting anyway')
+        .env('ACT2_SHUTDOWN_TIMEOUT')
+        .default('30s'),
+    )
     .exitOverride();
   if (output) program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
   return program;

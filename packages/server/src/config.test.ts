@@ -16,7 +16,18 @@ describe('loadServerConfig', () => {
       instanceId: 'x',
       logLevel: 'info',
       dbPoolSize: 10,
+      dbStatementTimeoutMs: 60_000,
+      dbLockTimeoutMs: 30_000,
+      shutdownTimeoutMs: 30_000,
     });
+  });
+
+  it('reads the database and shutdown timeouts', () => {
+    const result = loadServerConfig({ dbStatementTimeout: '2m', dbLockTimeout: '5s', shutdownTimeout: '10s' });
+
+    expect(result.ok && [result.config.dbStatementTimeoutMs, result.config.dbLockTimeoutMs, result.config.shutdownTimeoutMs]).toEqual([
+      120_000, 5_000, 10_000,
+    ]);
   });
 
   it('reads human durations and sizes', () => {

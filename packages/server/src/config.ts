@@ -44,6 +44,12 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** PostgreSQL connections per instance. */
   dbPoolSize: number;
+  /** PostgreSQL `statement_timeout`: no single query may run longer. */
+  dbStatementTimeoutMs: number;
+  /** PostgreSQL `lock_timeout`: no query waits longer for a row lock (503, the client retries). */
+  dbLockTimeoutMs: number;
+  /** After SIGTERM/SIGINT, how long to wait for requests in flight before exiting anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export function defaultInstanceId(): string {
@@ -63,6 +69,9 @@ export function defaultServerConfig(): ServerConfig {
     instanceId: defaultInstanceId(),
     logLevel: 'info',
     dbPoolSize: 10,
+    dbStatementTimeoutMs: 60_000,
+    dbLockTimeoutMs: 30_000,
+    shutdownTimeoutMs: 30_000,
   };
 }
 
@@ -93,6 +102,9 @@ export function validateServerConfig(config: ServerConfig): string[] {
     ['--master-timeout', config.masterTimeoutMs],
     ['--check-interval', config.checkIntervalMs],
     ['--heartbeat-interval', config.heartbeatIntervalMs],
+    ['--db-statement-timeout', config.dbStatementTimeoutMs],
+    ['--db-lock-timeout', config.dbLockTimeoutMs],
+    ['--shutdown-timeout', config.shutdownTimeoutMs],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) errors.push(`${flag} must be a positive duration`);
   }
@@ -130,6 +142,9 @@ export interface RawServerOptions {
   instanceId?: string | undefined;
   logLevel?: string | undefined;
   dbPoolSize?: string | undefined;
+  dbStatementTimeout?: string | undefined;
+  dbLockTimeout?: string | undefined;
+  shutdownTimeout?: string | undefined;
 }
 
 export type LoadResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
@@ -156,6 +171,9 @@ export function loadServerConfig(raw: RawServerOptions): LoadResult {
   duration('--master-timeout', raw.masterTimeout, (ms) => (config.masterTimeoutMs = ms));
   duration('--check-interval', raw.checkInterval, (ms) => (config.checkIntervalMs = ms));
   duration('--heartbeat-interval', raw.heartbeatInterval, (ms) => (config.heartbeatIntervalMs = ms));
+  duration('--db-statement-timeout', raw.dbStatementTimeout, (ms) => (config.dbStatementTimeoutMs = ms));
+  duration('--db-lock-timeout', raw.dbLockTimeout, (ms) => (config.dbLockTimeoutMs = ms));
+  duration('--shutdown-timeout', raw.shutdownTimeout, (ms) => (config.shutdownTimeoutMs = ms));
   if (raw.bodyLimit !== undefined) {
     const bytes = parseByteSize(raw.bodyLimit);
     if (bytes === undefined) errors.push(`--body-limit: cannot read ${JSON.stringify(raw.bodyLimit)} as a size (e.g. 16mb, 1048576)`);

@@ -1,7 +1,7 @@
 import { parseCli } from './cli.js';
 import { describeDb } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './start.js';
+import { startServer, type RunningServer } from './start.js';
 
 // The process: flags → config → start → wait for a signal → graceful close. Nothing else lives here.
 
@@ -14,25 +14,12 @@ async function main(): Promise<number | undefined> {
   }
   const { config } = cli;
   const log = createLogger({ level: config.logLevel });
-  let server;
-  try {
-    server = await startServer(config, { logger: log });
-  } catch (err) {
-    log.fatal({ err, db: describeDb(config.db) }, 'act2-server failed to start');
-    // A missing or unreadable key is a configuration problem (2), like the flag checks above.
-    return (err as { code?: unknown }).code === 'ACT2_SECRET_KEY' ? 2 : 1;
-  }
-  log.info({ url: server.url, db: describeDb(config.db), instanceId: config.instanceId }, 'act2-server listening');
 
-  const running = server;
+  // Signal handlers go in before anything is logged: a supervisor that sees the first line and
+  // stops the process at once must get a graceful stop, not the default kill.
+  let server: RunningServer | undefined;
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'act2-server shutting down');
+  const closeAndExit = (running: RunningServer) =>
     running.close().then(
       () => {
         log.info('act2-server stopped');
@@ -43,9 +30,37 @@ async function main(): Promise<number | undefined> {
         process.exit(1);
       },
     );
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'act2-server shutting down');
+    // A request that never finishes (a stalled upload, a query waiting on a lock) must not keep
+    // a stopping server alive: the service manager would only escalate to SIGKILL.
+    setTimeout(() => {
+      log.error({ deadlineMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting without waiting for requests in flight');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    // Still starting: startup finishes first, then closes (below).
+    if (server) void closeAndExit(server);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  try {
+    server = await startServer(config, { logger: log });
+  } catch (err) {
+    log.fatal({ err, db: describeDb(config.db) }, 'act2-server failed to start');
+    // A missing or unreadable key is a configuration problem (2), like the flag checks above.
+    return (err as { code?: unknown }).code === 'ACT2_SECRET_KEY' ? 2 : 1;
+  }
+  if (stopping) {
+    void closeAndExit(server);
+    return undefined;
+  }
+  log.info({ url: server.url, db: describeDb(config.db), instanceId: config.instanceId }, 'act2-server listening');
   return undefined;
 }
 

@@ -1,5 +1,7 @@
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -36,21 +38,22 @@ function startProcess(name: string, args: string[] = []) {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(child);
+  let stdout = '';
+  // Resolves on act2-server's own 'listening' line, the last of start-up.
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const url = /"url":"(http:[^"]+)"/.exec(stdout)?.[1];
+      if (url) resolve(url);
+    });
+    child.on('exit', () => reject(new Error(`the server exited before listening: ${stdout}`)));
+  });
+  // A test that does not wait for it must not turn an early exit into an unhandled rejection.
+  listening.catch(() => undefined);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, exited };
-}
-
-/** Reads stdout until the 'listening' line and returns its url; the stream is left paused. */
-async function listeningUrl(stdout: Readable): Promise<string> {
-  let text = '';
-  for await (const chunk of stdout) {
-    text += String(chunk);
-    const url = /"url":"(http:[^"]+)"/.exec(text)?.[1];
-    if (url) return url;
-  }
-  throw new Error(`the server never said it was listening: ${text}`);
+  return { child, listening, exited, stdout: () => stdout };
 }
 
 /** Rejects after `ms` so a hung process fails the test instead of the suite timing out. */
@@ -61,12 +64,31 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 describe('the act2-server process', () => {
   it('exits on SIGTERM even when its stdout is a broken pipe', async () => {
     const { child, exited } = startProcess('broken-pipe');
-    await listeningUrl(child.stdout);
+    // fastify's own 'Server listening' line: the earliest a supervisor could react to the process.
+    await once(child.stdout, 'data');
 
     // The reader goes away (`act2-server | head -1`), then the service manager stops the server.
     child.stdout.destroy();
     child.kill('SIGTERM');
 
     expect(await within(exited, 5_000, 'act2-server')).toEqual({ code: 0, signal: null });
+  });
+
+  it('exits 1 with a log line when requests in flight outlast --shutdown-timeout', async () => {
+    const { child, listening, exited, stdout } = startProcess('deadline', ['--shutdown-timeout', '1s']);
+    const { port } = new URL(await listening);
+    // An upload that stalls half way: the server has the request (it answered 100 Continue) but never its body.
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('POST /register HTTP/1.1\r\nHost: act2\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n');
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.write('{"master":');
+
+    child.kill('SIGTERM');
+    const exit = await within(exited, 5_000, 'act2-server');
+    socket.destroy();
+
+    expect(exit).toEqual({ code: 1, signal: null });
+    const lines = stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; deadlineMs?: number });
+    expect(lines.at(-1)).toMatchObject({ msg: 'shutdown deadline passed: exiting without waiting for requests in flight', deadlineMs: 1000 });
   });
 });

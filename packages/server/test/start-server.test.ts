@@ -30,6 +30,8 @@ describe('startServer', () => {
       expect(((await lookup.body.json()) as { items: Array<{ sn: string }> }).items.map((m) => m.sn)).toEqual(['web-01']);
       // First start with SQLite and no key: the key file is created beside the database.
       expect(existsSync(join(dir, 'sub', 'secret.key'))).toBe(true);
+      // A client must send its request within 2 minutes; a silent socket is closed after 3.
+      expect([server.app.server.requestTimeout, server.app.server.timeout]).toEqual([120_000, 180_000]);
     } finally {
       await server.close();
     }

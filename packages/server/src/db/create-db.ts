@@ -28,18 +28,30 @@ export interface CreateDbOptions {
 
 /** Opens the database `config.db` names: a PostgreSQL pool or a SQLite file (directory created). */
 export function createDb(
-  config: Pick<ServerConfig, 'db'> & Partial<Pick<ServerConfig, 'dbPoolSize'>>,
+  config: Pick<ServerConfig, 'db'> & Partial<Pick<ServerConfig, 'dbPoolSize' | 'dbStatementTimeoutMs' | 'dbLockTimeoutMs'>>,
   options: CreateDbOptions = {},
 ): Kysely<Database> {
   const target = parseDbTarget(config.db);
-  if (target.dialect === 'postgres') return createPostgres(target.url, config.dbPoolSize ?? 10, options);
+  if (target.dialect === 'postgres') {
+    return createPostgres(
+      target.url,
+      { max: config.dbPoolSize ?? 10, statementMs: config.dbStatementTimeoutMs ?? 60_000, lockMs: config.dbLockTimeoutMs ?? 30_000 },
+      options,
+    );
+  }
   return createSqlite(target.file);
 }
 
-function createPostgres(url: string, max: number, options: CreateDbOptions): Kysely<Database> {
+function createPostgres(url: string, limits: { max: number; statementMs: number; lockMs: number }, options: CreateDbOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
-    max,
+    max: limits.max,
+    // Server-side limits, set per session: a stuck query or a lock held by a hung instance ends in
+    // an error (503, the agent retries) instead of holding a pool connection for ever. A session
+    // idle inside a transaction (an instance frozen mid-registration) is ended, releasing its locks.
+    statement_timeout: limits.statementMs,
+    lock_timeout: limits.lockMs,
+    idle_in_transaction_session_timeout: limits.statementMs,
     // Fail fast while the database is down so requests get a 503 instead of hanging.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,

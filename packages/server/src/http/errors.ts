@@ -49,6 +49,14 @@ export function sendFrameworkError(err: FastifyError, request: FastifyRequest, r
   reply.code(status).send(body);
 }
 
+// query_canceled (statement_timeout) and lock_not_available (lock_timeout): busy, not broken.
+const DB_TIMEOUT_SQLSTATES = new Set(['57014', '55P03']);
+
+/** True when PostgreSQL gave up on a query at our statement or lock timeout. */
+export function isDbTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && DB_TIMEOUT_SQLSTATES.has((err as { code?: unknown }).code as string);
+}
+
 /** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -91,6 +99,9 @@ export function toErrorResponse(err: FastifyError): { status: number; body: Erro
       return { status: 400, body: { code: 'ACT2_VALIDATION', message: 'Content-Length does not match the body' } };
     default:
       break;
+  }
+  if (isDbTimeout(err)) {
+    return { status: 503, body: { code: 'ACT2_DB_UNAVAILABLE', message: 'The database did not answer in time; retry later' } };
   }
   if (isDbUnavailable(err)) {
     return { status: 503, body: { code: 'ACT2_DB_UNAVAILABLE', message: 'The database is unavailable; retry later' } };

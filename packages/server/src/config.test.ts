@@ -53,6 +53,17 @@ describe('loadServerConfig', () => {
     expect(!result.ok && result.errors.map((e) => e.split(/[: ]/)[0])).toEqual(['--port', '--master-timeout', '--body-limit', '--log-level']);
   });
 
+  it('refuses timer durations a Node timer cannot hold, and durations past a safe integer', () => {
+    const result = loadServerConfig({ checkInterval: '30d', shutdownTimeout: '25d', masterTimeout: '99999999999999d' });
+
+    expect(!result.ok && result.errors).toEqual([
+      '--master-timeout is too long',
+      '--check-interval (30d) must be at most 24 days (2147483647 ms)',
+      '--shutdown-timeout (25d) must be at most 24 days (2147483647 ms)',
+    ]);
+    expect(() => serverConfig({ checkIntervalMs: 2 ** 31 })).toThrow(/--check-interval \(2147483648ms\) must be at most 24 days/);
+  });
+
   it('serverConfig throws on an invalid combination', () => {
     expect(() => serverConfig({ masterTimeoutMs: 1000, heartbeatIntervalMs: 2000 })).toThrow(/--master-timeout \(1s\)/);
   });

@@ -14,6 +14,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_DB = './data/act2.sqlite';
 
+/** The longest delay a Node timer (and a PostgreSQL millisecond setting) can hold: 2^31 - 1 ms, about 24.8 days. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Everything act2-server needs, already parsed. Build it in code with {@link serverConfig}
  * (`serverConfig({ db: 'sqlite:/tmp/x.sqlite', port: 0 })`) or from flags/env with {@link loadServerConfig}.
@@ -107,6 +110,17 @@ export function validateServerConfig(config: ServerConfig): string[] {
     ['--shutdown-timeout', config.shutdownTimeoutMs],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) errors.push(`${flag} must be a positive duration`);
+    else if (!Number.isSafeInteger(value)) errors.push(`${flag} is too long`);
+  }
+  // These become Node timers or PostgreSQL integer settings, both 32-bit: a longer setTimeout
+  // fires at once (the sweep would run in a tight loop) and PostgreSQL refuses the value.
+  for (const [flag, value] of [
+    ['--check-interval', config.checkIntervalMs],
+    ['--db-statement-timeout', config.dbStatementTimeoutMs],
+    ['--db-lock-timeout', config.dbLockTimeoutMs],
+    ['--shutdown-timeout', config.shutdownTimeoutMs],
+  ] as const) {
+    if (value > MAX_TIMER_MS) errors.push(`${flag} (${formatDuration(value)}) must be at most 24 days (${MAX_TIMER_MS} ms)`);
   }
   if (config.masterTimeoutMs <= config.heartbeatIntervalMs) {
     errors.push(

@@ -51,6 +51,19 @@ describe('act2-server command line', () => {
     }
   });
 
+  it('tells whether the secret key came from argv (visible in ps) or from the environment', () => {
+    const key = 'b2'.repeat(32);
+    const onArgv = run('--secret-key', key).result;
+    process.env.ACT2_SECRET_KEY = key;
+    try {
+      const fromEnv = run().result;
+
+      expect([onArgv.kind === 'run' && onArgv.secretKeyOnArgv, fromEnv.kind === 'run' && fromEnv.secretKeyOnArgv]).toEqual([true, false]);
+    } finally {
+      delete process.env.ACT2_SECRET_KEY;
+    }
+  });
+
   it('exits 2 on an unknown flag', () => {
     expect(run('--nope').result).toEqual({ kind: 'exit', code: 2 });
   });

@@ -2,7 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_DB, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
 
 export type CliResult =
-  | { kind: 'run'; config: ServerConfig }
+  /** `secretKeyOnArgv`: the key was a flag, so anyone on the host can read it with `ps` (worth a warning). */
+  | { kind: 'run'; config: ServerConfig; secretKeyOnArgv: boolean }
   /** --help / --version printed, or commander rejected the arguments. */
   | { kind: 'exit'; code: number }
   | { kind: 'invalid'; errors: string[] };
@@ -73,7 +74,8 @@ export function parseCli(argv: readonly string[], output?: CliOutput): CliResult
     throw err;
   }
   const loaded = loadServerConfig(program.opts<RawServerOptions>());
-  return loaded.ok ? { kind: 'run', config: loaded.config } : { kind: 'invalid', errors: loaded.errors };
+  if (!loaded.ok) return { kind: 'invalid', errors: loaded.errors };
+  return { kind: 'run', config: loaded.config, secretKeyOnArgv: program.getOptionValueSource('secretKey') === 'cli' };
 }
 
 declare const __ACT2_VERSION__: string | undefined;

@@ -81,5 +81,8 @@ describe('helpers', () => {
     expect(parseDbTarget('./data/x.sqlite')).toEqual({ dialect: 'sqlite', file: './data/x.sqlite' });
     expect(parseDbTarget('postgresql://u:p@h/db').dialect).toBe('postgres');
     expect(describeDb('postgres://act2:hunter2@db:5432/act2')).toBe('postgres://act2:***@db:5432/act2');
+    expect(describeDb('postgres://act2@db/act2?sslmode=require&password=hunter2&sslpassword=s3cret')).toBe(
+      'postgres://act2@db/act2?sslmode=require&password=***&sslpassword=***',
+    );
   });
 });

@@ -237,13 +237,17 @@ export function parseDbTarget(db: string): DbTarget {
   return { dialect: 'sqlite', file: value.replace(/^sqlite:(\/\/)?/i, '') };
 }
 
-/** The `--db` value safe to log: a PostgreSQL URL without its password. */
+// libpq reads a password from the query string too (`?password=`, `?sslpassword=`).
+const SECRET_PARAM = /pass|secret|token/i;
+
+/** The `--db` value safe to log: a PostgreSQL URL without its password, wherever it is written. */
 export function describeDb(db: string): string {
   const target = parseDbTarget(db);
   if (target.dialect === 'sqlite') return `sqlite:${target.file}`;
   try {
     const url = new URL(target.url);
     if (url.password) url.password = '***';
+    for (const key of [...url.searchParams.keys()]) if (SECRET_PARAM.test(key)) url.searchParams.set(key, '***');
     return url.toString();
   } catch {
     return 'postgres://(unparsable url)';

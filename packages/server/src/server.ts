@@ -49,6 +49,13 @@ async function main(): Promise<number | undefined> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
+  if (cli.secretKeyOnArgv) {
+    log.warn(
+      { flag: '--secret-key', instead: ['ACT2_SECRET_KEY', '--secret-key-file'] },
+      'the secret key is on the command line, where any user of this host can read it (ps); pass it in the environment or a file',
+    );
+  }
+
   try {
     server = await startServer(config, { logger: log });
   } catch (err) {

@@ -91,4 +91,20 @@ describe('the act2-server process', () => {
     const lines = stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; deadlineMs?: number });
     expect(lines.at(-1)).toMatchObject({ msg: 'shutdown deadline passed: exiting without waiting for requests in flight', deadlineMs: 1000 });
   });
+
+  it('warns, without the key, when --secret-key is on the command line', async () => {
+    const key = 'c3'.repeat(32);
+    const { child, listening, exited, stdout } = startProcess('argv-key', ['--secret-key', key]);
+    await listening;
+    child.kill('SIGTERM');
+    await within(exited, 5_000, 'act2-server');
+
+    const warnings = stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; flag?: string })
+      .filter((line) => line.level === 40);
+    expect(warnings.map((w) => w.flag)).toEqual(['--secret-key']);
+    expect(stdout()).not.toContain(key);
+  });
 });

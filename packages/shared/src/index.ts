@@ -6,3 +6,4 @@ export * from './duration.js';
 export * from './defaults.js';
 export * from './queries.js';
 export * from './text.js';
+export * from './ip.js';

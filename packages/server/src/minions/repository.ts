@@ -1,4 +1,4 @@
-import type { Minion, MinionDetail, MinionMaster, MinionStatus } from '@act2/shared';
+import { canonicalIp, type Minion, type MinionDetail, type MinionMaster, type MinionStatus } from '@act2/shared';
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, DbOrTrx, EpochMs } from '../db/database.js';
 import { iso } from '../http/iso.js';
@@ -52,7 +52,7 @@ export async function listMinions(
             .selectFrom('minion_ips')
             .select('master_sn')
             .whereRef('minion_ips.minion_sn', '=', 'minions.sn')
-            .where('minion_ips.ip', '=', filter.ip!.toLowerCase()),
+            .where('minion_ips.ip', '=', canonicalIp(filter.ip!)),
         ),
       ),
     )
@@ -83,7 +83,7 @@ export async function lookupByIp(db: DbOrTrx, ip: string, now: EpochMs, timeoutM
     .selectFrom('minion_ips')
     .select('minion_sn')
     .distinct()
-    .where('ip', '=', ip.toLowerCase())
+    .where('ip', '=', canonicalIp(ip))
     .orderBy('minion_sn')
     .execute();
   const details = await loadMinionDetails(db, rows.map((r) => r.minion_sn), now, timeoutMs);

@@ -97,4 +97,22 @@ describeEachDialect('minions read API', (dialect) => {
       'ip',
     ]);
   });
+
+  it('stores IPs in canonical form and finds them however they are written', async () => {
+    const x = id();
+    const sn = `v6-${x}`;
+    await postRegister(t.current.app, payload(`m-${x}`, [{ sn, status: 'running', ips: ['2001:0DB8:0:0:0:0:0:00A1', '::ffff:10.99.0.1', '10.99.0.1'] }]));
+    const found = async (ip: string) => {
+      const response = await get(`/api/v1/lookup?ip=${encodeURIComponent(ip)}`);
+      return response.statusCode === 200 ? LookupResponse.parse(response.json()).items.map((m) => m.sn) : response.statusCode;
+    };
+    const listed = async (ip: string) => MinionList.parse((await get(`/api/v1/minions?ip=${encodeURIComponent(ip)}`).then((r) => r.json()))).items.map((m) => m.sn);
+
+    const detail = MinionDetail.parse((await get(`/api/v1/minions/${sn}`)).json());
+    const lookups = await Promise.all(['2001:db8::a1', '2001:db8:0::00a1', '2001:DB8::A1', '10.99.0.1', '::ffff:10.99.0.1', '::ffff:a63:1'].map(found));
+
+    expect(detail.ips).toEqual(['2001:db8::a1', '10.99.0.1']);
+    expect(lookups).toEqual(Array(6).fill([sn]));
+    expect(await listed('2001:0db8::a1')).toEqual([sn]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { RegisterMinion } from '@act2/shared';
+import { canonicalIp, type RegisterMinion } from '@act2/shared';
 import type { Member, MembershipChanges } from '../minions/membership.js';
 
 const ATTR_KEYS = ['id', 'serial', 'uuid', 'os', 'saltversion'] as const;
@@ -6,7 +6,8 @@ const ATTR_KEYS = ['id', 'serial', 'uuid', 'os', 'saltversion'] as const;
 /**
  * Turns reported minions into stored form, sorted by sn. A minion listed twice keeps its last
  * entry (agents merging several sources can repeat one). Values are canonical text (fixed key
- * order, lower-case deduplicated IPs) so "unchanged" is a plain string comparison.
+ * order, IPs in canonical form (see `canonicalIp`) and deduplicated) so "unchanged" is a plain
+ * string comparison, and an address is found however its master or a client spelled it.
  */
 export function normalizeMinions(minions: readonly RegisterMinion[]): Member[] {
   const bySn = new Map<string, Member>();
@@ -19,7 +20,7 @@ export function normalizeMinions(minions: readonly RegisterMinion[]): Member[] {
     bySn.set(minion.sn, {
       minion_sn: minion.sn,
       status: minion.status,
-      ips: JSON.stringify([...new Set(minion.ips.map((ip) => ip.toLowerCase()))]),
+      ips: JSON.stringify([...new Set(minion.ips.map(canonicalIp))]),
       attrs: Object.keys(attrs).length > 0 ? JSON.stringify(attrs) : null,
     });
   }

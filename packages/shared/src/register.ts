@@ -82,7 +82,10 @@ export const RegisterResponse = z.object({
     created: z.boolean(),
   }),
   minions: z.object({
-    /** Minions in this registration. */
+    /**
+     * Minions the master has once this registration is stored: the snapshot of a `running` one; for
+     * a `stopped` one the set it keeps (none for a master seen for the first time, whatever it listed).
+     */
     total: z.number().int(),
     joined: z.number().int(),
     left: z.number().int(),

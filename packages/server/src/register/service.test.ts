@@ -93,7 +93,8 @@ describeEachDialect('registerMaster', (dialect) => {
 
     expect(result).toEqual({
       master: { sn, status: 'stopped', recovered: false, created: false },
-      minions: { total: 0, joined: 0, left: 0, changed: 0 },
+      // The set it keeps, not the (empty) list it sent.
+      minions: { total: 1, joined: 0, left: 0, changed: 0 },
     });
     expect(await t.current.db.selectFrom('master_minions').select('minion_sn').where('master_sn', '=', sn).execute()).toEqual([
       { minion_sn: `${sn}-a` },
@@ -114,6 +115,24 @@ describeEachDialect('registerMaster', (dialect) => {
       'master.stopped',
       'master.recovered',
     ]);
+  });
+
+  it('stores no minions for a stopped first registration, and says so (total 0) even if it listed some', async () => {
+    const clock = manualClock();
+    const sn = `m-${uid()}`;
+
+    const result = await registerMaster(
+      registerDeps(t.current.db, clock),
+      request(sn, [{ sn: `${sn}-a`, status: 'running', ips: ['10.0.0.1'] }], { status: 'stopped', error: 'salt-api: timeout' }),
+    );
+
+    expect(result).toEqual({
+      master: { sn, status: 'stopped', recovered: false, created: true },
+      minions: { total: 0, joined: 0, left: 0, changed: 0 },
+    });
+    const master = await t.current.db.selectFrom('masters').select('minion_count').where('sn', '=', sn).executeTakeFirstOrThrow();
+    expect(master.minion_count).toBe(0);
+    expect(await t.current.db.selectFrom('master_minions').select('minion_sn').where('master_sn', '=', sn).execute()).toEqual([]);
   });
 
   it('writes nothing but last_seen for an identical re-send of 2,000 minions', async () => {

@@ -92,11 +92,13 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
         ...minionEvents(master.sn, changes),
       ];
       await insertEvents(trx, events, { instanceId: deps.instanceId, at: now });
-      return { created, transition, changes };
+      // What the master has now: a stopped registration keeps the stored set (none for a new master).
+      const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);
+      return { created, transition, changes, total };
     }),
   );
 
-  const { created, transition, changes } = outcome;
+  const { created, transition, changes, total } = outcome;
   for (const event of transition.events) {
     deps.log.info({ sn: master.sn, event: event.kind, detail: event.detail }, TRANSITION_MESSAGES[event.kind]);
   }
@@ -107,7 +109,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
 
   return {
     master: { sn: master.sn, status: reported, recovered: transition.recovered, created },
-    minions: { total: incoming?.length ?? request.minions.length, joined, left, changed },
+    minions: { total, joined, left, changed },
   };
 }
 

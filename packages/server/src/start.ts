@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from './app.js';
 import type { ServerConfig } from './config.js';
-import { resolveSecretKey } from './crypto/key-file.js';
-import { createSecretBox } from './crypto/secret-box.js';
+import { isKeyFileExposed, resolveSecretKey } from './crypto/key-file.js';
+import { createSecretBox, type SecretBox } from './crypto/secret-box.js';
 import { createDb } from './db/create-db.js';
 import { runMigrations } from './db/migrate.js';
 
@@ -21,7 +21,7 @@ export interface RunningServer {
  */
 export async function startServer(config: ServerConfig, deps: AppDeps = {}): Promise<RunningServer> {
   // Key problems are configuration errors: report them before connecting to anything.
-  const secretBox = deps.secretBox ?? createSecretBox(resolveSecretKey(config).key);
+  const secretBox = deps.secretBox ?? openSecretBox(config, deps.logger);
   const db = deps.db ?? createDb(config, deps.logger ? { log: deps.logger } : {});
   const ownsDb = deps.db === undefined;
   try {
@@ -42,4 +42,13 @@ export async function startServer(config: ServerConfig, deps: AppDeps = {}): Pro
     if (ownsDb) await db.destroy().catch(() => undefined);
     throw err;
   }
+}
+
+/** The configured key's box; a key file others can read is worth a warning (it unlocks every stored password). */
+function openSecretBox(config: ServerConfig, log: FastifyBaseLogger | undefined): SecretBox {
+  const resolved = resolveSecretKey(config);
+  if (resolved.file !== undefined && isKeyFileExposed(resolved.file)) {
+    log?.warn({ file: resolved.file }, 'the secret key file is readable by group or others: chmod 600 it');
+  }
+  return createSecretBox(resolved.key);
 }

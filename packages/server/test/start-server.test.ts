@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serverConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 import { startServer } from '../src/start.js';
 import { originalHeartbeatPayload } from './helpers/payloads.js';
 
@@ -35,6 +36,21 @@ describe('startServer', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('warns at start-up when the secret key file is readable by group or others', async () => {
+    const keyFile = join(dir, 'exposed.key');
+    writeFileSync(keyFile, `${'d4'.repeat(32)}\n`, { mode: 0o644 });
+    chmodSync(keyFile, 0o644);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(line) } });
+
+    const server = await startServer(serverConfig({ db: join(dir, 'exposed.sqlite'), port: 0, host: '127.0.0.1', secretKeyFile: keyFile }), { logger });
+    await server.close();
+
+    expect(lines.map((line) => JSON.parse(line) as { msg: string; file: string }).map((l) => [l.msg, l.file])).toEqual([
+      ['the secret key file is readable by group or others: chmod 600 it', keyFile],
+    ]);
   });
 
   it('refuses PostgreSQL without a secret key before touching the database', async () => {

@@ -75,7 +75,8 @@ export const SCHEMA_VERSION = 1;
 export const RegisterResponse = z.object({
   master: z.object({
     sn: z.string(),
-    status: z.enum(['running', 'stopped', 'timeout']),
+    /** The status this registration reported (a registration never leaves a master `timeout`). */
+    status: ReportedMasterStatus,
     /** The master was timed out (or stopped) before this registration. */
     recovered: z.boolean(),
     /** This registration created the master. */

@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // The real process (signals, stdout, exit codes) needs the built entry. It is built into
@@ -106,5 +107,41 @@ describe('the act2-server process', () => {
       .filter((line) => line.level === 40);
     expect(warnings.map((w) => w.flag)).toEqual(['--secret-key']);
     expect(stdout()).not.toContain(key);
+  });
+});
+
+describe('secret.key creation by instances starting at once', () => {
+  it('gives every creator the same key and never a half-written file (2 threads racing, 1,500 times)', async () => {
+    // Two threads of the built library meet at a spin barrier before each round, then both call
+    // resolveSecretKey on the same fresh directory: the tightest race two first starts can run.
+    const rounds = 1500;
+    const base = mkdtempSync(join(dataDir, 'keys-'));
+    const barrier = new SharedArrayBuffer(4);
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { join } = require('node:path');
+      import(workerData.lib).then(({ resolveSecretKey }) => {
+        const arrived = new Int32Array(workerData.barrier);
+        const keys = [];
+        for (let r = 0; r < workerData.rounds; r += 1) {
+          Atomics.add(arrived, 0, 1);
+          while (Atomics.load(arrived, 0) < 2 * (r + 1)) {}
+          try {
+            keys.push(resolveSecretKey({ db: join(workerData.base, String(r), 'act2.sqlite') }).key.toString('hex'));
+          } catch (err) {
+            keys.push(err.message);
+          }
+        }
+        parentPort.postMessage(keys);
+      });`;
+    const workerData = { lib: pathToFileURL(join(buildDir, 'index.js')).href, barrier, base, rounds };
+
+    const workers = [0, 1].map(() => new Worker(code, { eval: true, workerData }));
+    const [a = [], b = []] = await within(Promise.all(workers.map((w) => once(w, 'message').then(([keys]) => keys as string[]))), 20_000, 'key creators');
+    await Promise.all(workers.map((w) => w.terminate()));
+
+    const disagreements = a.flatMap((key, round) => (key === b[round] ? [] : [{ round, a: key, b: b[round] }]));
+    expect(disagreements.slice(0, 3)).toEqual([]);
+    expect(a.every((key) => /^[0-9a-f]{64}$/.test(key))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,6 +50,9 @@ describe('resolveSecretKey', () => {
     expect(first.source).toBe('created');
     expect(second).toEqual({ key: first.key, source: 'file', file: join(dir, 'secret.key') });
     expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'secret.key'), 'utf8')).toBe(`${first.key.toString('hex')}\n`);
+    // The file it was written under before being linked into place is gone.
+    expect(readdirSync(dir)).toEqual(['secret.key']);
   });
 
   it('refuses to invent a key for PostgreSQL', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parseDbTarget, type ServerConfig } from '../config.js';
 import { KEY_BYTES, parseSecretKey } from './secret-box.js';
 
@@ -45,16 +45,36 @@ export function resolveSecretKey(config: Pick<ServerConfig, 'db' | 'secretKey' |
 }
 
 export function loadOrCreateKeyFile(file: string): ResolvedKey {
+  if (existsSync(file)) return { key: readKeyFile(file), source: 'file', file };
   // The database directory may not exist yet on first start.
   mkdirSync(dirname(file), { recursive: true });
+  // Written in full (and synced) under a private name, then hard-linked into place. link() fails
+  // when the name exists, so of several instances starting at once exactly one key wins, none is
+  // overwritten, and nobody ever reads a created-but-not-yet-written file (as with open 'wx').
+  const key = randomBytes(KEY_BYTES);
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  writeDurably(temp, `${key.toString('hex')}\n`);
   try {
-    // 'wx' fails if the file exists, so two processes starting at once never overwrite each other's key.
-    writeFileSync(file, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    return { key: readKeyFile(file), source: 'created', file };
+    linkSync(temp, file);
+    return { key, source: 'created', file };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') throw new SecretKeyError(`cannot create secret key file ${file}: ${code ?? 'error'}`);
+  } finally {
+    rmSync(temp, { force: true });
   }
+  // Another instance created it first: use its key.
   return { key: readKeyFile(file), source: 'file', file };
+}
+
+function writeDurably(file: string, text: string): void {
+  const fd = openSync(file, 'wx', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readKeyFile(file: string): Buffer {

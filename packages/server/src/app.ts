@@ -64,6 +64,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     // character is 4 UTF-8 bytes, percent-encoded (255 × 12 = 3060).
     routerOptions: { maxParamLength: 4096 },
     frameworkErrors: sendFrameworkError,
+    // request.ip (logged with every rejected registration) is the proxy's address unless trusted.
+    trustProxy: config.trustProxy,
   });
   const db = deps.db ?? createDb(config, { log: app.log });
   if (!deps.db) app.addHook('onClose', async () => db.destroy());

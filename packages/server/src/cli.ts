@@ -55,6 +55,11 @@ export function buildProgram(output?: CliOutput): Command {
     )
     .addOption(new Option('--db-lock-timeout <duration>', 'PostgreSQL: longest a query waits for a lock').env('ACT2_DB_LOCK_TIMEOUT').default('30s'))
     .addOption(
+      new Option('--trust-proxy <proxies>', 'trust X-Forwarded-For from these proxies (comma-separated IPs/CIDRs), or true / false')
+        .env('ACT2_TRUST_PROXY')
+        .default('false'),
+    )
+    .addOption(
       new Option('--shutdown-timeout <duration>', 'on SIGTERM, how long to wait for requests in flight before exiting anyway')
         .env('ACT2_SHUTDOWN_TIMEOUT')
         .default('30s'),

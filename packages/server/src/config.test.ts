@@ -19,6 +19,7 @@ describe('loadServerConfig', () => {
       dbStatementTimeoutMs: 60_000,
       dbLockTimeoutMs: 30_000,
       shutdownTimeoutMs: 30_000,
+      trustProxy: false,
     });
   });
 
@@ -28,6 +29,14 @@ describe('loadServerConfig', () => {
     expect(result.ok && [result.config.dbStatementTimeoutMs, result.config.dbLockTimeoutMs, result.config.shutdownTimeoutMs]).toEqual([
       120_000, 5_000, 10_000,
     ]);
+  });
+
+  it('reads --trust-proxy as true, false or a list of proxy addresses, and refuses anything else', () => {
+    const values = ['true', 'false', '10.0.0.1, 10.1.0.0/16,fd00::/8', 'loopback'].map((trustProxy) => loadServerConfig({ trustProxy }));
+    const bad = loadServerConfig({ trustProxy: '10.0.0.1,nginx' });
+
+    expect(values.map((r) => r.ok && r.config.trustProxy)).toEqual([true, false, ['10.0.0.1', '10.1.0.0/16', 'fd00::/8'], ['loopback']]);
+    expect(!bad.ok && bad.errors).toEqual(['--trust-proxy must be true, false or a comma-separated list of IP addresses or CIDRs (cannot read "nginx")']);
   });
 
   it('reads human durations and sizes', () => {

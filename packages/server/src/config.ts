@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
@@ -53,6 +54,11 @@ export interface ServerConfig {
   dbLockTimeoutMs: number;
   /** After SIGTERM/SIGINT, how long to wait for requests in flight before exiting anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * Which peers may set X-Forwarded-For (the client IP in logs): `false` (none, the default),
+   * `true` (any: only behind a proxy that overwrites the header), or addresses/CIDRs of the proxies.
+   */
+  trustProxy: boolean | string[];
 }
 
 export function defaultInstanceId(): string {
@@ -75,6 +81,7 @@ export function defaultServerConfig(): ServerConfig {
     dbStatementTimeoutMs: 60_000,
     dbLockTimeoutMs: 30_000,
     shutdownTimeoutMs: 30_000,
+    trustProxy: false,
   };
 }
 
@@ -139,6 +146,12 @@ export function validateServerConfig(config: ServerConfig): string[] {
   }
   if (!LOG_LEVELS.includes(config.logLevel)) errors.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   if (config.instanceId.trim() === '') errors.push('--instance-id must not be empty');
+  if (Array.isArray(config.trustProxy)) {
+    const bad = config.trustProxy.filter((entry) => !isProxyAddress(entry));
+    if (bad.length > 0 || config.trustProxy.length === 0) {
+      errors.push(`--trust-proxy must be true, false or a comma-separated list of IP addresses or CIDRs (cannot read ${JSON.stringify(bad.join(','))})`);
+    }
+  }
   return errors;
 }
 
@@ -159,6 +172,7 @@ export interface RawServerOptions {
   dbStatementTimeout?: string | undefined;
   dbLockTimeout?: string | undefined;
   shutdownTimeout?: string | undefined;
+  trustProxy?: string | undefined;
 }
 
 export type LoadResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
@@ -193,6 +207,7 @@ export function loadServerConfig(raw: RawServerOptions): LoadResult {
     if (bytes === undefined) errors.push(`--body-limit: cannot read ${JSON.stringify(raw.bodyLimit)} as a size (e.g. 16mb, 1048576)`);
     else config.bodyLimitBytes = bytes;
   }
+  if (raw.trustProxy !== undefined) config.trustProxy = parseTrustProxy(raw.trustProxy);
   if (raw.host !== undefined) config.host = raw.host.trim();
   if (raw.db !== undefined) config.db = raw.db.trim();
   if (raw.instanceId !== undefined) config.instanceId = raw.instanceId.trim();
@@ -226,6 +241,26 @@ export function parseByteSize(text: string): number | undefined {
   const unit = SIZE_UNITS[match[2] ?? ''];
   if (unit === undefined) return undefined;
   return Math.floor(Number(match[1]) * unit);
+}
+
+/** `true`/`false`, or a comma-separated list of proxy addresses/CIDRs (validated by {@link validateServerConfig}). */
+export function parseTrustProxy(text: string): boolean | string[] {
+  const value = text.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** An IP address or a CIDR (`10.0.0.0/8`, `fd00::/8`), or one of proxy-addr's names for address ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 }
 
 /** Which database a `--db` value names. */

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode, ErrorIssue } from '@act2/shared';
+import { REGISTER_PATH, type ErrorBody, type ErrorCode, type ErrorIssue } from '@act2/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { HttpError } from './http-error.js';
@@ -57,6 +57,15 @@ export function isDbTimeout(err: unknown): boolean {
   return typeof err === 'object' && err !== null && DB_TIMEOUT_SQLSTATES.has((err as { code?: unknown }).code as string);
 }
 
+// A payload with thousands of bad minions must not make a log line of megabytes.
+const MAX_LOGGED_ISSUES = 10;
+
+/** The master sn a rejected registration claimed, when its body parsed that far. */
+function reportedSn(body: unknown): string | undefined {
+  const sn = (body as { master?: { sn?: unknown } } | undefined)?.master?.sn;
+  return typeof sn === 'string' ? sn.trim().slice(0, 255) : undefined;
+}
+
 /** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -67,6 +76,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) {
       request.log.error({ err, code: body.code }, 'request failed');
+    } else if (request.routeOptions.url === REGISTER_PATH) {
+      // A rejected heartbeat means a master that will time out: say which one, and from where.
+      request.log.warn(
+        { code: body.code, status, ip: request.ip, sn: reportedSn(request.body), issues: body.issues?.slice(0, MAX_LOGGED_ISSUES) },
+        'registration rejected',
+      );
     } else {
       request.log.debug({ code: body.code, issues: body.issues }, 'request rejected');
     }

@@ -22,7 +22,7 @@ describeEachDialect('POST /register', (dialect) => {
       },
     }),
   });
-  const t = useTestApp(dialect, { config: { bodyLimitBytes: BODY_LIMIT }, logger });
+  const t = useTestApp(dialect, { config: { bodyLimitBytes: BODY_LIMIT, trustProxy: ['127.0.0.1'] }, logger });
   const inject = (headers: Record<string, string>, body: string | Buffer) =>
     t.current.app.inject({ method: 'POST', url: '/register', headers, payload: body });
 
@@ -78,6 +78,34 @@ describeEachDialect('POST /register', (dialect) => {
       [400, 'ACT2_VALIDATION', ['master.error']],
       [400, 'ACT2_VALIDATION', ['minions.0.os']],
       [400, 'ACT2_VALIDATION', ['master.idc']],
+    ]);
+  });
+
+  it('logs each rejected registration at warn with the client IP (X-Forwarded-For only from a trusted proxy) and the sn', async () => {
+    const body = payload('warned-master', manyMinions(3));
+    (body.minions[1] as { status: unknown }).status = 'sleeping';
+
+    const fromAgent = await t.current.app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: body,
+      remoteAddress: '10.8.0.1',
+      headers: { 'x-forwarded-for': '192.0.2.66' },
+    });
+    const viaProxy = await t.current.app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: 'a=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '192.0.2.77' },
+    });
+
+    expect([fromAgent.statusCode, viaProxy.statusCode]).toEqual([400, 415]);
+    const rejected = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'registration rejected' && ['10.8.0.1', '192.0.2.77'].includes(line.ip as string));
+    expect(rejected.map(({ level, code, status, ip, sn, issues }) => ({ level, code, status, ip, sn, issues }))).toEqual([
+      { level: 40, code: 'ACT2_VALIDATION', status: 400, ip: '10.8.0.1', sn: 'warned-master', issues: [{ path: 'minions.1.status', message: expect.any(String) }] },
+      { level: 40, code: 'ACT2_UNSUPPORTED_MEDIA_TYPE', status: 415, ip: '192.0.2.77', sn: undefined, issues: undefined },
     ]);
   });
 

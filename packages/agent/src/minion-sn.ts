@@ -1,3 +1,5 @@
+import { hasControlCharacter } from '@act2/shared';
+
 /**
  * Values firmware and hypervisors put where a serial number should be (salt copies
  * product_serial raw), compared case-insensitively after trimming.
@@ -41,5 +43,8 @@ export function isMeaningfulSerial(value: unknown): value is string {
  */
 export function chooseMinionSn(id: string, grainValue: unknown): string {
   // The contract caps sn at 255 characters; a longer "serial" is junk, not an identity.
-  return isMeaningfulSerial(grainValue) && grainValue.trim().length <= 255 ? grainValue.trim() : id;
+  // Nor may it hold control characters (the contract rejects them).
+  return isMeaningfulSerial(grainValue) && grainValue.trim().length <= 255 && !hasControlCharacter(grainValue.trim())
+    ? grainValue.trim()
+    : id;
 }

@@ -124,4 +124,17 @@ describe('salt collector', () => {
     expect(info[1]).toMatchObject({ up: 2, down: 1 });
     expect(info[2]).toMatchObject({ source: 'live', live: 2, cached: 1, missing: 0 });
   });
+
+  it('skips minion ids the contract cannot carry instead of failing the registration', async () => {
+    const { result, logs } = await collect([
+      login,
+      post(saltJson({ return: [{ up: ['bad\nid', 'web-01'], down: [] }] })),
+      post(saltJson({ return: [{ 'web-01': { id: 'web-01', ip4_interfaces: { eth0: ['10.0.0.1'] } } }] }), (req) =>
+        expect((req.json as Array<{ tgt: unknown }>)[0]?.tgt).toEqual(['web-01']),
+      ),
+    ]);
+
+    expect(result.minions.map((m) => m.id)).toEqual(['web-01']);
+    expect(logs.lines().find((l) => l.msg === 'minion ids the contract cannot carry, skipped')).toMatchObject({ minions: 1 });
+  });
 });

@@ -3,7 +3,7 @@ import { AgentError, toAgentError } from '../../errors.js';
 import type { CollectContext, CollectResult, Collector } from '../collector.js';
 import { collectGrains } from './grains.js';
 import { interfaceMatcher } from './ips.js';
-import { toCollectedMinion } from './minions.js';
+import { isReportableId, toCollectedMinion } from './minions.js';
 import { createSaltClient } from './salt-client.js';
 import { ManageStatus } from './schema.js';
 
@@ -32,9 +32,13 @@ async function collectOrThrow(ctx: CollectContext, log: Logger): Promise<Collect
   });
   const status = ManageStatus.safeParse(value);
   if (!status.success) throw new AgentError('ACT2_SALT_BAD_RESPONSE', 'salt-api manage.status did not return {up, down} lists');
-  const upSet = new Set(status.data.up);
+  const unreportable = [...status.data.up, ...status.data.down].filter((id) => !isReportableId(id));
+  if (unreportable.length > 0) {
+    log.warn({ minions: unreportable.length, examples: unreportable.slice(0, 5).map((id) => JSON.stringify(id).slice(0, 80)) }, 'minion ids the contract cannot carry, skipped');
+  }
+  const upSet = new Set(status.data.up.filter(isReportableId));
   const up = [...upSet];
-  const down = [...new Set(status.data.down)].filter((id) => !upSet.has(id));
+  const down = [...new Set(status.data.down.filter(isReportableId))].filter((id) => !upSet.has(id));
   log.info({ up: up.length, down: down.length, ms: now() - started }, 'manage.status done');
 
   started = now();

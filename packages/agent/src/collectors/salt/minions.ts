@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '@act2/shared';
 import type { CollectedMinion } from '../collector.js';
 import { chooseMinionSn, isMeaningfulSerial } from '../../minion-sn.js';
 import { minionIps } from './ips.js';
@@ -9,9 +10,20 @@ export interface MinionOptions {
   minionSnGrain?: string;
 }
 
+/** Grain text as the contract takes it: trimmed, without NUL (PostgreSQL cannot store it), bounded. */
 function bounded(value: string | undefined, max: number): string | undefined {
-  const text = value?.trim();
+  const text = value?.replace(/\u0000/g, '').trim();
   return text ? text.slice(0, max) : undefined;
+}
+
+/**
+ * A minion id the contract can carry (1–255 characters, no control characters). Salt itself
+ * refuses such ids, so one that fails is junk from a broken cache: it is skipped, not allowed to
+ * make the whole registration invalid.
+ */
+export function isReportableId(id: string): boolean {
+  const trimmed = id.trim();
+  return trimmed.length > 0 && trimmed.length <= 255 && !hasControlCharacter(id);
 }
 
 /**

@@ -37,13 +37,7 @@ export const MasterList = page(Master);
 export type MasterList = z.infer<typeof MasterList>;
 
 /** One master that reported a minion, as seen from the minion. */
-export const MinionMaster = z.object({
-  sn: z.string(),
-  server: z.string(),
-  status: MasterStatus,
-  idc: z.string(),
-  type: ServerType,
-  last_seen: Timestamp,
+export const MinionMaster = Master.pick({ sn: true, server: true, status: true, idc: true, type: true, last_seen: true }).extend({
   /** The minion's status as this master last reported it. */
   minion_status: MinionStatus,
 });

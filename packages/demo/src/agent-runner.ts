@@ -18,13 +18,16 @@ function parseLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Runs the single-file bundle as a separate process, exactly as cron would on a master. */
-export function bundleRunner(bundle: string): RunAgent {
+/**
+ * Runs the single-file bundle as a separate process, exactly as cron would on a master: with only
+ * `baseEnv` (cron's sparse environment, e.g. PATH) plus the run's own variables.
+ */
+export function bundleRunner(bundle: string, baseEnv: Record<string, string>): RunAgent {
   return (args, env) =>
     new Promise((resolve, reject) => {
       const started = performance.now();
       const child = spawn(process.execPath, [bundle, ...args], {
-        env: { PATH: process.env.PATH ?? '', ...env },
+        env: { ...baseEnv, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';

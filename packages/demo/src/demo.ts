@@ -13,7 +13,7 @@ mkdirSync(dataDir, { recursive: true });
 const bundle = fileURLToPath(new URL('../../agent/dist/act2-heartbeat.js', import.meta.url));
 
 try {
-  const result = await runDemo({ runAgent: bundleRunner(bundle), print: (line) => console.log(line), dataDir });
+  const result = await runDemo({ runAgent: bundleRunner(bundle, { PATH: process.env.PATH ?? '/usr/bin:/bin' }), print: (line) => console.log(line), dataDir });
   const ok = Object.values(result.runs).slice(0, 3).every((run) => run.exitCode === 0);
   console.log(ok ? '\ndemo finished: nothing left running.' : '\ndemo finished with agent failures (see above).');
   process.exitCode = ok ? 0 : 1;

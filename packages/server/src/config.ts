@@ -9,6 +9,9 @@ import {
   formatDuration,
   parseDuration,
 } from '@act2/shared';
+import { DbTargetError, parseDbTarget, type DbTarget } from './db/dialects/index.js';
+
+export { parseDbTarget, type DbTarget } from './db/dialects/index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -24,8 +27,9 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export interface ServerConfig {
   /**
-   * Where the data lives: `postgres://…` / `postgresql://…` for PostgreSQL, otherwise a SQLite file
-   * path, optionally prefixed with `sqlite:` (`sqlite:/var/lib/act2/act2.sqlite`).
+   * Where the data lives: `postgres://…` / `postgresql://…` for PostgreSQL, `mysql://…` /
+   * `mariadb://…` for MySQL or MariaDB, otherwise a SQLite file path, optionally prefixed with
+   * `sqlite:` (`sqlite:/var/lib/act2/act2.sqlite`). Any other scheme is an error.
    */
   db: string;
   /** TCP port; 0 picks a free one. */
@@ -46,11 +50,11 @@ export interface ServerConfig {
   /** Written into every event this instance records. */
   instanceId: string;
   logLevel: LogLevel;
-  /** PostgreSQL connections per instance. */
+  /** Database connections per instance (PostgreSQL, MySQL). */
   dbPoolSize: number;
-  /** PostgreSQL `statement_timeout`: no single query may run longer. */
+  /** No single query may run longer (PostgreSQL `statement_timeout`, MariaDB `max_statement_time`, MySQL `max_execution_time`). */
   dbStatementTimeoutMs: number;
-  /** PostgreSQL `lock_timeout`: no query waits longer for a row lock (503, the client retries). */
+  /** No query waits longer for a row lock (PostgreSQL `lock_timeout`, InnoDB `innodb_lock_wait_timeout`): 503, the client retries. */
   dbLockTimeoutMs: number;
   /** After SIGTERM/SIGINT, how long to wait for requests in flight before exiting anyway. */
   shutdownTimeoutMs: number;
@@ -108,6 +112,14 @@ export function validateServerConfig(config: ServerConfig): string[] {
     errors.push(`--port must be 0-65535 (got ${config.port})`);
   }
   if (config.db.trim() === '') errors.push('--db must not be empty');
+  else {
+    try {
+      parseDbTarget(config.db);
+    } catch (err) {
+      if (!(err instanceof DbTargetError)) throw err;
+      errors.push(err.message);
+    }
+  }
   for (const [flag, value] of [
     ['--master-timeout', config.masterTimeoutMs],
     ['--check-interval', config.checkIntervalMs],
@@ -146,6 +158,8 @@ export function validateServerConfig(config: ServerConfig): string[] {
   }
   if (!LOG_LEVELS.includes(config.logLevel)) errors.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   if (config.instanceId.trim() === '') errors.push('--instance-id must not be empty');
+  // Stored with every event, in a 255-character column on MySQL.
+  if (config.instanceId.length > 255) errors.push('--instance-id must be at most 255 characters');
   if (Array.isArray(config.trustProxy)) {
     const bad = config.trustProxy.filter((entry) => !isProxyAddress(entry));
     if (bad.length > 0 || config.trustProxy.length === 0) {
@@ -263,21 +277,17 @@ function isProxyAddress(entry: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 }
 
-/** Which database a `--db` value names. */
-export type DbTarget = { dialect: 'sqlite'; file: string } | { dialect: 'postgres'; url: string };
-
-export function parseDbTarget(db: string): DbTarget {
-  const value = db.trim();
-  if (/^postgres(ql)?:\/\//i.test(value)) return { dialect: 'postgres', url: value };
-  return { dialect: 'sqlite', file: value.replace(/^sqlite:(\/\/)?/i, '') };
-}
-
 // libpq reads a password from the query string too (`?password=`, `?sslpassword=`).
 const SECRET_PARAM = /pass|secret|token/i;
 
-/** The `--db` value safe to log: a PostgreSQL URL without its password, wherever it is written. */
+/** The `--db` value safe to log: a database URL without its password, wherever it is written. */
 export function describeDb(db: string): string {
-  const target = parseDbTarget(db);
+  let target: DbTarget;
+  try {
+    target = parseDbTarget(db);
+  } catch {
+    return '(unsupported --db value)';
+  }
   if (target.dialect === 'sqlite') return `sqlite:${target.file}`;
   try {
     const url = new URL(target.url);
@@ -285,7 +295,7 @@ export function describeDb(db: string): string {
     for (const key of [...url.searchParams.keys()]) if (SECRET_PARAM.test(key)) url.searchParams.set(key, '***');
     return url.toString();
   } catch {
-    return 'postgres://(unparsable url)';
+    return `${target.dialect}://(unparsable url)`;
   }
 }
 

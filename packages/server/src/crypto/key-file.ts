@@ -23,8 +23,8 @@ export interface ResolvedKey {
 
 /**
  * The key for stored passwords: `secretKey`, else `secretKeyFile`, else (SQLite only) `secret.key`
- * beside the database file, created with mode 0600 on first start. PostgreSQL refuses to guess:
- * every instance on one database must share one key, so it has to be given.
+ * beside the database file, created with mode 0600 on first start. A shared database (PostgreSQL,
+ * MySQL) refuses to guess: every instance on one database must share one key, so it has to be given.
  */
 export function resolveSecretKey(config: Pick<ServerConfig, 'db' | 'secretKey' | 'secretKeyFile'>): ResolvedKey {
   if (config.secretKey !== undefined) {
@@ -34,9 +34,9 @@ export function resolveSecretKey(config: Pick<ServerConfig, 'db' | 'secretKey' |
   }
   if (config.secretKeyFile !== undefined) return { key: readKeyFile(config.secretKeyFile), source: 'file', file: config.secretKeyFile };
   const target = parseDbTarget(config.db);
-  if (target.dialect === 'postgres') {
+  if (target.dialect !== 'sqlite') {
     throw new SecretKeyError(
-      'with PostgreSQL, --secret-key or --secret-key-file (ACT2_SECRET_KEY / ACT2_SECRET_KEY_FILE) is required: ' +
+      `with a shared database (${target.dialect}), --secret-key or --secret-key-file (ACT2_SECRET_KEY / ACT2_SECRET_KEY_FILE) is required: ` +
         'every instance sharing the database must use the same key (generate one with `openssl rand -hex 32`)',
     );
   }

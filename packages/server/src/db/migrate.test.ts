@@ -7,8 +7,8 @@ describeEachDialect('runMigrations', (dialect) => {
   it('migrates a fresh database once, even when several instances start at the same time', async () => {
     const database = await createTestDatabase(dialect, { migrate: false });
     try {
-      // SQLite has one act2-server process per file; several PostgreSQL instances share one database.
-      const dbs = dialect === 'postgres' ? [database.db, database.open(), database.open(), database.open()] : [database.db, database.db];
+      // SQLite has one act2-server process per file; several instances share one PostgreSQL or MySQL database.
+      const dbs = dialect !== 'sqlite' ? [database.db, database.open(), database.open(), database.open()] : [database.db, database.db];
 
       const results = await Promise.all(dbs.map((db) => runMigrations(db)));
 

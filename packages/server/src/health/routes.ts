@@ -2,11 +2,11 @@ import { Health, Ready } from '@act2/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
-import { dialectOf } from '../db/create-db.js';
+import { dialectOf } from '../db/dialects/index.js';
 
 /** For nginx and load balancers: `/healthz` = the process answers, `/readyz` = it can reach its database. */
 export const healthRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const database = dialectOf(ctx.db);
+  const database = dialectOf(ctx.db).name;
 
   app.get('/healthz', { schema: { response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
 

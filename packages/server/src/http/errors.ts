@@ -1,20 +1,8 @@
 import { REGISTER_PATH, type ErrorBody, type ErrorCode, type ErrorIssue } from '@act2/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { classifyDbError } from '../db/dialects/index.js';
 import { HttpError } from './http-error.js';
-
-// Connection-level failures: the database is unreachable or going away, not a bug in the query.
-const DB_DOWN_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const DB_DOWN_SQLSTATE_CLASSES = ['08', '53', '57P']; // connection exception, insufficient resources, operator intervention
-const DB_DOWN_MESSAGES = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'Client has encountered a connection error',
-  'connection is closed',
-  'not queryable',
-  'database is locked',
-];
-const SQLITE_DOWN = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL']);
 
 /** Our code for a 4xx fastify raised itself; anything not listed is the client's input (ACT2_VALIDATION). */
 const FRAMEWORK_4XX_CODES: Partial<Record<number, ErrorCode>> = {
@@ -25,17 +13,7 @@ const FRAMEWORK_4XX_CODES: Partial<Record<number, ErrorCode>> = {
 
 /** True when `err` means "the database cannot be reached right now" (answer 503, retry later). */
 export function isDbUnavailable(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const { code, message } = err as { code?: unknown; message?: unknown };
-  if (typeof code === 'string') {
-    if (DB_DOWN_ERRNO.has(code) || SQLITE_DOWN.has(code)) return true;
-    if (/^[0-9A-Z]{5}$/.test(code) && DB_DOWN_SQLSTATE_CLASSES.some((c) => code.startsWith(c))) return true;
-  }
-  if (typeof message === 'string' && DB_DOWN_MESSAGES.some((m) => message.includes(m))) return true;
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause && cause !== err && isDbUnavailable(cause)) return true;
-  // pg reports a failed connect to several addresses (localhost → ::1 and 127.0.0.1) as an AggregateError.
-  return err instanceof AggregateError && err.errors.some(isDbUnavailable);
+  return classifyDbError(err) === 'unavailable';
 }
 
 /**
@@ -49,12 +27,13 @@ export function sendFrameworkError(err: FastifyError, request: FastifyRequest, r
   reply.code(status).send(body);
 }
 
-// query_canceled (statement_timeout) and lock_not_available (lock_timeout): busy, not broken.
-const DB_TIMEOUT_SQLSTATES = new Set(['57014', '55P03']);
-
-/** True when PostgreSQL gave up on a query at our statement or lock timeout. */
+/**
+ * True when the database gave up on a query at our statement or lock timeout, or kept aborting
+ * it as a deadlock victim after every retry: busy, not broken.
+ */
 export function isDbTimeout(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && DB_TIMEOUT_SQLSTATES.has((err as { code?: unknown }).code as string);
+  const kind = classifyDbError(err);
+  return kind === 'busy' || kind === 'retry';
 }
 
 // A payload with thousands of bad minions must not make a log line of megabytes.

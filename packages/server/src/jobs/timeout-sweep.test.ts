@@ -93,7 +93,7 @@ describeEachDialect('sweepTimeouts', (dialect) => {
     for (const sn of sns) await registerMaster(deps, request(sn, []));
     // SQLite serves one process through one connection: concurrency there is interleaving on it.
     // (Several handles in ONE process would block each other: better-sqlite3 waits synchronously.)
-    const pools = dialect === 'postgres' ? [t.current.db, t.current.open(), t.current.open()] : [t.current.db, t.current.db];
+    const pools = dialect !== 'sqlite' ? [t.current.db, t.current.open(), t.current.open()] : [t.current.db, t.current.db];
     const now = clock.now + TIMEOUT_MS + 1;
 
     const results = await Promise.all(

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import { dialectOf } from '../db/create-db.js';
+import { dialectOf } from '../db/dialects/index.js';
 import type { Database, EpochMs } from '../db/database.js';
 import { withTxRetry } from '../db/retry.js';
 import { insertEvents } from '../events/repository.js';
@@ -19,35 +19,23 @@ export interface TimedOutMaster {
 
 /**
  * Marks every master silent for longer than the timeout as `timeout`, with ONE conditional
- * UPDATE, and records a `master.timeout` event for exactly the rows it changed, in the same
- * transaction. Under PostgreSQL READ COMMITTED a concurrent sweep (or registration) that
- * locked a row first makes this statement re-check the condition on the new row version, so
- * each transition happens, and is recorded, once however many instances sweep at the same time.
+ * update (the dialect's `updateReturning`: the affected rows decide), and records a
+ * `master.timeout` event for exactly the rows it changed, in the same transaction. A concurrent
+ * sweep (or registration) that locked a row first makes the condition be checked again on the
+ * new row, so each transition happens, and is recorded, once however many instances sweep at
+ * the same time.
  */
 export async function sweepTimeouts(db: Kysely<Database>, options: SweepOptions): Promise<TimedOutMaster[]> {
   const cutoff = options.now - options.masterTimeoutMs;
-  const postgres = dialectOf(db) === 'postgres';
   const timedOut = await withTxRetry(() =>
     db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .updateTable('masters')
-        .set({ status: 'timeout', status_changed_at: options.now })
-        .where('status', '<>', 'timeout')
-        .where('last_seen', '<', cutoff)
-        // PostgreSQL: lock candidates in sn order so concurrent sweeps cannot deadlock each other.
-        .$if(postgres, (q) =>
-          q.where('sn', 'in', (eb) =>
-            eb
-              .selectFrom('masters')
-              .select('sn')
-              .where('status', '<>', 'timeout')
-              .where('last_seen', '<', cutoff)
-              .orderBy('sn')
-              .forUpdate(),
-          ),
-        )
-        .returning(['sn', 'last_seen'])
-        .execute();
+      const rows = await dialectOf(trx).updateReturning(trx, {
+        table: 'masters',
+        set: { status: 'timeout', status_changed_at: options.now },
+        where: (eb) => eb.and([eb('status', '<>', 'timeout'), eb('last_seen', '<', cutoff)]),
+        key: 'sn',
+        returning: ['sn', 'last_seen'],
+      });
       await insertEvents(
         trx,
         rows.map((r) => ({

@@ -1,6 +1,6 @@
 import type { Master, MasterDetail, MasterStatus, ServerType } from '@act2/shared';
 import type { Selectable } from 'kysely';
-import { dialectOf } from '../db/create-db.js';
+import { dialectOf } from '../db/dialects/index.js';
 import type { DbOrTrx, EpochMs, MastersTable } from '../db/database.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { iso } from '../http/iso.js';
@@ -8,25 +8,14 @@ import { effectiveStatus } from './status.js';
 
 export type MasterRow = Selectable<MastersTable>;
 
-/** Reads the master and, on PostgreSQL, locks its row until the transaction ends. */
+/** Reads the master and locks its row until the transaction ends. */
 export async function findMasterForUpdate(trx: DbOrTrx, sn: string): Promise<MasterRow | undefined> {
-  return trx
-    .selectFrom('masters')
-    .selectAll()
-    .where('sn', '=', sn)
-    .$if(dialectOf(trx) === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirst();
+  return dialectOf(trx).forUpdate(trx.selectFrom('masters').selectAll().where('sn', '=', sn)).executeTakeFirst();
 }
 
 /** Inserts the master unless another transaction got there first; true when this call created it. */
 export async function insertMasterIfAbsent(trx: DbOrTrx, row: MastersTable): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('masters')
-    .values(row)
-    .onConflict((oc) => oc.column('sn').doNothing())
-    .returning('sn')
-    .executeTakeFirst();
-  return inserted !== undefined;
+  return dialectOf(trx).insertIfAbsent(trx, 'masters', row, ['sn']);
 }
 
 export async function updateMaster(trx: DbOrTrx, sn: string, patch: Partial<MastersTable>): Promise<void> {

@@ -1,6 +1,5 @@
 import type { MinionStatus } from '@act2/shared';
-import { sql } from 'kysely';
-import { dialectOf } from '../db/create-db.js';
+import { dialectOf } from '../db/dialects/index.js';
 import type { DbOrTrx, EpochMs } from '../db/database.js';
 import { chunk } from '../db/retry.js';
 
@@ -20,7 +19,7 @@ export interface MembershipChanges {
   left: Member[];
 }
 
-// 7 columns × 500 rows stays far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+// 7 columns × 500 rows stays far below SQLite's 32,766 and PostgreSQL's and MySQL's 65,535 bound parameters.
 const BATCH = 500;
 
 /** The master's whole current minion set in one query. */
@@ -38,25 +37,17 @@ export async function readMembership(trx: DbOrTrx, masterSn: string): Promise<Me
  */
 export async function applyMembership(trx: DbOrTrx, masterSn: string, changes: MembershipChanges, now: EpochMs): Promise<void> {
   const upserts = [...changes.joined, ...changes.changed.map((c) => c.next)].sort(byMinionSn);
-  if (dialectOf(trx) === 'postgres') await lockMinions(trx, [...upserts, ...changes.left]);
+  const dialect = dialectOf(trx);
+  await lockMinions(trx, [...upserts, ...changes.left]);
   for (const batch of chunk(upserts, BATCH)) {
-    await trx
-      .insertInto('minions')
-      .values(batch.map((m) => ({ sn: m.minion_sn, first_seen: now, updated_at: now })))
-      .onConflict((oc) => oc.column('sn').doUpdateSet((eb) => ({ updated_at: eb.ref('excluded.updated_at') })))
-      .execute();
-    await trx
-      .insertInto('master_minions')
-      .values(batch.map((m) => ({ master_sn: masterSn, ...m, joined_at: now, updated_at: now })))
-      .onConflict((oc) =>
-        oc.columns(['master_sn', 'minion_sn']).doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          ips: eb.ref('excluded.ips'),
-          attrs: eb.ref('excluded.attrs'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+    await dialect.upsert(trx, 'minions', batch.map((m) => ({ sn: m.minion_sn, first_seen: now, updated_at: now })), ['sn'], ['updated_at']);
+    await dialect.upsert(
+      trx,
+      'master_minions',
+      batch.map((m) => ({ master_sn: masterSn, ...m, joined_at: now, updated_at: now })),
+      ['master_sn', 'minion_sn'],
+      ['status', 'ips', 'attrs', 'updated_at'],
+    );
   }
 
   const staleIps = [...changes.changed.filter((c) => c.ipsChanged).map((c) => c.next), ...changes.left].sort(byMinionSn);
@@ -89,27 +80,18 @@ export async function applyMembership(trx: DbOrTrx, masterSn: string, changes: M
 }
 
 /**
- * PostgreSQL: locks the existing `minions` rows this registration touches, in one sn-ordered pass.
+ * Locks the existing `minions` rows this registration touches, in one sn-ordered pass.
  * The orphan check below (`DELETE … WHERE NOT EXISTS (master_minions …)`) reads the statement's
  * snapshot; when another master is adding the same minion in a transaction still open, that
  * check would not see the new membership and would delete the row under it (even after waiting
- * for its lock). Taking the lock first makes us wait for that transaction to end, and the DELETE,
- * a later statement, then sees what it committed. One pass in a single order also keeps two
- * masters that share minions from locking them in opposite orders. SQLite needs none of this:
- * `begin immediate` already serialises registrations.
+ * for its lock; on MySQL under READ COMMITTED the subquery of a DELETE is a plain consistent
+ * read too). Taking the lock first makes us wait for that transaction to end, and the DELETE, a
+ * later statement, then sees what it committed. One pass in a single order also keeps two
+ * masters that share minions from locking them in opposite orders. On SQLite the dialect's
+ * `forUpdate` is a no-op: `begin immediate` already serialises registrations.
  */
 async function lockMinions(trx: DbOrTrx, touched: readonly Member[]): Promise<void> {
-  const sns = touched.map((m) => m.minion_sn).sort();
-  for (const batch of chunk(sns, BATCH)) {
-    await trx
-      .selectFrom('minions')
-      .select('sn')
-      .where('sn', 'in', batch)
-      // Byte order (as `sort()` ordered the batches, astral characters aside), whatever the collation.
-      .orderBy(sql`sn collate "C"`)
-      .forUpdate()
-      .execute();
-  }
+  await dialectOf(trx).lockRows(trx, 'minions', 'sn', touched.map((m) => m.minion_sn));
 }
 
 function byMinionSn(a: Member, b: Member): number {

@@ -180,6 +180,8 @@ describeEachDialect('POST /register', (dialect) => {
     // The last step of a registration (its events) fails for this one master.
     if (dialect === 'sqlite') {
       await sql`create trigger boom before insert on events when new.master_sn = 'boom-master' begin select raise(abort, 'boom secret detail'); end`.execute(t.current.database.db);
+    } else if (dialect === 'mysql') {
+      await sql`create trigger boom before insert on events for each row begin if new.master_sn = 'boom-master' then signal sqlstate '45000' set message_text = 'boom secret detail'; end if; end`.execute(t.current.database.db);
     } else {
       await sql`create function act2_boom() returns trigger language plpgsql as $$ begin if new.master_sn = 'boom-master' then raise exception 'boom secret detail'; end if; return new; end $$`.execute(t.current.database.db);
       await sql`create trigger boom before insert on events for each row execute function act2_boom()`.execute(t.current.database.db);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Clock } from '../../src/clock.js';
@@ -11,7 +12,8 @@ import { createDb } from '../../src/db/create-db.js';
 import type { Database } from '../../src/db/database.js';
 import { runMigrations } from '../../src/db/migrate.js';
 
-export type DialectName = 'sqlite' | 'postgres';
+export type { DialectName } from '../../src/db/dialects/index.js';
+import type { DialectName } from '../../src/db/dialects/index.js';
 
 /** The machine's PostgreSQL (trust auth); tests create and drop their own databases on it. */
 export const PG_ADMIN_URL = process.env.ACT2_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,23 +33,66 @@ async function probePostgres(): Promise<boolean> {
   }
 }
 
+/** The machine's MariaDB or MySQL (root, no password); tests create and drop their own databases on it. */
+export const MYSQL_ADMIN_URL = process.env.ACT2_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+async function probeMysql(): Promise<boolean> {
+  try {
+    const connection = await mysql.createConnection({ uri: MYSQL_ADMIN_URL, connectTimeout: 2000 });
+    try {
+      await connection.query('select 1');
+      return true;
+    } finally {
+      await connection.end().catch(() => undefined);
+    }
+  } catch {
+    return false;
+  }
+}
+
+const CI = process.env.CI === 'true';
 export const pgAvailable = await probePostgres();
-if (!pgAvailable && process.env.CI !== 'true') {
+export const mysqlAvailable = await probeMysql();
+if (!pgAvailable && !CI) {
   console.warn(`[act2-server tests] PostgreSQL at ${PG_ADMIN_URL} does not answer: PostgreSQL tests are SKIPPED`);
+}
+if (!mysqlAvailable && !CI) {
+  console.warn(`[act2-server tests] MariaDB/MySQL at ${MYSQL_ADMIN_URL} does not answer: MySQL tests are SKIPPED`);
 }
 
 /** Whether PostgreSQL tests run: always with CI=true (and then fail loudly if PG is down). */
-export const runPostgres = pgAvailable || process.env.CI === 'true';
+export const runPostgres = pgAvailable || CI;
+/** Whether MySQL/MariaDB tests run: always with CI=true (and then fail loudly if it is down). */
+export const runMysql = mysqlAvailable || CI;
 
-/** Runs the same suite once per dialect. */
-export function describeEachDialect(name: string, suite: (dialect: DialectName) => void): void {
-  describe.each(['sqlite', 'postgres'] as const)(`${name} [%s]`, (dialect) => {
-    if (dialect === 'postgres' && !runPostgres) {
-      describe.skip('PostgreSQL unavailable', () => suite(dialect));
+/** Whether this dialect's tests run here. */
+export function dialectRuns(dialect: DialectName): boolean {
+  return dialect === 'sqlite' || (dialect === 'postgres' ? runPostgres : runMysql);
+}
+
+/** Every dialect the test suites run on. */
+export const ALL_DIALECTS: readonly DialectName[] = ['sqlite', 'postgres', 'mysql'];
+/** The dialects several act2-server instances can share (a SQLite file has one process). */
+export const SHARED_DIALECTS: readonly DialectName[] = ['postgres', 'mysql'];
+
+/** Runs the same suite once per dialect (or per dialect of `dialects`). */
+export function describeEachDialect(
+  name: string,
+  suite: (dialect: DialectName) => void,
+  dialects: readonly DialectName[] = ALL_DIALECTS,
+): void {
+  describe.each([...dialects])(`${name} [%s]`, (dialect) => {
+    if (!dialectRuns(dialect)) {
+      describe.skip(`${dialect} unavailable`, () => suite(dialect));
       return;
     }
     suite(dialect);
   });
+}
+
+/** The same suite on each database several instances can share (PostgreSQL, MySQL). */
+export function describeEachSharedDialect(name: string, suite: (dialect: DialectName) => void): void {
+  describeEachDialect(name, suite, SHARED_DIALECTS);
 }
 
 /** Describe block for PostgreSQL-only suites. */
@@ -65,7 +110,7 @@ export interface TestDatabase {
   destroy(): Promise<void>;
 }
 
-/** A fresh database: a file in a new tmp dir, or a uniquely named PostgreSQL database. */
+/** A fresh database: a file in a new tmp dir, or a uniquely named PostgreSQL or MySQL database. */
 export async function createTestDatabase(dialect: DialectName, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const opened: Array<Kysely<Database>> = [];
   let url: string;
@@ -74,13 +119,20 @@ export async function createTestDatabase(dialect: DialectName, options: { migrat
     const dir = mkdtempSync(join(tmpdir(), 'act2-server-test-'));
     url = `sqlite:${join(dir, 'act2.sqlite')}`;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  } else {
+  } else if (dialect === 'postgres') {
     const name = `act2_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(`create database ${name}`);
     const target = new URL(PG_ADMIN_URL);
     target.pathname = `/${name}`;
     url = target.toString();
     cleanup = async () => adminQuery(`drop database if exists ${name} with (force)`);
+  } else {
+    const name = `act2_test_${randomBytes(6).toString('hex')}`;
+    await mysqlAdminQuery(`create database ${name}`);
+    const target = new URL(MYSQL_ADMIN_URL);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    cleanup = async () => mysqlAdminQuery(`drop database if exists ${name}`);
   }
   const open = (poolSize = 4) => {
     const db = createDb({ db: url, dbPoolSize: poolSize });
@@ -110,6 +162,15 @@ async function adminQuery(text: string): Promise<void> {
     await client.query(text);
   } finally {
     await client.end();
+  }
+}
+
+async function mysqlAdminQuery(text: string): Promise<void> {
+  const connection = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
+  try {
+    await connection.query(text);
+  } finally {
+    await connection.end();
   }
 }
 

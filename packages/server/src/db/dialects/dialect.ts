@@ -1,0 +1,125 @@
+import type { Expression, ExpressionBuilder, Generated, Insertable, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, DbOrTrx, EpochMs } from '../database.js';
+
+/** The databases act2-server runs on; every value has a folder beside this file. */
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+
+/**
+ * What a database error means for the caller, the same on every dialect:
+ * - `retry`: the database aborted the transaction to break a deadlock or a serialization conflict;
+ *   running the whole transaction again is the fix ({@link withTxRetry} does it).
+ * - `busy`: a statement or a lock wait ran into our timeout: answer 503 and let the client retry.
+ * - `unavailable`: the connection failed or was lost (or the database file is locked): 503, the
+ *   pool reconnects on its own once the database is back.
+ * - `unique`: a unique or primary key violation.
+ */
+export type DbErrorKind = 'retry' | 'busy' | 'unavailable' | 'unique';
+
+/** Connection settings every dialect receives; each applies those its database has. */
+export interface ConnectionOptions {
+  /** Connections per instance (PostgreSQL, MySQL). */
+  poolSize: number;
+  /** No single statement may run longer (PostgreSQL statement_timeout, MariaDB max_statement_time, MySQL max_execution_time). */
+  statementTimeoutMs: number;
+  /** No statement waits longer for a row lock (PostgreSQL lock_timeout, InnoDB innodb_lock_wait_timeout). */
+  lockTimeoutMs: number;
+  /** Receives errors of idle connections (a restart of the database, a dropped link). */
+  log?: Pick<Logger, 'warn'> | undefined;
+}
+
+/** Tables with a generated numeric `id`. */
+export type TableWithId = {
+  [K in keyof Database]: Database[K] extends { id: Generated<number> } ? K : never;
+}[keyof Database];
+
+/** A table's column names, for the generic statements below. */
+export type ColumnOf<T extends keyof Database> = keyof Database[T] & string;
+
+/**
+ * One database's way of doing the few things SQL does not say the same way everywhere. A
+ * repository never asks which database it runs on: it calls `dialectOf(db)` and these methods
+ * (see README.md beside this file). Everything else is plain Kysely and runs on all three.
+ */
+export interface SqlDialect {
+  readonly name: DialectName;
+  /** `--db` URL schemes that select this dialect (without `:`/`://`). */
+  readonly schemes: readonly string[];
+
+  /** Opens the pool (or file) `target` names. */
+  open(target: string, options: ConnectionOptions): Kysely<Database>;
+  /** True when `db` was opened by this dialect (decided by the Kysely adapter). */
+  owns(db: DbOrTrx): boolean;
+
+  /** The database clock in epoch milliseconds, read now (not at the start of the transaction). */
+  now(db: DbOrTrx): Promise<EpochMs>;
+
+  /**
+   * Adds `FOR UPDATE` where rows can be locked. On SQLite it returns the query unchanged:
+   * `begin immediate` already serialises every writing transaction.
+   */
+  forUpdate<O>(query: SelectQueryBuilder<Database, keyof Database, O>): SelectQueryBuilder<Database, keyof Database, O>;
+
+  /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
+  byteOrder(column: string): Expression<string>;
+
+  /**
+   * Locks the existing rows whose text `column` is one of `values` until the transaction ends,
+   * in byte order of `column` (so two transactions locking overlapping sets cannot deadlock),
+   * in batches. A no-op on SQLite, where `begin immediate` already serialises writers.
+   */
+  lockRows<T extends keyof Database>(trx: DbOrTrx, table: T, column: ColumnOf<T>, values: readonly string[]): Promise<void>;
+
+  /**
+   * Inserts `rows`, or where a row with the same `key` exists, overwrites its `update` columns
+   * with the incoming values (`ON CONFLICT … DO UPDATE` / `ON DUPLICATE KEY UPDATE`).
+   */
+  upsert<T extends keyof Database>(
+    trx: DbOrTrx,
+    table: T,
+    rows: ReadonlyArray<Insertable<Database[T]>>,
+    key: ReadonlyArray<ColumnOf<T>>,
+    update: ReadonlyArray<ColumnOf<T>>,
+  ): Promise<void>;
+
+  /**
+   * Inserts `row` unless a row with the same `key` exists (or is being inserted by a transaction
+   * that then commits): true when this call inserted it. Never aborts the transaction.
+   */
+  insertIfAbsent<T extends keyof Database>(trx: DbOrTrx, table: T, row: Insertable<Database[T]>, key: ReadonlyArray<ColumnOf<T>>): Promise<boolean>;
+
+  /** Inserts one row into a table whose `id` the database generates, and returns that id. */
+  insertReturningId<T extends TableWithId>(trx: DbOrTrx, table: T, row: Insertable<Database[T]>): Promise<number>;
+
+  /**
+   * One conditional UPDATE over many rows and the rows it changed, each read after the change:
+   * the affected rows decide, so of several instances running it at once each row is changed
+   * (and reported) by exactly one. Rows are locked in `orderBy` order so concurrent callers
+   * cannot deadlock each other. For a single row, `numUpdatedRows` of a plain update tells the
+   * same on every dialect (MySQL counts matched rows, as PostgreSQL and SQLite do).
+   */
+  updateReturning<T extends keyof Database, R extends ColumnOf<T>>(
+    trx: DbOrTrx,
+    spec: UpdateReturningSpec<T, R>,
+  ): Promise<Array<Pick<Database[T], R>>>;
+
+  /** What a thrown error means, or undefined when it is none of the {@link DbErrorKind}s. */
+  classifyError(err: unknown): DbErrorKind | undefined;
+
+  /**
+   * Runs `work` while holding a lock that every instance on the same database shares, so
+   * instances starting together migrate once (PostgreSQL advisory lock, MySQL GET_LOCK; a SQLite
+   * file has one act2-server process).
+   */
+  withMigrationLock<T>(db: Kysely<Database>, work: () => Promise<T>): Promise<T>;
+}
+
+export interface UpdateReturningSpec<T extends keyof Database, R extends ColumnOf<T>> {
+  table: T;
+  set: Partial<Database[T]>;
+  /** The condition; it is evaluated again on each row after its lock is taken. */
+  where: (eb: ExpressionBuilder<Database, T>) => Expression<SqlBool>;
+  /** The primary key column, also the locking order. */
+  key: ColumnOf<T>;
+  returning: readonly R[];
+}

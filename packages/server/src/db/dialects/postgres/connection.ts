@@ -1,0 +1,36 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../../database.js';
+import type { ConnectionOptions } from '../dialect.js';
+
+const PG_INT8_OID = 20;
+
+/** A pg pool on `url` with act2-server's session limits; the pool reconnects on its own. */
+export function openPostgres(url: string, options: ConnectionOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize,
+    // Server-side limits, set per session: a stuck query or a lock held by a hung instance ends in
+    // an error (503, the agent retries) instead of holding a pool connection for ever. A session
+    // idle inside a transaction (an instance frozen mid-registration) is ended, releasing its locks.
+    statement_timeout: options.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs,
+    idle_in_transaction_session_timeout: options.statementTimeoutMs,
+    // Fail fast while the database is down so requests get a 503 instead of hanging.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Epoch-millisecond bigints and counts fit a JS number; pg would return them as strings.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as never,
+    },
+  });
+  // A connection that drops emits 'error' on its client; with no listener that would crash the
+  // process. Idle clients report through the pool, checked-out ones through their own listener;
+  // the pool then discards the broken client and connects afresh when the database is back.
+  pool.on('error', (err) => options.log?.warn({ err }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log?.warn({ err }, 'database connection failed'));
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,34 @@
+import { sql, SqliteAdapter } from 'kysely';
+import type { SqlDialect } from '../dialect.js';
+import { insertIfAbsentOnConflict, insertReturningIdWithReturning, untyped, upsertOnConflict } from '../on-conflict.js';
+import { openSqlite } from './connection.js';
+import { classifySqliteError } from './errors.js';
+
+/**
+ * Embedded SQLite (better-sqlite3): one act2-server process per file. Transactions start with
+ * `begin immediate`, so writers are serialised and row locks are never needed.
+ */
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  schemes: ['sqlite'],
+  open: (target) => openSqlite(target),
+  owns: (db) => db.getExecutor().adapter instanceof SqliteAdapter,
+  // Embedded: the process clock is the database host's clock.
+  now: async () => Date.now(),
+  forUpdate: (query) => query,
+  // SQLite's default BINARY collation compares UTF-8 bytes.
+  byteOrder: (column) => sql.ref(column),
+  lockRows: async () => undefined,
+  upsert: upsertOnConflict,
+  insertIfAbsent: insertIfAbsentOnConflict,
+  insertReturningId: insertReturningIdWithReturning,
+  updateReturning: async (trx, spec) =>
+    (await untyped(trx)
+      .updateTable(spec.table as string)
+      .set(spec.set as never)
+      .where(spec.where as never)
+      .returning([...spec.returning] as string[])
+      .execute()) as never,
+  classifyError: classifySqliteError,
+  withMigrationLock: (_db, work) => work(),
+};

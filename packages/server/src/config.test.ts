@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
+import { ConfigError, describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
 
 describe('loadServerConfig', () => {
   it('applies the documented defaults', () => {
@@ -78,6 +78,29 @@ describe('loadServerConfig', () => {
   });
 });
 
+describe('--db', () => {
+  it('refuses an unknown scheme, naming every scheme it accepts, instead of opening a SQLite file by that name', () => {
+    const errors = (db: string) => {
+      try {
+        serverConfig({ db });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).errors;
+      }
+    };
+
+    expect(errors('postgress://db/act2')).toEqual([
+      '--db: unknown scheme "postgress:" (accepted: sqlite:PATH, postgres://…, postgresql://…, mysql://…, mariadb://… or a file path)',
+    ]);
+    expect(errors('redis://127.0.0.1:6379')[0]).toMatch(/^--db: unknown scheme "redis:"/);
+    expect(errors('mysql://root@127.0.0.1:3306')).toEqual([
+      '--db: the mysql:// URL must name a database (mysql://user:password@host:3306/act2)',
+    ]);
+    expect(errors('mysql://root@127.0.0.1:3306/act2')).toEqual([]);
+    expect(errors('C:\\act2\\act2.sqlite')).toEqual([]);
+  });
+});
+
 describe('helpers', () => {
   it('parses byte sizes', () => {
     expect(['16mb', '16MiB', '512k', '1048576', '1.5kb', 'lots'].map(parseByteSize)).toEqual([
@@ -89,6 +112,10 @@ describe('helpers', () => {
     expect(parseDbTarget('sqlite:/var/lib/act2.sqlite')).toEqual({ dialect: 'sqlite', file: '/var/lib/act2.sqlite' });
     expect(parseDbTarget('./data/x.sqlite')).toEqual({ dialect: 'sqlite', file: './data/x.sqlite' });
     expect(parseDbTarget('postgresql://u:p@h/db').dialect).toBe('postgres');
+    expect(parseDbTarget('mysql://act2:pw@db:3306/act2')).toEqual({ dialect: 'mysql', url: 'mysql://act2:pw@db:3306/act2' });
+    expect(parseDbTarget('MariaDB://db/act2').dialect).toBe('mysql');
+    expect(parseDbTarget(':memory:')).toEqual({ dialect: 'sqlite', file: ':memory:' });
+    expect(describeDb('mysql://act2:hunter2@db:3306/act2')).toBe('mysql://act2:***@db:3306/act2');
     expect(describeDb('postgres://act2:hunter2@db:5432/act2')).toBe('postgres://act2:***@db:5432/act2');
     expect(describeDb('postgres://act2@db/act2?sslmode=require&password=hunter2&sslpassword=s3cret')).toBe(
       'postgres://act2@db/act2?sslmode=require&password=***&sslpassword=***',

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { createTestDatabase, describePostgres, manualClock, type ManualClock, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, describeEachSharedDialect, manualClock, type ManualClock, type TestDatabase } from './helpers/db.js';
 import { payload } from './helpers/payloads.js';
 
 const MASTERS = 1000;
@@ -30,13 +29,13 @@ async function pool<T>(width: number, tasks: Array<() => Promise<T>>): Promise<T
   return results;
 }
 
-describePostgres(`${INSTANCES} instances on one PostgreSQL, sweeping and registering at once`, () => {
+describeEachSharedDialect(`${INSTANCES} instances on one shared database, sweeping and registering at once`, (dialect) => {
   let database: TestDatabase;
   let clock: ManualClock;
   let apps: FastifyInstance[];
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
+    database = await createTestDatabase(dialect);
     clock = manualClock();
     apps = await Promise.all(
       Array.from({ length: INSTANCES }, (_, k) =>
@@ -63,14 +62,17 @@ describePostgres(`${INSTANCES} instances on one PostgreSQL, sweeping and registe
 
   /** Per master: [timeout events, recovered events, registered events]. */
   async function transitionCounts(): Promise<Map<string, [number, number, number]>> {
-    const { rows } = await sql<{ master_sn: string; kind: string; n: number }>`
-      select master_sn, kind, count(*)::int as n from events
-      where kind in ('master.timeout', 'master.recovered', 'master.registered') group by master_sn, kind`.execute(database.db);
+    const rows = await database.db
+      .selectFrom('events')
+      .select((eb) => ['master_sn', 'kind', eb.fn.countAll<number | string>().as('n')])
+      .where('kind', 'in', ['master.timeout', 'master.recovered', 'master.registered'])
+      .groupBy(['master_sn', 'kind'])
+      .execute();
     const counts = new Map<string, [number, number, number]>();
     for (let i = 0; i < MASTERS; i += 1) counts.set(sn(i), [0, 0, 0]);
     for (const row of rows) {
       const entry = counts.get(row.master_sn)!;
-      entry[['master.timeout', 'master.recovered', 'master.registered'].indexOf(row.kind)] = row.n;
+      entry[['master.timeout', 'master.recovered', 'master.registered'].indexOf(row.kind)] = Number(row.n);
     }
     return counts;
   }

@@ -1,20 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { createTestDatabase, describePostgres, manualClock, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, describeEachSharedDialect, manualClock, type TestDatabase } from './helpers/db.js';
 import { postRegister } from './helpers/app.js';
 import { payload } from './helpers/payloads.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
-describePostgres('PostgreSQL going away and coming back', () => {
+describeEachSharedDialect('the database going away and coming back', (dialect) => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
+    database = await createTestDatabase(dialect);
     const target = new URL(database.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    proxy = await startTcpProxy(target.hostname, Number(target.port));
     const viaProxy = new URL(database.url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     // The app opens its own pool through the proxy, exactly as in production.
@@ -40,7 +40,7 @@ describePostgres('PostgreSQL going away and coming back', () => {
     expect([register.statusCode, register.json().code, register.headers['retry-after']]).toEqual([503, 'ACT2_DB_UNAVAILABLE', '5']);
     expect(register.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|terminated/);
     expect([read.statusCode, read.json().code]).toEqual([503, 'ACT2_DB_UNAVAILABLE']);
-    expect([ready.statusCode, ready.json()]).toEqual([503, { status: 'unavailable', database: 'postgres' }]);
+    expect([ready.statusCode, ready.json()]).toEqual([503, { status: 'unavailable', database: dialect }]);
     expect(health.statusCode).toBe(200);
 
     await proxy.open();

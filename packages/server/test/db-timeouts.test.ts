@@ -3,15 +3,27 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { postRegister } from './helpers/app.js';
-import { createTestDatabase, describePostgres, manualClock, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, describeEachSharedDialect, manualClock, type DialectName, type TestDatabase } from './helpers/db.js';
 import { payload } from './helpers/payloads.js';
 
-describePostgres('PostgreSQL statement and lock timeouts', () => {
+/** The session's statement and lock limits, as the server reports them. */
+const SESSION_LIMITS: Record<Exclude<DialectName, 'sqlite'>, ReturnType<typeof sql<{ statement_timeout: string; lock_timeout: string }>>> = {
+  postgres: sql`select current_setting('statement_timeout') as statement_timeout, current_setting('lock_timeout') as lock_timeout`,
+  // MariaDB's max_statement_time (seconds); MySQL's would be max_execution_time (ms).
+  mysql: sql`select concat(@@max_statement_time, 's') as statement_timeout, concat(@@innodb_lock_wait_timeout, 's') as lock_timeout`,
+};
+const DEFAULT_LIMITS = {
+  postgres: { statement_timeout: '1min', lock_timeout: '30s' },
+  mysql: { statement_timeout: '60.000000s', lock_timeout: '30s' },
+};
+
+describeEachSharedDialect('statement and lock timeouts', (dialect) => {
+  if (dialect === 'sqlite') throw new Error('SQLite has no lock timeout');
   let database: TestDatabase;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
+    database = await createTestDatabase(dialect);
     // The app opens its own pool from the config, as in production, with a short lock timeout.
     app = await buildApp(database.config({ dbLockTimeoutMs: 300 }), { clock: manualClock(), scheduler: false });
     await app.ready();
@@ -21,11 +33,10 @@ describePostgres('PostgreSQL statement and lock timeouts', () => {
     await database?.destroy();
   });
 
-  it('sets statement_timeout and lock_timeout on every connection (defaults 60 s and 30 s)', async () => {
-    const { rows } = await sql<{ statement_timeout: string; lock_timeout: string }>`
-      select current_setting('statement_timeout') as statement_timeout, current_setting('lock_timeout') as lock_timeout`.execute(database.db);
+  it('sets a statement and a lock timeout on every connection (defaults 60 s and 30 s)', async () => {
+    const { rows } = await SESSION_LIMITS[dialect].execute(database.db);
 
-    expect(rows).toEqual([{ statement_timeout: '1min', lock_timeout: '30s' }]);
+    expect(rows).toEqual([DEFAULT_LIMITS[dialect]]);
   });
 
   it('answers 503 with Retry-After when a registration waits too long for a lock, instead of hanging', async () => {

@@ -1,18 +1,20 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/start.js';
-import { createTestDatabase, runPostgres, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, dialectRuns, SHARED_DIALECTS, type TestDatabase } from './helpers/db.js';
 import { findNginx, startNginx, type Nginx } from './helpers/nginx.js';
 import { payload } from './helpers/payloads.js';
 
 const nginxBinary = findNginx();
-const runHa = runPostgres && (nginxBinary !== undefined || process.env.CI === 'true');
-if (runPostgres && !nginxBinary && process.env.CI !== 'true') {
-  console.warn('[act2-server tests] nginx not found: the HA test is SKIPPED');
-}
+const nginxRuns = nginxBinary !== undefined || process.env.CI === 'true';
+if (!nginxRuns) console.warn('[act2-server tests] nginx not found: the HA test is SKIPPED');
 
-/** Seed 003's HA shape: nginx in front of two act2-server instances sharing one PostgreSQL. */
-(runHa ? describe : describe.skip)('HA: nginx → 2 act2-server instances → one PostgreSQL', () => {
+/** Seed 003's HA shape: nginx in front of two act2-server instances sharing one database. */
+describe.each([...SHARED_DIALECTS])('HA: nginx → 2 act2-server instances → one database [%s]', (dialect) => {
+  if (!nginxRuns || !dialectRuns(dialect)) {
+    it.skip(`needs nginx and ${dialect}`, () => undefined);
+    return;
+  }
   let database: TestDatabase;
   let servers: RunningServer[] = [];
   let nginx: Nginx;
@@ -20,7 +22,7 @@ if (runPostgres && !nginxBinary && process.env.CI !== 'true') {
   beforeAll(async () => {
     if (!nginxBinary) throw new Error('nginx is required in CI for the HA test');
     // Unmigrated on purpose: both instances start (and migrate) at the same time.
-    database = await createTestDatabase('postgres', { migrate: false });
+    database = await createTestDatabase(dialect, { migrate: false });
     servers = await Promise.all(['ha-a', 'ha-b'].map((instanceId) => startServer(database.config({ instanceId, dbPoolSize: 3 }))));
     nginx = await startNginx(nginxBinary, servers.map((s) => s.url.replace('http://', '')));
   });

@@ -1,24 +1,29 @@
 #!/usr/bin/env node
-// Ingest benchmark: one 10,000-minion registration on SQLite and on PostgreSQL, first time and
-// identical re-send, through the full HTTP stack (JSON parse, validation, transaction) with
-// fastify inject. A bare 10,000-row insert with the same driver, measured in the same run, is
-// the baseline the numbers compare against.
+// Ingest benchmark: one 10,000-minion registration on SQLite, PostgreSQL and MariaDB/MySQL, first
+// time and identical re-send, through the full HTTP stack (JSON parse, validation, transaction)
+// with fastify inject. Two baselines measured in the same run: a bare 10,000-row insert through
+// Kysely, and the same rows inserted with the raw driver (better-sqlite3, pg, mysql2) and no
+// query builder at all.
 //
 //   npx -y pnpm@10 --filter @act2/server build && node packages/server/bench/ingest.mjs
 //
-// Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test), ACT2_BENCH_MINIONS, ACT2_BENCH_RUNS.
+// Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test),
+// ACT2_BENCH_MYSQL (admin URL, default mysql://root@127.0.0.1:3306/test), ACT2_BENCH_MINIONS, ACT2_BENCH_RUNS.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import SqliteDatabase from 'better-sqlite3';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { sql } from 'kysely';
 import { buildApp, createDb, runMigrations, serverConfig } from '../dist/index.js';
 
 const MINIONS = Number(process.env.ACT2_BENCH_MINIONS ?? 10_000);
 const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL_ADMIN = process.env.ACT2_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
+const BATCH = 500;
 const KEY = randomBytes(32).toString('hex');
 
 function registration(masterSn, prefix) {
@@ -41,22 +46,101 @@ async function timed(fn) {
   return performance.now() - start;
 }
 
-/** A bare insert of MINIONS rows shaped like master_minions, batched like the server, in one transaction. */
+const baselineRows = (run) =>
+  Array.from({ length: MINIONS }, (_, i) => ({ sn: `b${run}-${i}`, status: 'running', ips: '["10.0.0.1"]', updated_at: Date.now() }));
+
+/** A bare insert of MINIONS rows shaped like master_minions through Kysely, batched like the server, in one transaction. */
 async function baseline(db) {
+  // varchar: MySQL cannot make a TEXT column a primary key.
   await db.schema.createTable('bench_baseline').ifNotExists()
-    .addColumn('sn', 'text', (c) => c.primaryKey()).addColumn('status', 'text').addColumn('ips', 'text').addColumn('updated_at', 'bigint')
+    .addColumn('sn', 'varchar(255)', (c) => c.primaryKey()).addColumn('status', 'text').addColumn('ips', 'text').addColumn('updated_at', 'bigint')
     .execute();
   const times = [];
   for (let run = 0; run < RUNS; run += 1) {
     await db.deleteFrom('bench_baseline').execute();
-    const rows = Array.from({ length: MINIONS }, (_, i) => ({ sn: `b${run}-${i}`, status: 'running', ips: '["10.0.0.1"]', updated_at: Date.now() }));
+    const rows = baselineRows(run);
     times.push(await timed(() => db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += 500) await trx.insertInto('bench_baseline').values(rows.slice(i, i + 500)).execute();
+      for (let i = 0; i < rows.length; i += BATCH) await trx.insertInto('bench_baseline').values(rows.slice(i, i + BATCH)).execute();
     })));
   }
   await db.schema.dropTable('bench_baseline').execute();
   return median(times);
 }
+
+const RAW_TABLE = 'create table bench_raw (sn varchar(255) primary key, status text, ips text, updated_at bigint)';
+
+/**
+ * The same rows with the raw driver and no query builder, each database's usual fastest way in
+ * one transaction: better-sqlite3 one prepared statement per row; pg and mysql2 multi-row
+ * inserts of BATCH rows.
+ */
+const rawBaselines = {
+  async sqlite(url) {
+    const db = new SqliteDatabase(url.replace(/^sqlite:/, ''));
+    try {
+      db.exec(RAW_TABLE);
+      const insert = db.prepare('insert into bench_raw (sn, status, ips, updated_at) values (?, ?, ?, ?)');
+      const times = [];
+      for (let run = 0; run < RUNS; run += 1) {
+        db.exec('delete from bench_raw');
+        const rows = baselineRows(run);
+        times.push(await timed(async () => db.transaction(() => { for (const r of rows) insert.run(r.sn, r.status, r.ips, r.updated_at); })()));
+      }
+      db.exec('drop table bench_raw');
+      return median(times);
+    } finally {
+      db.close();
+    }
+  },
+  async postgres(url) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(RAW_TABLE);
+      const times = [];
+      for (let run = 0; run < RUNS; run += 1) {
+        await client.query('delete from bench_raw');
+        const rows = baselineRows(run);
+        times.push(await timed(async () => {
+          await client.query('begin');
+          for (let i = 0; i < rows.length; i += BATCH) {
+            const batch = rows.slice(i, i + BATCH);
+            const placeholders = batch.map((_, j) => `($${4 * j + 1}, $${4 * j + 2}, $${4 * j + 3}, $${4 * j + 4})`).join(', ');
+            await client.query(`insert into bench_raw (sn, status, ips, updated_at) values ${placeholders}`, batch.flatMap((r) => [r.sn, r.status, r.ips, r.updated_at]));
+          }
+          await client.query('commit');
+        }));
+      }
+      await client.query('drop table bench_raw');
+      return median(times);
+    } finally {
+      await client.end();
+    }
+  },
+  async mysql(url) {
+    const connection = await mysql.createConnection({ uri: url });
+    try {
+      await connection.query(RAW_TABLE);
+      const times = [];
+      for (let run = 0; run < RUNS; run += 1) {
+        await connection.query('delete from bench_raw');
+        const rows = baselineRows(run);
+        times.push(await timed(async () => {
+          await connection.query('begin');
+          for (let i = 0; i < rows.length; i += BATCH) {
+            const batch = rows.slice(i, i + BATCH).map((r) => [r.sn, r.status, r.ips, r.updated_at]);
+            await connection.query('insert into bench_raw (sn, status, ips, updated_at) values ?', [batch]);
+          }
+          await connection.query('commit');
+        }));
+      }
+      await connection.query('drop table bench_raw');
+      return median(times);
+    } finally {
+      await connection.end();
+    }
+  },
+};
 
 async function bench(name, dbUrl) {
   const db = createDb({ db: dbUrl, dbPoolSize: 4 });
@@ -74,6 +158,7 @@ async function bench(name, dbUrl) {
     await post(registration('warmup', 'warm'));
 
     const bare = await baseline(db);
+    const raw = await rawBaselines[name](dbUrl);
     const first = [];
     const resend = [];
     for (let run = 0; run < RUNS; run += 1) {
@@ -83,7 +168,7 @@ async function bench(name, dbUrl) {
       resend.push(await timed(async () => (result = await post(body))));
       if (result.minions.joined + result.minions.changed + result.minions.left !== 0) throw new Error('re-send was not identical');
     }
-    return { name, bare, first: median(first), resend: median(resend) };
+    return { name, raw, bare, first: median(first), resend: median(resend) };
   } finally {
     await app.close();
     await db.destroy();
@@ -98,29 +183,46 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const admin = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 2000 });
-let pgUp = true;
-try {
-  await admin.connect();
-} catch {
-  pgUp = false;
-  console.warn(`PostgreSQL at ${PG_ADMIN} does not answer: skipping it`);
-}
-if (pgUp) {
-  const name = `act2_bench_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${name}`);
+/** Runs `bench` on a fresh database on a server, when the server answers. */
+async function onServer(name, adminUrl, { connect, create, drop }) {
+  let admin;
   try {
-    const url = new URL(PG_ADMIN);
-    url.pathname = `/${name}`;
-    results.push(await bench('postgres', url.toString()));
+    admin = await connect(adminUrl);
+  } catch {
+    console.warn(`${name} at ${adminUrl} does not answer: skipping it`);
+    return;
+  }
+  const database = `act2_bench_${randomBytes(4).toString('hex')}`;
+  await create(admin, database);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    results.push(await bench(name, url.toString()));
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
+    await drop(admin, database);
     await admin.end();
   }
 }
 
+await onServer('postgres', PG_ADMIN, {
+  connect: async (url) => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    await client.connect();
+    return client;
+  },
+  create: (client, name) => client.query(`create database ${name}`),
+  drop: (client, name) => client.query(`drop database if exists ${name} with (force)`),
+});
+await onServer('mysql', MYSQL_ADMIN, {
+  connect: (url) => mysql.createConnection({ uri: url, connectTimeout: 2000 }),
+  create: (connection, name) => connection.query(`create database ${name}`),
+  drop: (connection, name) => connection.query(`drop database if exists ${name}`),
+});
+
 console.log(`\none registration of ${MINIONS} minions (2 IPs each), median of ${RUNS}, POST /register via inject:`);
-console.log('dialect   | bare 10k-row insert | first registration | identical re-send');
+console.log('dialect   | raw driver 10k rows | Kysely 10k rows | first registration | identical re-send');
 for (const r of results) {
-  console.log(`${r.name.padEnd(9)} | ${ms(r.bare).padStart(19)} | ${ms(r.first).padStart(18)} | ${ms(r.resend).padStart(17)}`);
+  console.log(
+    `${r.name.padEnd(9)} | ${ms(r.raw).padStart(19)} | ${ms(r.bare).padStart(15)} | ${ms(r.first).padStart(18)} | ${ms(r.resend).padStart(17)}`,
+  );
 }

@@ -16,7 +16,16 @@ export {
   type RawServerOptions,
   type ServerConfig,
 } from './config.js';
-export { createDb, dialectOf, type Dialect } from './db/create-db.js';
+export { createDb, type Dialect } from './db/create-db.js';
+export {
+  ACCEPTED_DB_FORMS,
+  classifyDbError,
+  DIALECTS,
+  dialectOf,
+  type DbErrorKind,
+  type DialectName,
+  type SqlDialect,
+} from './db/dialects/index.js';
 export { runMigrations } from './db/migrate.js';
 export type { Database } from './db/database.js';
 export { databaseClock, type Clock } from './clock.js';

@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { describeEachDialect, useTestDatabase } from '../../../../test/helpers/db.js';
+import { createDb } from '../../create-db.js';
+
+describeEachDialect(
+  'MySQL sessions',
+  () => {
+    const t = useTestDatabase('mysql');
+
+    it('run READ COMMITTED in UTC and strict mode, with our lock, statement and idle limits, whatever the server defaults', async () => {
+      const db = createDb({ db: t.current.url, dbPoolSize: 2, dbLockTimeoutMs: 2_500, dbStatementTimeoutMs: 20_000 });
+      try {
+        const { rows } = await sql<Record<string, string | number>>`
+          select @@session.tx_isolation as isolation, @@session.time_zone as tz, @@session.sql_mode as mode,
+                 @@session.innodb_lock_wait_timeout as lock_s, @@session.wait_timeout as idle_s,
+                 @@session.max_statement_time as statement_s`.execute(db);
+
+        expect(rows.map((r) => ({ ...r, lock_s: Number(r.lock_s), idle_s: Number(r.idle_s), statement_s: Number(r.statement_s) }))).toEqual([
+          {
+            isolation: 'READ-COMMITTED',
+            tz: '+00:00',
+            mode: 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',
+            lock_s: 3,
+            idle_s: 20,
+            statement_s: 20,
+          },
+        ]);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('create InnoDB tables in utf8mb4 with a binary collation, whatever the database default', async () => {
+      const { rows } = await sql<{ engine: string; collation: string }>`
+        select engine, table_collation as collation from information_schema.tables
+        where table_schema = database() and table_name in ('masters', 'minions', 'master_minions', 'minion_ips', 'events')`.execute(t.current.db);
+
+      expect(rows).toHaveLength(5);
+      expect(new Set(rows.map((r) => `${r.engine} ${r.collation}`))).toEqual(new Set([expect.stringMatching(/^InnoDB utf8mb4_(0900_|nopad_)?bin$/)]));
+    });
+
+    it('recover on their own after the server kills a connection', async () => {
+      const db = createDb({ db: t.current.url, dbPoolSize: 2 });
+      try {
+        const { rows } = await sql<{ id: number }>`select connection_id() as id`.execute(db);
+        await sql`kill connection ${sql.lit(Number(rows[0]!.id))}`.execute(t.current.db);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+
+        const again = await sql<{ one: number }>`select 1 as one`.execute(db);
+
+        expect(again.rows).toEqual([{ one: 1 }]);
+      } finally {
+        await db.destroy();
+      }
+    });
+  },
+  ['mysql'],
+);

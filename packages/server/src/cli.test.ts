@@ -28,6 +28,15 @@ describe('act2-server command line', () => {
     });
   });
 
+  it('refuses a --db scheme it has no dialect for (exit 2), naming the accepted ones', () => {
+    const { result } = run('--db', 'mssql://sa@db/act2');
+
+    expect(result).toEqual({
+      kind: 'invalid',
+      errors: ['--db: unknown scheme "mssql:" (accepted: sqlite:PATH, postgres://…, postgresql://…, mysql://…, mariadb://… or a file path)'],
+    });
+  });
+
   it('prints help listing every flag and exits 0', () => {
     const { result, output } = run('--help');
 

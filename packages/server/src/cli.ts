@@ -21,7 +21,7 @@ export function buildProgram(output?: CliOutput): Command {
     .addOption(new Option('--port <port>', 'TCP port to listen on').env('ACT2_PORT').default('6868'))
     .addOption(new Option('--host <host>', 'address to bind').env('ACT2_HOST').default('0.0.0.0'))
     .addOption(
-      new Option('--db <db>', 'SQLite file path (or sqlite:<path>), or a postgres:// URL shared by several instances')
+      new Option('--db <db>', 'SQLite file path (or sqlite:<path>), or a postgres:// or mysql:// URL shared by several instances')
         .env('ACT2_DB')
         .default(DEFAULT_DB),
     )

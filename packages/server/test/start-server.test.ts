@@ -53,15 +53,21 @@ describe('startServer', () => {
     ]);
   });
 
-  it('refuses PostgreSQL without a secret key before touching the database', async () => {
-    const config = serverConfig({ db: 'postgres://postgres@127.0.0.1:1/none', port: 0 });
+  it.each(['postgres://postgres@127.0.0.1:1/none', 'mysql://root@127.0.0.1:1/none'])(
+    'refuses a shared database without a secret key before touching it (%s)',
+    async (db) => {
+      const config = serverConfig({ db, port: 0 });
 
-    await expect(startServer(config)).rejects.toMatchObject({ code: 'ACT2_SECRET_KEY' });
-  });
+      await expect(startServer(config)).rejects.toMatchObject({ code: 'ACT2_SECRET_KEY' });
+    },
+  );
 
-  it('fails to start with a clear error when the database is unreachable', async () => {
-    const config = serverConfig({ db: 'postgres://postgres@127.0.0.1:1/none', port: 0, secretKey: 'a1'.repeat(32) });
+  it.each(['postgres://postgres@127.0.0.1:1/none', 'mysql://root@127.0.0.1:1/none'])(
+    'fails to start with a clear error when the database is unreachable (%s)',
+    async (db) => {
+      const config = serverConfig({ db, port: 0, secretKey: 'a1'.repeat(32) });
 
-    await expect(startServer(config)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-  });
+      await expect(startServer(config)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    },
+  );
 });

@@ -40,6 +40,40 @@ describeEachDialect(
       expect(new Set(rows.map((r) => `${r.engine} ${r.collation}`))).toEqual(new Set([expect.stringMatching(/^InnoDB utf8mb4_(0900_|nopad_)?bin$/)]));
     });
 
+    it('are ended by the server when idle inside a transaction, so a frozen instance releases its row locks', async () => {
+      await t.current.db.insertInto('minions').values({ sn: 'frozen-1', first_seen: 1, updated_at: 1 }).execute();
+      const frozen = createDb({ db: t.current.url, dbPoolSize: 2, dbStatementTimeoutMs: 2_000 });
+      const waiter = createDb({ db: t.current.url, dbPoolSize: 2, dbLockTimeoutMs: 10_000 });
+      let thaw!: () => void;
+      const thawed = new Promise<void>((resolve) => (thaw = resolve));
+      try {
+        // An instance locks a row, then stops (a hung process): it sends nothing more.
+        let locked!: () => void;
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        const holder = frozen
+          .transaction()
+          .execute(async (trx) => {
+            await trx.selectFrom('minions').select('sn').where('sn', '=', 'frozen-1').forUpdate().execute();
+            locked();
+            await thawed;
+            await trx.selectFrom('minions').select('sn').execute();
+          })
+          .catch((err: unknown) => err);
+        await isLocked;
+        const started = Date.now();
+
+        const got = await waiter.transaction().execute((trx) => trx.selectFrom('minions').select('sn').where('sn', '=', 'frozen-1').forUpdate().execute());
+
+        expect(got).toEqual([{ sn: 'frozen-1' }]);
+        expect(Date.now() - started).toBeLessThan(8_000);
+        thaw();
+        expect(await holder).toBeInstanceOf(Error);
+      } finally {
+        thaw();
+        await Promise.all([frozen.destroy(), waiter.destroy()]);
+      }
+    }, 15_000);
+
     it('recover on their own after the server kills a connection', async () => {
       const db = createDb({ db: t.current.url, dbPoolSize: 2 });
       try {

@@ -58,7 +58,7 @@ export interface SqlDialect {
    * Adds `FOR UPDATE` where rows can be locked. On SQLite it returns the query unchanged:
    * `begin immediate` already serialises every writing transaction.
    */
-  forUpdate<O>(query: SelectQueryBuilder<Database, keyof Database, O>): SelectQueryBuilder<Database, keyof Database, O>;
+  forUpdate<Q extends SelectQueryBuilder<Database, keyof Database, unknown>>(query: Q): Q;
 
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;

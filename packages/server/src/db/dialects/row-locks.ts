@@ -2,7 +2,7 @@ import type { Expression } from 'kysely';
 import type { DbOrTrx } from '../database.js';
 import { chunk } from '../chunk.js';
 import type { SqlDialect } from './dialect.js';
-import { untyped } from './on-conflict.js';
+import { untyped } from './untyped.js';
 
 // Far below every dialect's bound-parameter limit.
 const BATCH = 500;

@@ -1,6 +1,6 @@
 import { MysqlAdapter, sql } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
-import { untyped } from '../on-conflict.js';
+import { untyped } from '../untyped.js';
 import { lockRowsForUpdate } from '../row-locks.js';
 import { openMysql } from './connection.js';
 import { classifyMysqlError } from './errors.js';
@@ -29,7 +29,7 @@ export const mysqlDialect: SqlDialect = {
     if (now === undefined) throw new Error('database returned no time');
     return Number(now);
   },
-  forUpdate: (query) => query.forUpdate(),
+  forUpdate: (query) => query.forUpdate() as typeof query,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: async (trx, table, rows, _key, update) => {

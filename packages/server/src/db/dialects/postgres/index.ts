@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type ExpressionBuilder } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
-import { insertIfAbsentOnConflict, insertReturningIdWithReturning, untyped, upsertOnConflict } from '../on-conflict.js';
+import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
+import { untyped } from '../untyped.js';
 import { lockRowsForUpdate } from '../row-locks.js';
 import { openPostgres } from './connection.js';
 import { classifyPostgresError } from './errors.js';
@@ -23,7 +24,7 @@ export const postgresDialect: SqlDialect = {
     if (now === undefined) throw new Error('database returned no time');
     return Number(now);
   },
-  forUpdate: (query) => query.forUpdate(),
+  forUpdate: (query) => query.forUpdate() as typeof query,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: upsertOnConflict,

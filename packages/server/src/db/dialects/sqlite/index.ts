@@ -1,6 +1,7 @@
 import { sql, SqliteAdapter } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
-import { insertIfAbsentOnConflict, insertReturningIdWithReturning, untyped, upsertOnConflict } from '../on-conflict.js';
+import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
+import { untyped } from '../untyped.js';
 import { openSqlite } from './connection.js';
 import { classifySqliteError } from './errors.js';
 

@@ -2,8 +2,8 @@ import type { Generated, Kysely, Transaction } from 'kysely';
 import type { EventKind, MasterStatus, MinionStatus, ServerType } from '@act2/shared';
 
 /**
- * Times are epoch milliseconds in integer columns (bigint on PostgreSQL) so comparisons and
- * arithmetic are identical on both dialects; the read API renders them as ISO 8601.
+ * Times are epoch milliseconds in integer columns (BIGINT on PostgreSQL and MySQL) so comparisons
+ * and arithmetic are identical on every dialect; the read API renders them as ISO 8601.
  */
 export type EpochMs = number;
 

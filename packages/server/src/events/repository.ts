@@ -47,7 +47,7 @@ export interface EventFilter {
 }
 
 /**
- * Oldest first, paged by id. A paginated history, not a tail-safe feed: on PostgreSQL ids are
+ * Oldest first, paged by id. A paginated history, not a tail-safe feed: on PostgreSQL and MySQL ids are
  * handed out when a transaction inserts, not when it commits, so an event with a smaller id can
  * become visible after a page that already went past it. A tailing client re-reads with `since`
  * and an overlap and de-duplicates by id (see the README).

@@ -134,6 +134,24 @@ describeEachDialect('the dialect interface', (dialect) => {
 
   if (dialect === 'sqlite') return;
 
+  it('runs migration work of instances starting together one after the other', async () => {
+    const pools = [t.current.db, t.current.open(2), t.current.open(2)];
+    const spans: Array<[number, number]> = [];
+
+    await Promise.all(
+      pools.map((db) =>
+        d().withMigrationLock(db, async () => {
+          const start = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          spans.push([start, performance.now()]);
+        }),
+      ),
+    );
+
+    spans.sort((a, b) => a[0] - b[0]);
+    expect(spans.slice(1).filter(([start], i) => start < spans[i]![1])).toEqual([]);
+  });
+
   it('classifies a deadlock as retry', async () => {
     const db = t.current.db;
     const other = t.current.open(2);

@@ -9,9 +9,10 @@ export type DialectName = 'sqlite' | 'postgres' | 'mysql';
  * What a database error means for the caller, the same on every dialect:
  * - `retry`: the database aborted the transaction to break a deadlock or a serialization conflict;
  *   running the whole transaction again is the fix ({@link withTxRetry} does it).
- * - `busy`: a statement or a lock wait ran into our timeout: answer 503 and let the client retry.
- * - `unavailable`: the connection failed or was lost (or the database file is locked): 503, the
- *   pool reconnects on its own once the database is back.
+ * - `busy`: a statement or a lock wait ran into our timeout (SQLite: the file stayed locked past
+ *   busy_timeout): answer 503 and let the client retry the whole request.
+ * - `unavailable`: the connection failed or was lost: 503, the pool reconnects on its own once
+ *   the database is back.
  * - `unique`: a unique or primary key violation.
  */
 export type DbErrorKind = 'retry' | 'busy' | 'unavailable' | 'unique';
@@ -40,6 +41,9 @@ export type ColumnOf<T extends keyof Database> = keyof Database[T] & string;
  * One database's way of doing the few things SQL does not say the same way everywhere. A
  * repository never asks which database it runs on: it calls `dialectOf(db)` and these methods
  * (see README.md beside this file). Everything else is plain Kysely and runs on all three.
+ * Column types (keys, JSON as text, epoch-millisecond BIGINTs, generated ids) are chosen where
+ * tables are created, in `db/migrations/column-types.ts`, so the values read back are the same
+ * JS types everywhere.
  */
 export interface SqlDialect {
   readonly name: DialectName;
@@ -94,8 +98,8 @@ export interface SqlDialect {
   /**
    * One conditional UPDATE over many rows and the rows it changed, each read after the change:
    * the affected rows decide, so of several instances running it at once each row is changed
-   * (and reported) by exactly one. Rows are locked in `orderBy` order so concurrent callers
-   * cannot deadlock each other. For a single row, `numUpdatedRows` of a plain update tells the
+   * (and reported) by exactly one. Rows are locked in `key` order so concurrent callers cannot
+   * deadlock each other. For a single row, `numUpdatedRows` of a plain update tells the
    * same on every dialect (MySQL counts matched rows, as PostgreSQL and SQLite do).
    */
   updateReturning<T extends keyof Database, R extends ColumnOf<T>>(

@@ -123,6 +123,19 @@ describeEachDialect('the dialect interface', (dialect) => {
     expect(second).toEqual([]);
   });
 
+  it('reports the rows a conditional update matched, the same way on every dialect', async () => {
+    const db = t.current.db;
+    await db.insertInto('minions').values({ sn: 'cu-1', first_seen: 1, updated_at: 5 }).execute();
+    const update = (from: number, to: number) =>
+      db.updateTable('minions').set({ updated_at: to }).where('sn', '=', 'cu-1').where('updated_at', '=', from).executeTakeFirst();
+
+    const won = await update(5, 6);
+    const lost = await update(5, 7);
+    const unchanged = await update(6, 6);
+
+    expect([won.numUpdatedRows, lost.numUpdatedRows, unchanged.numUpdatedRows]).toEqual([1n, 0n, 1n]);
+  });
+
   it('classifies a unique violation', async () => {
     const db = t.current.db;
     await db.insertInto('minions').values({ sn: 'dup-1', first_seen: 1, updated_at: 1 }).execute();

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../../../test/helpers/db.js';
 import { createDb } from '../../create-db.js';
+import { mysqlDialect } from './index.js';
 
 describeEachDialect(
   'MySQL sessions',
@@ -71,6 +72,23 @@ describeEachDialect(
       } finally {
         thaw();
         await Promise.all([frozen.destroy(), waiter.destroy()]);
+      }
+    }, 15_000);
+
+    it('keep the migration lock while migrations run longer than the idle limit', async () => {
+      const db = createDb({ db: t.current.url, dbPoolSize: 3, dbStatementTimeoutMs: 2_000 });
+      const probe = createDb({ db: t.current.url, dbPoolSize: 2 });
+      try {
+        const heldAfterIdle = await mysqlDialect.withMigrationLock(db, async () => {
+          // Longer than the lock connection's wait_timeout (2 s) would allow it to sit idle.
+          await new Promise((resolve) => setTimeout(resolve, 3_000));
+          const { rows } = await sql<{ free: number }>`select is_free_lock('act2_server_migrations') as free`.execute(probe);
+          return Number(rows[0]?.free) === 0;
+        });
+
+        expect(heldAfterIdle).toBe(true);
+      } finally {
+        await Promise.all([db.destroy(), probe.destroy()]);
       }
     }, 15_000);
 

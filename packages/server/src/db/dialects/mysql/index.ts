@@ -9,6 +9,8 @@ import { classifyMysqlError } from './errors.js';
 const MIGRATION_LOCK = 'act2_server_migrations';
 /** How long an instance waits for another one's migrations before giving up. */
 const MIGRATION_LOCK_WAIT_S = 600;
+/** The lock holder's idle limit while migrations run on other connections (MySQL's own default). */
+const MIGRATION_IDLE_S = 28_800;
 
 const byteOrder = (column: string) => sql<string>`cast(${sql.ref(column)} as binary)`;
 
@@ -85,14 +87,22 @@ export const mysqlDialect: SqlDialect = {
   classifyError: classifyMysqlError,
   withMigrationLock: (db, work) =>
     // GET_LOCK belongs to the session: held on one pinned connection, released by the server if
-    // the process dies.
+    // the process dies. That connection sits idle while the migrations run on others, so its
+    // wait_timeout (set to the statement timeout, connection.ts) is lifted meanwhile: a long
+    // migration must not lose its lock to the idle timeout.
     db.connection().execute(async (lockConnection) => {
-      const { rows } = await sql<{ got: number | null }>`select get_lock(${MIGRATION_LOCK}, ${MIGRATION_LOCK_WAIT_S}) as got`.execute(lockConnection);
-      if (Number(rows[0]?.got) !== 1) throw new Error(`another instance held the migration lock for more than ${MIGRATION_LOCK_WAIT_S} s`);
+      const { rows: idle } = await sql<{ s: number | string }>`select @@session.wait_timeout as s`.execute(lockConnection);
+      await sql`set session wait_timeout = ${sql.lit(MIGRATION_IDLE_S)}`.execute(lockConnection);
       try {
-        return await work();
+        const { rows } = await sql<{ got: number | null }>`select get_lock(${MIGRATION_LOCK}, ${MIGRATION_LOCK_WAIT_S}) as got`.execute(lockConnection);
+        if (Number(rows[0]?.got) !== 1) throw new Error(`another instance held the migration lock for more than ${MIGRATION_LOCK_WAIT_S} s`);
+        try {
+          return await work();
+        } finally {
+          await sql`select release_lock(${MIGRATION_LOCK})`.execute(lockConnection);
+        }
       } finally {
-        await sql`select release_lock(${MIGRATION_LOCK})`.execute(lockConnection);
+        await sql`set session wait_timeout = ${sql.lit(Number(idle[0]?.s ?? MIGRATION_IDLE_S))}`.execute(lockConnection);
       }
     }),
 };

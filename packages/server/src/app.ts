@@ -18,6 +18,8 @@ import { sweepTimeouts, type TimedOutMaster } from './jobs/timeout-sweep.js';
 import { masterRoutes } from './masters/routes.js';
 import { minionRoutes } from './minions/routes.js';
 import { registerRoutes } from './register/route.js';
+import { authPlugin } from './auth/plugin.js';
+import { readTlsOptions } from './tls.js';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
 export const CONNECTION_TIMEOUT_MS = 180_000;
@@ -34,6 +36,8 @@ export interface AppDeps {
   secretBox?: SecretBox;
   /** Run the timeout sweep on a timer (default true). Tests turn it off and call `app.sweepNow()`. */
   scheduler?: boolean;
+  /** Wall clock of the auth plugin (token expiry, lookup cache, rate limit); tests move it. */
+  authNow?: () => number;
 }
 
 declare module 'fastify' {
@@ -49,7 +53,9 @@ declare module 'fastify' {
  */
 export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promise<FastifyInstance> {
   const box = deps.secretBox ?? createSecretBox(resolveSecretKey(config).key);
+  const https = readTlsOptions(config);
   const app = Fastify({
+    ...(https ? { https } : {}),
     ...(deps.logger ? { loggerInstance: deps.logger } : {}),
     // Our onResponse hook writes the one line per request (http/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
@@ -75,6 +81,16 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   registerErrorHandling(app);
   registerBodyHandling(app, config.bodyLimitBytes);
   registerRequestLog(app);
+  // Before any route: its onRequest hook checks the scope each route declares.
+  await app.register(authPlugin, {
+    db,
+    mode: config.auth,
+    allowAnonymousRegister: config.allowAnonymousRegister,
+    cacheTtlMs: config.authCacheMs,
+    failureLimit: { max: config.authFailureLimit, windowMs: 60_000 },
+    clientCnIsSn: config.tlsClientCnIsSn,
+    ...(deps.authNow ? { now: deps.authNow } : {}),
+  });
 
   const ctx: AppContext = { db, clock: deps.clock ?? databaseClock, box, config, log: app.log };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_DB, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
+import { AUTH_MODES, DEFAULT_DB, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
 
 export type CliResult =
   /** `secretKeyOnArgv`: the key was a flag, so anyone on the host can read it with `ps` (worth a warning). */
@@ -64,10 +64,44 @@ export function buildProgram(output?: CliOutput): Command {
         .env('ACT2_SHUTDOWN_TIMEOUT')
         .default('30s'),
     )
+    .addOption(
+      new Option('--auth <mode>', 'tokens: every data route needs a credential; none: OFF, for development only (warned at every start)')
+        .env('ACT2_AUTH')
+        .choices(AUTH_MODES)
+        .default('tokens'),
+    )
+    .addOption(
+      new Option('--allow-anonymous-register [bool]', 'accept registrations without a credential (the original heartbeat.py), recorded as anonymous').env(
+        'ACT2_ALLOW_ANONYMOUS_REGISTER',
+      ),
+    )
+    .addOption(new Option('--auth-cache <duration>', 'how long an instance trusts a token lookup: revocation takes effect within this').env('ACT2_AUTH_CACHE').default('1s'))
+    .addOption(
+      new Option('--auth-failure-limit <n>', 'failed authentication attempts per client address and minute before answering 429')
+        .env('ACT2_AUTH_FAILURE_LIMIT')
+        .default('20'),
+    )
+    .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain)').env('ACT2_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key of --tls-cert').env('ACT2_TLS_KEY'))
+    .addOption(new Option('--tls-client-ca <file>', 'require client certificates signed by this PEM CA').env('ACT2_TLS_CLIENT_CA'))
+    .addOption(
+      new Option('--tls-client-cn-is-sn [bool]', "a client certificate's CN is the master sn it may register (needs --tls-client-ca)").env(
+        'ACT2_TLS_CLIENT_CN_IS_SN',
+      ),
+    )
+    .addHelpText('after', ADMIN_HELP)
     .exitOverride();
   if (output) program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
   return program;
 }
+
+const ADMIN_HELP = `
+Administration (against the same --db, also while servers run on it):
+  act2-server token create --name <name> --scope <scope>... [--idc <idc>] [--expires <duration|date>]
+  act2-server token list
+  act2-server token revoke <id|name>
+  act2-server master rebind <sn>
+Run any of them with --help for details.`;
 
 /** argv → validated config, or what to exit with. Reads ACT2_* from the environment via commander. */
 export function parseCli(argv: readonly string[], output?: CliOutput): CliResult {

@@ -20,6 +20,11 @@ describe('loadServerConfig', () => {
       dbLockTimeoutMs: 30_000,
       shutdownTimeoutMs: 30_000,
       trustProxy: false,
+      auth: 'tokens',
+      allowAnonymousRegister: false,
+      authCacheMs: 1_000,
+      authFailureLimit: 20,
+      tlsClientCnIsSn: false,
     });
   });
 

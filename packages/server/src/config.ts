@@ -63,7 +63,26 @@ export interface ServerConfig {
    * `true` (any: only behind a proxy that overwrites the header), or addresses/CIDRs of the proxies.
    */
   trustProxy: boolean | string[];
+  /** `tokens` (the default): every data route needs a credential. `none`: off, for development only. */
+  auth: AuthMode;
+  /** Accept registrations without a credential, as `anonymous` (the original heartbeat.py sends none). */
+  allowAnonymousRegister: boolean;
+  /** How long an instance trusts a credential lookup: a revocation takes effect within this. */
+  authCacheMs: number;
+  /** Failed authentication attempts per client address and minute before it is answered 429. */
+  authFailureLimit: number;
+  /** PEM certificate (chain) file: serve HTTPS. Needs `tlsKey`. */
+  tlsCert?: string | undefined;
+  /** PEM private key file of `tlsCert`. */
+  tlsKey?: string | undefined;
+  /** PEM CA file: require a client certificate signed by it on every connection. Needs HTTPS. */
+  tlsClientCa?: string | undefined;
+  /** A client certificate's CN is the master sn it may register (needs `tlsClientCa`). */
+  tlsClientCnIsSn: boolean;
 }
+
+export const AUTH_MODES = ['tokens', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
 
 export function defaultInstanceId(): string {
   return `${hostname()}:${process.pid}`;
@@ -86,6 +105,11 @@ export function defaultServerConfig(): ServerConfig {
     dbLockTimeoutMs: 30_000,
     shutdownTimeoutMs: 30_000,
     trustProxy: false,
+    auth: 'tokens',
+    allowAnonymousRegister: false,
+    authCacheMs: 1_000,
+    authFailureLimit: 20,
+    tlsClientCnIsSn: false,
   };
 }
 
@@ -160,6 +184,16 @@ export function validateServerConfig(config: ServerConfig): string[] {
   if (config.instanceId.trim() === '') errors.push('--instance-id must not be empty');
   // Stored with every event, in a 255-character column on MySQL.
   if (config.instanceId.length > 255) errors.push('--instance-id must be at most 255 characters');
+  if (!AUTH_MODES.includes(config.auth)) errors.push(`--auth must be one of ${AUTH_MODES.join(', ')} (got ${JSON.stringify(config.auth)})`);
+  if (!Number.isInteger(config.authCacheMs) || config.authCacheMs < 0 || config.authCacheMs > 10_000) {
+    errors.push('--auth-cache must be between 0 and 10s: it bounds how long a revoked token keeps working');
+  }
+  if (!Number.isInteger(config.authFailureLimit) || config.authFailureLimit < 1) {
+    errors.push(`--auth-failure-limit must be a whole number >= 1 (got ${config.authFailureLimit})`);
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) errors.push('give --tls-cert and --tls-key together');
+  if (config.tlsClientCa !== undefined && config.tlsCert === undefined) errors.push('--tls-client-ca needs --tls-cert and --tls-key (client certificates only exist over HTTPS)');
+  if (config.tlsClientCnIsSn && config.tlsClientCa === undefined) errors.push('--tls-client-cn-is-sn needs --tls-client-ca');
   if (Array.isArray(config.trustProxy)) {
     const bad = config.trustProxy.filter((entry) => !isProxyAddress(entry));
     if (bad.length > 0 || config.trustProxy.length === 0) {
@@ -187,6 +221,14 @@ export interface RawServerOptions {
   dbLockTimeout?: string | undefined;
   shutdownTimeout?: string | undefined;
   trustProxy?: string | undefined;
+  auth?: string | undefined;
+  allowAnonymousRegister?: boolean | string | undefined;
+  authCache?: string | undefined;
+  authFailureLimit?: string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  tlsClientCa?: string | undefined;
+  tlsClientCnIsSn?: boolean | string | undefined;
 }
 
 export type LoadResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
@@ -222,6 +264,23 @@ export function loadServerConfig(raw: RawServerOptions): LoadResult {
     else config.bodyLimitBytes = bytes;
   }
   if (raw.trustProxy !== undefined) config.trustProxy = parseTrustProxy(raw.trustProxy);
+  integer('--auth-failure-limit', raw.authFailureLimit, (n) => (config.authFailureLimit = n));
+  duration('--auth-cache', raw.authCache, (ms) => (config.authCacheMs = ms));
+  if (raw.auth !== undefined) config.auth = raw.auth.trim().toLowerCase() as AuthMode;
+  const flag = (name: string, value: boolean | string | undefined, apply: (on: boolean) => void) => {
+    if (value === undefined) return;
+    if (typeof value === 'boolean') return apply(value);
+    const text = value.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(text)) apply(true);
+    else if (['0', 'false', 'no', 'off', ''].includes(text)) apply(false);
+    else errors.push(`${name}: ${JSON.stringify(value)} is not a boolean (1/true/yes/on or 0/false/no/off)`);
+  };
+  flag('--allow-anonymous-register', raw.allowAnonymousRegister, (on) => (config.allowAnonymousRegister = on));
+  flag('--tls-client-cn-is-sn', raw.tlsClientCnIsSn, (on) => (config.tlsClientCnIsSn = on));
+  for (const key of ['tlsCert', 'tlsKey', 'tlsClientCa'] as const) {
+    const value = raw[key]?.trim();
+    if (value) config[key] = value;
+  }
   if (raw.host !== undefined) config.host = raw.host.trim();
   if (raw.db !== undefined) config.db = raw.db.trim();
   if (raw.instanceId !== undefined) config.instanceId = raw.instanceId.trim();

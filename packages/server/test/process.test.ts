@@ -104,7 +104,7 @@ describe('the act2-server process', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { level: number; flag?: string })
-      .filter((line) => line.level === 40);
+      .filter((line) => line.level === 40 && line.flag !== undefined);
     expect(warnings.map((w) => w.flag)).toEqual(['--secret-key']);
     expect(stdout()).not.toContain(key);
   });

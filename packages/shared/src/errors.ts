@@ -7,6 +7,14 @@ export const ErrorCode = z.enum([
   'ACT2_UNSUPPORTED_MEDIA_TYPE',
   'ACT2_BAD_ENCODING',
   'ACT2_NOT_FOUND',
+  /** No credential, or one the server does not know (revoked, expired). */
+  'ACT2_UNAUTHORIZED',
+  /** A valid credential without the scope (or idc, or certificate) the request needs. */
+  'ACT2_FORBIDDEN',
+  /** Too many failed authentication attempts from this address; retry after `Retry-After`. */
+  'ACT2_RATE_LIMITED',
+  /** The master sn is bound to its own key (or certificate) and this request did not carry it. */
+  'ACT2_MASTER_BOUND',
   'ACT2_DB_UNAVAILABLE',
   'ACT2_INTERNAL',
 ]);

@@ -7,3 +7,4 @@ export * from './defaults.js';
 export * from './queries.js';
 export * from './text.js';
 export * from './ip.js';
+export * from './auth.js';

@@ -93,5 +93,10 @@ export const RegisterResponse = z.object({
     /** Minions whose status or IPs changed. */
     changed: z.number().int(),
   }),
+  /**
+   * The master's own key, present once: in the answer to the registration that enrolled the sn
+   * with a `register` token. The agent stores it and sends it (Bearer) from then on.
+   */
+  master_key: z.string().optional(),
 });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;

@@ -66,12 +66,42 @@ export interface EventsTable {
   detail: string | null;
 }
 
+/** An API token: only the SHA-256 of its secret is stored. */
+export interface ApiTokensTable {
+  /** Public handle (`tok_…`): shown by `token list`, used by `token revoke`, written in logs. */
+  id: string;
+  name: string;
+  /** Hex SHA-256 of the whole token text. */
+  token_hash: string;
+  /** Comma-separated TokenScope values. */
+  scopes: string;
+  /** A register token limited to masters of this idc, or null for any. */
+  idc: string | null;
+  created_at: EpochMs;
+  /** Updated at most once a minute per instance (a write per request would cost the hot path). */
+  last_used_at: EpochMs | null;
+  expires_at: EpochMs | null;
+  revoked_at: EpochMs | null;
+}
+
+/** A master sn bound to its own key by its first registration with a register token. */
+export interface MasterKeysTable {
+  sn: string;
+  /** Hex SHA-256 of the key. */
+  key_hash: string;
+  /** Who enrolled it: `token:<name>` (or `certificate:<cn>`). */
+  enrolled_by: string;
+  created_at: EpochMs;
+}
+
 export interface Database {
   masters: MastersTable;
   minions: MinionsTable;
   master_minions: MasterMinionsTable;
   minion_ips: MinionIpsTable;
   events: EventsTable;
+  api_tokens: ApiTokensTable;
+  master_keys: MasterKeysTable;
 }
 
 export type Db = Kysely<Database>;

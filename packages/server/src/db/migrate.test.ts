@@ -12,9 +12,12 @@ describeEachDialect('runMigrations', (dialect) => {
 
       const results = await Promise.all(dbs.map((db) => runMigrations(db)));
 
-      expect(results.flat().map((r) => [r.migrationName, r.status])).toEqual([['0001-initial', 'Success']]);
+      expect(results.flat().map((r) => [r.migrationName, r.status])).toEqual([
+        ['0001-initial', 'Success'],
+        ['0002-auth', 'Success'],
+      ]);
       const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(database.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth']);
       expect(await runMigrations(database.db)).toEqual([]);
       expect(await database.db.selectFrom('masters').select('sn').execute()).toEqual([]);
     } finally {

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { listEvents } from './repository.js';
 
 export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.get(`${API_PREFIX}/events`, { schema: { querystring: EventListQuery, response: { 200: EventList } } }, async (request) => {
+  app.get(`${API_PREFIX}/events`, { config: { scope: 'read' }, schema: { querystring: EventListQuery, response: { 200: EventList } } }, async (request) => {
     const { cursor, since, ...filter } = request.query;
     const afterId = cursor === undefined ? undefined : decodeCursor(cursor, ['number'] as const)[0];
     const { items, lastId } = await listEvents(ctx.db, {

@@ -8,9 +8,9 @@ import { dialectOf } from '../db/dialects/index.js';
 export const healthRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const database = dialectOf(ctx.db).name;
 
-  app.get('/healthz', { schema: { response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', { config: { scope: 'public' }, schema: { response: { 200: Health } } }, async () => ({ status: 'ok' as const }));
 
-  app.get('/readyz', { schema: { response: { 200: Ready, 503: Ready } } }, async (request, reply) => {
+  app.get('/readyz', { config: { scope: 'public' }, schema: { response: { 200: Ready, 503: Ready } } }, async (request, reply) => {
     try {
       await sql`select 1`.execute(ctx.db);
       return { status: 'ok' as const, database };

@@ -8,20 +8,20 @@ import { getMinionDetail, listMinions, lookupByIp } from './repository.js';
 export const minionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const timeout = ctx.config.masterTimeoutMs;
 
-  app.get(`${API_PREFIX}/minions`, { schema: { querystring: MinionListQuery, response: { 200: MinionList } } }, async (request) => {
+  app.get(`${API_PREFIX}/minions`, { config: { scope: 'read' }, schema: { querystring: MinionListQuery, response: { 200: MinionList } } }, async (request) => {
     const { cursor, ...filter } = request.query;
     const afterSn = cursor === undefined ? undefined : decodeCursor(cursor, ['string'] as const)[0];
     const { items, lastSn } = await listMinions(ctx.db, { ...filter, afterSn }, await ctx.clock(ctx.db), timeout);
     return { items, next_cursor: lastSn === null ? null : encodeCursor([lastSn]) };
   });
 
-  app.get(`${API_PREFIX}/minions/:sn`, { schema: { params: SnParams, response: { 200: MinionDetail } } }, async (request) => {
+  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, schema: { params: SnParams, response: { 200: MinionDetail } } }, async (request) => {
     const detail = await getMinionDetail(ctx.db, request.params.sn, await ctx.clock(ctx.db), timeout);
     if (!detail) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No master reports this minion');
     return detail;
   });
 
-  app.get(`${API_PREFIX}/lookup`, { schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, async (request) => {
+  app.get(`${API_PREFIX}/lookup`, { config: { scope: 'read' }, schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, async (request) => {
     const items = await lookupByIp(ctx.db, request.query.ip, await ctx.clock(ctx.db), timeout);
     if (items.length === 0) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No minion is known by this IP');
     return { ip: request.query.ip, items };

@@ -1,12 +1,21 @@
 import { REGISTER_PATH, RegisterRequest, RegisterResponse } from '@act2/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { clientCertificateCn } from '../auth/plugin.js';
 import type { AppContext } from '../context.js';
+import { HttpError } from '../http/http-error.js';
 import { registerMaster } from './service.js';
 
 /** `POST /register`: seed 000's endpoint, where every act2-heartbeat reports. */
 export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.post(REGISTER_PATH, { schema: { body: RegisterRequest, response: { 200: RegisterResponse } } }, async (request) =>
-    registerMaster(
+  app.post(REGISTER_PATH, { config: { scope: 'register' }, schema: { body: RegisterRequest, response: { 200: RegisterResponse } } }, async (request) => {
+    if (ctx.config.tlsClientCnIsSn) {
+      // PuppetDB's model: the certificate names the master, whatever other credential came along.
+      const cn = clientCertificateCn(request);
+      if (cn !== request.body.master.sn) {
+        throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${request.body.master.sn}`);
+      }
+    }
+    return registerMaster(
       {
         db: ctx.db,
         clock: ctx.clock,
@@ -14,8 +23,9 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         instanceId: ctx.config.instanceId,
         masterTimeoutMs: ctx.config.masterTimeoutMs,
         log: request.log,
+        principal: request.principal,
       },
       request.body,
-    ),
-  );
+    );
+  });
 };

@@ -8,6 +8,8 @@ import { withTxRetry } from '../db/retry.js';
 import { insertEvents, type NewEvent } from '../events/repository.js';
 import { findMasterForUpdate, insertMasterIfAbsent, updateMaster } from '../masters/repository.js';
 import { applyMembership, readMembership, type MembershipChanges } from '../minions/membership.js';
+import { describePrincipal, type Principal } from '../auth/principal.js';
+import { checkRegistrationClaim, guardRegistration } from '../auth/registration-guard.js';
 import { diffMembership, normalizeMinions } from './diff.js';
 import { masterTransition, type MasterEventKind } from './transition.js';
 
@@ -18,6 +20,8 @@ export interface RegisterDeps {
   instanceId: string;
   masterTimeoutMs: number;
   log: FastifyBaseLogger;
+  /** Who sends it (`request.principal`); without one, auth is off (`none`). */
+  principal?: Principal;
 }
 
 const NO_CHANGES: MembershipChanges = { joined: [], changed: [], left: [] };
@@ -36,6 +40,10 @@ const TRANSITION_MESSAGES: Record<MasterEventKind, string> = {
  */
 export async function registerMaster(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterResponse> {
   const { master } = request;
+  const principal: Principal = deps.principal ?? { kind: 'none' };
+  checkRegistrationClaim(principal, master);
+  // With auth on, every master event says who caused it (`anonymous` for legacy agents).
+  const by = principal.kind === 'none' ? {} : { by: describePrincipal(principal) };
   const reported = master.status;
   const incoming = reported === 'running' ? normalizeMinions(request.minions) : undefined;
   // Sealed outside the transaction: no reason to hold the row lock while encrypting.
@@ -73,6 +81,8 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
         // Lost a race with another instance creating the same master: continue as an update.
         if (!created) previous = await findMasterForUpdate(trx, master.sn);
       }
+      // Under the master's row lock; a refusal throws and rolls back everything above.
+      const { issuedKey } = await guardRegistration(trx, principal, master.sn, now);
 
       const transition = masterTransition(created ? undefined : previous, reported, now, deps.masterTimeoutMs);
       const changes = incoming
@@ -88,17 +98,19 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
         });
       }
       const events: NewEvent[] = [
-        ...transition.events.map((e) => ({ ...e, master_sn: master.sn })),
+        ...transition.events.map((e) => ({ ...e, master_sn: master.sn, detail: { ...e.detail, ...by } })),
         ...minionEvents(master.sn, changes),
       ];
       await insertEvents(trx, events, { instanceId: deps.instanceId, at: now });
       // What the master has now: a stopped registration keeps the stored set (none for a new master).
       const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);
-      return { created, transition, changes, total };
+      return { created, transition, changes, total, issuedKey };
     }),
   );
 
-  const { created, transition, changes, total } = outcome;
+  const { created, transition, changes, total, issuedKey } = outcome;
+  if (issuedKey !== undefined) deps.log.info({ sn: master.sn, ...by }, 'master enrolled: bound to its own key');
+  if (principal.kind === 'anonymous') deps.log.info({ sn: master.sn, ...by }, 'anonymous registration');
   for (const event of transition.events) {
     deps.log.info({ sn: master.sn, event: event.kind, detail: event.detail }, TRANSITION_MESSAGES[event.kind]);
   }
@@ -110,6 +122,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
   return {
     master: { sn: master.sn, status: reported, recovered: transition.recovered, created },
     minions: { total, joined, left, changed },
+    ...(issuedKey === undefined ? {} : { master_key: issuedKey }),
   };
 }
 

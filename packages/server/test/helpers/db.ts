@@ -103,7 +103,11 @@ export interface TestDatabase {
   /** The `--db` value. */
   url: string;
   db: Kysely<Database>;
-  /** A server config pointing at this database, with test-friendly defaults. */
+  /**
+   * A server config pointing at this database, with test-friendly defaults. Auth is off
+   * (`auth: 'none'`) unless the test asks for `auth: 'tokens'`: suites about something else
+   * need no credentials; the auth suites (src/auth/) turn it on.
+   */
   config(overrides?: Partial<ServerConfig>): ServerConfig;
   /** Another pool on the same database (for several app instances). */
   open(poolSize?: number): Kysely<Database>;
@@ -147,7 +151,7 @@ export async function createTestDatabase(dialect: DialectName, options: { migrat
     db,
     open,
     config: (overrides = {}) =>
-      serverConfig({ db: url, port: 0, host: '127.0.0.1', secretKey: TEST_SECRET_KEY, instanceId: 'test-1', dbPoolSize: 4, ...overrides }),
+      serverConfig({ db: url, port: 0, host: '127.0.0.1', secretKey: TEST_SECRET_KEY, instanceId: 'test-1', dbPoolSize: 4, auth: 'none', ...overrides }),
     destroy: async () => {
       await Promise.all(opened.map((d) => d.destroy().catch(() => undefined)));
       await cleanup();

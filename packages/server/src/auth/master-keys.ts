@@ -1,0 +1,35 @@
+import type { DbOrTrx, EpochMs } from '../db/database.js';
+
+/** The sn a master key belongs to, if the key (its hash) is bound. */
+export async function findMasterByKeyHash(db: DbOrTrx, keyHash: string): Promise<string | undefined> {
+  const row = await db.selectFrom('master_keys').select('sn').where('key_hash', '=', keyHash).executeTakeFirst();
+  return row?.sn;
+}
+
+/** The hash of the key `sn` is bound to, if any. */
+export async function findMasterKeyHash(db: DbOrTrx, sn: string): Promise<string | undefined> {
+  const row = await db.selectFrom('master_keys').select('key_hash').where('sn', '=', sn).executeTakeFirst();
+  return row?.key_hash;
+}
+
+/** Binds `sn` to a key; false when it already is bound (another instance enrolled it first). */
+export async function bindMasterKey(
+  db: DbOrTrx,
+  binding: { sn: string; keyHash: string; enrolledBy: string },
+  now: EpochMs,
+): Promise<boolean> {
+  const result = await db
+    .insertInto('master_keys')
+    .values({ sn: binding.sn, key_hash: binding.keyHash, enrolled_by: binding.enrolledBy, created_at: now })
+    .onConflict((oc) => oc.column('sn').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/** Releases the binding (`master rebind`): the next registration with a register token enrolls it afresh. */
+export async function releaseMasterKey(db: DbOrTrx, sn: string): Promise<{ released: boolean; enrolledBy?: string; since?: EpochMs }> {
+  const row = await db.selectFrom('master_keys').select(['enrolled_by', 'created_at']).where('sn', '=', sn).executeTakeFirst();
+  if (!row) return { released: false };
+  await db.deleteFrom('master_keys').where('sn', '=', sn).execute();
+  return { released: true, enrolledBy: row.enrolled_by, since: Number(row.created_at) };
+}

@@ -1,0 +1,114 @@
+import { TokenScope } from '@act2/shared';
+import type { Selectable } from 'kysely';
+import type { ApiTokensTable, DbOrTrx, EpochMs } from '../db/database.js';
+import { generateToken, generateTokenId, hashSecret } from './secrets.js';
+
+/** A token as `token list` shows it: never the secret, never its hash. */
+export interface TokenInfo {
+  id: string;
+  name: string;
+  scopes: TokenScope[];
+  idc: string | null;
+  createdAt: EpochMs;
+  lastUsedAt: EpochMs | null;
+  expiresAt: EpochMs | null;
+  revokedAt: EpochMs | null;
+}
+
+export interface NewToken {
+  name: string;
+  scopes: readonly TokenScope[];
+  idc?: string | undefined;
+  expiresAt?: EpochMs | undefined;
+}
+
+/** Stable codes for the CLI to map to messages. */
+export class TokenError extends Error {
+  constructor(
+    readonly code: 'ACT2_TOKEN_NAME_TAKEN' | 'ACT2_TOKEN_NOT_FOUND' | 'ACT2_TOKEN_INVALID',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+/** Creates a token; the returned `token` is the only time its secret exists outside the caller. */
+export async function createToken(db: DbOrTrx, input: NewToken, now: EpochMs): Promise<{ token: string; info: TokenInfo }> {
+  const name = input.name.trim();
+  if (name === '' || name.length > 255) throw new TokenError('ACT2_TOKEN_INVALID', 'a token name is 1 to 255 characters');
+  const scopes = [...new Set(input.scopes)].sort();
+  if (scopes.length === 0) throw new TokenError('ACT2_TOKEN_INVALID', `give at least one --scope (${TokenScope.options.join(', ')})`);
+  if (input.expiresAt !== undefined && input.expiresAt <= now) throw new TokenError('ACT2_TOKEN_INVALID', 'the expiry is in the past');
+  const existing = await db.selectFrom('api_tokens').select('id').where('name', '=', name).executeTakeFirst();
+  if (existing) throw new TokenError('ACT2_TOKEN_NAME_TAKEN', `a token named "${name}" exists (${existing.id}): choose another name`);
+  const token = generateToken();
+  const row = {
+    id: generateTokenId(),
+    name,
+    token_hash: hashSecret(token),
+    scopes: scopes.join(','),
+    idc: input.idc?.trim() || null,
+    created_at: now,
+    last_used_at: null,
+    expires_at: input.expiresAt ?? null,
+    revoked_at: null,
+  } satisfies Selectable<ApiTokensTable>;
+  await db.insertInto('api_tokens').values(row).execute();
+  return { token, info: toInfo(row) };
+}
+
+export async function listTokens(db: DbOrTrx): Promise<TokenInfo[]> {
+  const rows = await db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map(toInfo);
+}
+
+/** Revokes by id or name; revoking a revoked token keeps its first revocation time. */
+export async function revokeToken(db: DbOrTrx, idOrName: string, now: EpochMs): Promise<TokenInfo> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+    .executeTakeFirst();
+  if (!row) throw new TokenError('ACT2_TOKEN_NOT_FOUND', `no token with id or name "${idOrName}" (see: act2-server token list)`);
+  if (row.revoked_at === null) {
+    await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    row.revoked_at = now;
+  }
+  return toInfo(row);
+}
+
+/** Tokens that can still authenticate at `now`: what start-up counts to warn about an unusable server. */
+export async function countUsableTokens(db: DbOrTrx, now: EpochMs): Promise<number> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The token whose secret hashes to `hash`, revoked or not (the caller decides). */
+export async function findTokenByHash(db: DbOrTrx, hash: string): Promise<TokenInfo | undefined> {
+  const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  return row ? toInfo(row) : undefined;
+}
+
+export async function touchToken(db: DbOrTrx, id: string, now: EpochMs): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
+}
+
+function toInfo(row: Selectable<ApiTokensTable>): TokenInfo {
+  const num = (v: number | null) => (v === null ? null : Number(v));
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes.split(',').filter((s): s is TokenScope => TokenScope.safeParse(s).success),
+    idc: row.idc,
+    createdAt: Number(row.created_at),
+    lastUsedAt: num(row.last_used_at),
+    expiresAt: num(row.expires_at),
+    revokedAt: num(row.revoked_at),
+  };
+}

@@ -35,3 +35,6 @@ export { getMasterCredentials } from './masters/repository.js';
 export { createSecretBox, parseSecretKey, type SecretBox } from './crypto/secret-box.js';
 export { resolveSecretKey, SecretKeyError } from './crypto/key-file.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
+export { runAdminCli, isAdminCommand, type AdminIo } from './admin/commands.js';
+export { createToken, listTokens, revokeToken, type TokenInfo, type NewToken } from './auth/tokens.js';
+export type { Principal } from './auth/principal.js';

@@ -1,3 +1,4 @@
+import { isAdminCommand, runAdminCli } from './admin/commands.js';
 import { parseCli } from './cli.js';
 import { describeDb } from './config.js';
 import { createLogger } from './logger.js';
@@ -6,6 +7,9 @@ import { startServer, type RunningServer } from './start.js';
 // The process: flags → config → start → wait for a signal → graceful close. Nothing else lives here.
 
 async function main(): Promise<number | undefined> {
+  if (isAdminCommand(process.argv)) {
+    return runAdminCli(process.argv, { writeOut: (t) => process.stdout.write(t), writeErr: (t) => process.stderr.write(t) });
+  }
   const cli = parseCli(process.argv);
   if (cli.kind === 'exit') return cli.code;
   if (cli.kind === 'invalid') {
@@ -61,7 +65,8 @@ async function main(): Promise<number | undefined> {
   } catch (err) {
     log.fatal({ err, db: describeDb(config.db) }, 'act2-server failed to start');
     // A missing or unreadable key is a configuration problem (2), like the flag checks above.
-    return (err as { code?: unknown }).code === 'ACT2_SECRET_KEY' ? 2 : 1;
+    const code = (err as { code?: unknown }).code;
+    return code === 'ACT2_SECRET_KEY' || code === 'ACT2_TLS_CONFIG' ? 2 : 1;
   }
   if (stopping) {
     void closeAndExit(server);

@@ -31,7 +31,7 @@ export async function startServer(config: ServerConfig, deps: AppDeps = {}): Pro
     const { port } = app.server.address() as AddressInfo;
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : config.host.includes(':') ? `[${config.host}]` : config.host;
     return {
-      url: `http://${host}:${port}`,
+      url: `${config.tlsCert === undefined ? 'http' : 'https'}://${host}:${port}`,
       app,
       close: async () => {
         await app.close();

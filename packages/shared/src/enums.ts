@@ -22,6 +22,8 @@ export const EventKind = z.enum([
   'master.stopped',
   'master.timeout',
   'master.recovered',
+  /** An admin released the key the master sn was bound to (`act2-server master rebind`). */
+  'master.rebind',
   'minion.joined',
   'minion.left',
   'minion.status',

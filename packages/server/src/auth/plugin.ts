@@ -17,6 +17,10 @@ declare module 'fastify' {
     /** What a caller needs to reach this route. Every route declares one; a route without is refused. */
     scope?: Scope;
   }
+  interface FastifyInstance {
+    /** Every route registered so far with the scope it declared (undefined: none, refused). */
+    routeScopes(): ReadonlyArray<{ method: string; url: string; scope: Scope | undefined }>;
+  }
   interface FastifyRequest {
     /** Who sent the request, set by the auth plugin before any handler runs. */
     principal: Principal;
@@ -73,8 +77,11 @@ export const authPlugin = fp<AuthOptions>(
 
     app.decorateRequest('principal', null as never);
 
+    const routes: Array<{ method: string; url: string; scope: Scope | undefined }> = [];
+    app.decorate('routeScopes', () => routes);
     app.addHook('onRoute', (route) => {
       const scope = (route.config as { scope?: unknown } | undefined)?.scope;
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, scope: scope as Scope | undefined });
       if (scope !== undefined && !SCOPES.includes(scope as string)) {
         throw new Error(`route ${route.method} ${route.url} declares unknown scope ${JSON.stringify(scope)}`);
       }

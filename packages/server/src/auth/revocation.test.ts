@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { runAdminCli } from '../admin/commands.js';
+import { injectAs } from '../../test/helpers/auth.js';
+import { createTestDatabase, describeEachDialect, manualClock } from '../../test/helpers/db.js';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runAdminCli(['node', 'act2-server', ...args], { writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+/** Milliseconds until `app` refuses `token`, polling every 50 ms for at most 5 s. */
+async function msUntilRefused(app: FastifyInstance, token: string, since: number): Promise<number> {
+  for (;;) {
+    const response = await injectAs(app, token, { url: '/api/v1/masters' });
+    if (response.statusCode === 401) return performance.now() - since;
+    if (performance.now() - since > 5_000) return Number.POSITIVE_INFINITY;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describeEachDialect('revocation', (dialect) => {
+  it('a token revoked with the CLI is refused by two running instances within 2 seconds', async () => {
+    const database = await createTestDatabase(dialect);
+    const config = database.config({ auth: 'tokens' });
+    // Two instances, each with its own pool (and its own credential cache), on one database.
+    const apps = [
+      await buildApp({ ...config, instanceId: 'one' }, { db: database.db, clock: manualClock(), scheduler: false }),
+      await buildApp({ ...config, instanceId: 'two' }, { db: database.open(2), clock: manualClock(), scheduler: false }),
+    ];
+    try {
+      const created = await cli('token', 'create', '--name', 'soon-revoked', '--scope', 'read', '--db', database.url, '--json');
+      const token = (JSON.parse(created.out) as { token: string }).token;
+      // Both instances have the token cached as good.
+      for (const app of apps) expect((await injectAs(app, token, { url: '/api/v1/masters' })).statusCode).toBe(200);
+
+      const revoked = await cli('token', 'revoke', 'soon-revoked', '--db', database.url);
+      const since = performance.now();
+      const delays = await Promise.all(apps.map((app) => msUntilRefused(app, token, since)));
+
+      expect(revoked.code).toBe(0);
+      for (const ms of delays) expect(ms).toBeLessThan(2_000);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await database.destroy();
+    }
+  });
+});

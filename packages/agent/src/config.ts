@@ -17,7 +17,12 @@ export interface TlsConfig {
   ca?: string;
   /** Skip certificate verification (salt-api's usual self-signed certificate). */
   insecure: boolean;
+  /** PEM client certificate (chain) and its key, for a server that requires them (act2-server --tls-client-ca). */
+  cert?: string;
+  key?: string;
 }
+
+export { DEFAULT_STATE_DIR } from './state-file.js';
 
 /** Everything a run needs, validated and normalised (URLs without trailing slash, durations in ms). */
 export interface AgentConfig {
@@ -33,6 +38,13 @@ export interface AgentConfig {
   /** Undefined only with `dryRun`. */
   act2Server?: string;
   act2Tls: TlsConfig;
+  /**
+   * The act2-server API token (scope register): enrolls this master on its first registration.
+   * From --act2-token-file or ACT2_TOKEN, never a flag value (ps would show it).
+   */
+  act2Token?: string;
+  /** Where the master key is kept (0600 file); undefined: no key store (in-process use). */
+  stateDir?: string;
   srvType: ServerType;
   idc: string;
   masterSn?: string;
@@ -108,7 +120,7 @@ export function parseAgentConfig(argv: readonly string[], env: Record<string, st
   }
   const errors: string[] = [];
   applyEnv(program, env, errors);
-  const result = validate(program, deps.readFile ?? ((path) => readFileSync(path, 'utf8')), errors);
+  const result = validate(program, deps.readFile ?? ((path) => readFileSync(path, 'utf8')), errors, env);
   return errors.length > 0 ? { errors } : result;
 }
 
@@ -147,7 +159,33 @@ function password(program: Command, v: Validator, readFile: (path: string) => st
   return { value: direct, source };
 }
 
-function validate(program: Command, readFile: (path: string) => string, errors: string[]): { config: AgentConfig; warnings: string[] } {
+/**
+ * The API token: --act2-token-file (or ACT2_TOKEN_FILE), or ACT2_TOKEN. There is no flag taking
+ * the token itself: a value on argv is visible to every user of the host (ps).
+ */
+function token(v: Validator, raw: Raw, env: Record<string, string | undefined>, readFile: (path: string) => string): string | undefined {
+  const fromFile = v.file('act2TokenFile', '--act2-token-file', readFile);
+  const direct = env.ACT2_TOKEN;
+  if (fromFile !== undefined && direct !== undefined && direct !== '') {
+    v.errors.push('--act2-token-file (ACT2_TOKEN_FILE) and ACT2_TOKEN are both set: give only one');
+    return undefined;
+  }
+  const value = (fromFile ?? direct)?.trim();
+  if (value === undefined) return undefined;
+  if (value === '') {
+    if (fromFile !== undefined) v.errors.push(`--act2-token-file: "${String(raw.act2TokenFile)}" holds no token`);
+    return undefined;
+  }
+  if (/\s/.test(value)) v.errors.push(`${fromFile !== undefined ? '--act2-token-file' : 'ACT2_TOKEN'}: a token is one word (act2t_…), this holds spaces or several lines`);
+  return value;
+}
+
+function validate(
+  program: Command,
+  readFile: (path: string) => string,
+  errors: string[],
+  env: Record<string, string | undefined>,
+): { config: AgentConfig; warnings: string[] } {
   const raw: Raw = program.opts();
   const v = new Validator(raw, errors);
   const warnings: string[] = [];
@@ -158,6 +196,11 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
   const saltCa = v.file('saltCaFile', '--salt-ca-file', readFile);
   const act2Ca = v.file('act2CaFile', '--act2-ca-file', readFile);
   const act2Server = v.url('act2Server', '--act2-server');
+  const act2Token = token(v, raw, env, readFile);
+  const act2Cert = v.file('act2CertFile', '--act2-cert-file', readFile);
+  const act2Key = v.file('act2KeyFile', '--act2-key-file', readFile);
+  if ((raw.act2CertFile === undefined) !== (raw.act2KeyFile === undefined)) errors.push('give --act2-cert-file and --act2-key-file together');
+  const stateDir = v.text('stateDir', '--state-dir', 4096);
   const idc = v.text('idc', '--idc');
   if (!dryRun && str(raw, 'act2Server') === undefined) errors.push('--act2-server is required (or ACT2_SERVER), unless --dry-run');
   if (!dryRun && idc === undefined) errors.push('--idc is required (or ACT2_IDC), unless --dry-run');
@@ -184,7 +227,11 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
     saltPasswordSource: pwd.source,
     saltEauth: v.text('saltEauth', '--salt-eauth') ?? '',
     saltTls: { insecure: raw.saltInsecure === true, ...(saltCa === undefined ? {} : { ca: saltCa }) },
-    act2Tls: { insecure: raw.act2Insecure === true, ...(act2Ca === undefined ? {} : { ca: act2Ca }) },
+    act2Tls: {
+      insecure: raw.act2Insecure === true,
+      ...(act2Ca === undefined ? {} : { ca: act2Ca }),
+      ...(act2Cert === undefined || act2Key === undefined ? {} : { cert: act2Cert, key: act2Key }),
+    },
     srvType: v.choice('srvType', '--srv-type', ServerType.options),
     idc: idc ?? '',
     timeoutMs,
@@ -205,9 +252,14 @@ function validate(program: Command, readFile: (path: string) => string, errors: 
     masterSn: v.text('masterSn', '--master-sn'),
     advertiseServer: v.url('advertiseServer', '--advertise-server'),
     minionSnGrain,
+    act2Token,
+    stateDir,
   };
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(config, { [key]: value });
+  }
+  if (act2Token !== undefined && act2Server !== undefined && act2Server.startsWith('http://') && !isLoopbackUrl(act2Server)) {
+    warnings.push('the act2-server token and master key go over plain http://: anyone on the path can read them; serve act2-server over https (--tls-cert, or nginx in front)');
   }
   // salt-api usually listens on localhost; act2 uses master.server to reach it, from elsewhere.
   if (optional.advertiseServer === undefined && config.saltServer !== '' && isLoopbackUrl(config.saltServer)) {

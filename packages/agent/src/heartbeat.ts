@@ -14,6 +14,7 @@ import { resolveMasterSn } from './master-sn.js';
 import { assertValidPayload, buildPayload } from './payload.js';
 import type { BackoffOptions } from './report/backoff.js';
 import { createReportClient } from './report/report-client.js';
+import { createMasterKeyStore } from './state-file.js';
 import type { RegisterAck } from './report/report-client.js';
 import { VERSION } from './version.js';
 
@@ -44,7 +45,13 @@ export interface HeartbeatResult {
 }
 
 function tlsAgent(tls: TlsConfig): Agent {
-  return new Agent({ connect: { rejectUnauthorized: !tls.insecure, ...(tls.ca === undefined ? {} : { ca: tls.ca }) } });
+  return new Agent({
+    connect: {
+      rejectUnauthorized: !tls.insecure,
+      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+      ...(tls.cert === undefined || tls.key === undefined ? {} : { cert: tls.cert, key: tls.key }),
+    },
+  });
 }
 
 /**
@@ -116,11 +123,13 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
       sleep,
       random,
       gzip: config.gzip,
+      token: config.act2Token,
+      keys: config.stateDir === undefined ? undefined : createMasterKeyStore(config.stateDir, { warn: (fields, msg) => log.warn(fields, msg) }),
       ...(deps.gzipThresholdBytes === undefined ? {} : { gzipThresholdBytes: deps.gzipThresholdBytes }),
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
     });
     const outcome = await client.register(payload);
-    log.info({ status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, response: outcome.response }, 'register ok');
+    log.info({ status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, enrolled: outcome.enrolled, response: outcome.response }, 'register ok');
     return { exitCode, payload, response: outcome.response, ...(saltError ? { error: saltError } : {}) };
   } catch (error) {
     const err = toAgentError(error);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ServerType } from '@act2/shared';
 import { EXIT_CODES } from './errors.js';
+import { DEFAULT_STATE_DIR } from './state-file.js';
 import { LOG_LEVELS } from './log.js';
 import { VERSION } from './version.js';
 
@@ -54,6 +55,10 @@ export function createProgram(): Command {
     new Option('--act2-server <url>', 'act2-server URL, e.g. http://192.168.1.9:6868 (required unless --dry-run)').env('ACT2_SERVER'),
     new Option('--act2-ca-file <path>', 'CA certificate (PEM) that signed the act2-server certificate').env('ACT2_CA_FILE'),
     new Option('--act2-insecure', "do not verify act2-server's TLS certificate").env('ACT2_INSECURE'),
+    new Option('--act2-cert-file <path>', 'client certificate (PEM) for an act2-server that requires one').env('ACT2_CERT_FILE'),
+    new Option('--act2-key-file <path>', 'private key (PEM) of --act2-cert-file').env('ACT2_KEY_FILE'),
+    new Option('--act2-token-file <path>', 'file holding the act2-server API token (scope register); ACT2_TOKEN also works, never a flag').env('ACT2_TOKEN_FILE'),
+    new Option('--state-dir <dir>', 'where the master key act2-server issues on enrollment is kept (file mode 0600)').default(DEFAULT_STATE_DIR).env('ACT2_STATE_DIR'),
     withChoices(new Option('--srv-type <type>', 'service type'), ServerType.options).default('salt').env('ACT2_SRV_TYPE'),
     new Option('--idc <name>', 'IDC (data centre) of this master (required unless --dry-run)').env('ACT2_IDC'),
     new Option('--master-sn <sn>', 'master serial (default: /sys/class/dmi/id/product_uuid, else /etc/machine-id, else the hostname)').env('ACT2_MASTER_SN'),

@@ -8,6 +8,7 @@ import type { RegisterRequestInput } from '@act2/shared';
 import { AgentError, firstLine } from '../errors.js';
 import { describeNetworkError } from '../net-errors.js';
 import { USER_AGENT } from '../version.js';
+import type { MasterKeyStore } from '../state-file.js';
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 
@@ -33,6 +34,10 @@ export interface ReportClientOptions {
   /** False (--no-gzip): never compress, for a proxy in front of act2-server that refuses gzip. */
   gzip?: boolean;
   backoff?: BackoffOptions;
+  /** The API token (scope register): sent until this master has its own key. */
+  token?: string | undefined;
+  /** Where the master key lives; without one a key act2-server issues cannot be kept. */
+  keys?: MasterKeyStore | undefined;
 }
 
 /**
@@ -43,13 +48,16 @@ export interface ReportClientOptions {
 export const RegisterAck = z.object({
   master: RegisterResponse.shape.master.partial({ recovered: true, created: true }),
   minions: RegisterResponse.shape.minions.partial(),
+  master_key: z.string().optional(),
 });
 export type RegisterAck = z.infer<typeof RegisterAck>;
 
 export interface RegisterOutcome {
   status: number;
-  /** The server's summary. */
-  response: RegisterAck;
+  /** The server's summary, without the master key (it must never reach a log line). */
+  response: Omit<RegisterAck, 'master_key'>;
+  /** This registration enrolled the master: act2-server issued its key and it was stored. */
+  enrolled: boolean;
   attempts: number;
   ms: number;
   bytes: number;
@@ -80,8 +88,9 @@ export function createReportClient(options: ReportClientOptions) {
   const { dispatcher, log, now } = options;
   const url = `${options.baseUrl}${REGISTER_PATH}`;
 
-  async function attempt(body: Buffer, gzip: boolean, timeoutMs: number): Promise<Attempt> {
+  async function attempt(body: Buffer, gzip: boolean, timeoutMs: number, bearer: string | undefined): Promise<Attempt> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'user-agent': USER_AGENT };
+    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
     if (gzip) headers['content-encoding'] = 'gzip';
     const signal = AbortSignal.timeout(timeoutMs);
     const started = now();
@@ -120,18 +129,47 @@ export function createReportClient(options: ReportClientOptions) {
     let gzip = options.gzip !== false && json.length >= (options.gzipThresholdBytes ?? GZIP_THRESHOLD_BYTES);
     let body = gzip ? gzipSync(json) : json;
     const started = now();
+    const sn = payload.master.sn.trim();
+    const { token, keys } = options;
+    let key = await keys?.load(sn);
+    // About to enroll: make sure the key act2-server issues can be kept, before it is issued.
+    if (key === undefined && token !== undefined) await keys?.assertWritable();
     let lastAttempt = false;
     for (let attempts = 1; ; attempts += 1) {
       const left = options.deadlineMs - (now() - started);
-      const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)));
+      const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)), key ?? token);
       if (result.kind === 'ok') {
         const parsed = RegisterAck.safeParse(safeJson(result.body));
         // Not retried: a wrong URL or a captive proxy does not fix itself within the deadline.
         if (!parsed.success) throw badResponse(result);
-        return { status: result.status, response: parsed.data, attempts, ms: now() - started, bytes: body.length, gzip };
+        const { master_key: issued, ...response } = parsed.data;
+        if (issued !== undefined) await storeKey(sn, issued);
+        return { status: result.status, response, enrolled: issued !== undefined && keys !== undefined, attempts, ms: now() - started, bytes: body.length, gzip };
       }
       if (result.kind === 'rejected') {
         const { message, fields } = describeRejection(result.status, result.body);
+        // The stored key was released (an admin rebind): enroll again with the token, once.
+        if (result.status === 401 && key !== undefined && token !== undefined) {
+          log.warn({ url, file: keys?.file, code: fields.code }, 'act2-server refused the stored master key, enrolling again with the token');
+          key = undefined;
+          await keys?.assertWritable();
+          continue;
+        }
+        if (result.status === 409 && fields.code === 'ACT2_MASTER_BOUND' && key === undefined) {
+          log.error({ url, ...fields, file: keys?.file }, 'act2-server rejected the registration');
+          throw new AgentError(
+            'ACT2_MASTER_KEY_LOST',
+            `master ${sn} is bound to its own key on act2-server, and this host has none (${keys?.file ?? 'no --state-dir'}): ` +
+              `if the master was reinstalled or the file lost, have an admin run "act2-server master rebind ${sn}", then run again`,
+            { details: { url, ...fields } },
+          );
+        }
+        if (result.status === 401 && key === undefined && token === undefined) {
+          log.error({ url, ...fields }, 'act2-server rejected the registration');
+          throw new AgentError('ACT2_SERVER_REJECTED', `act2-server wants a credential: give the API token in --act2-token-file or ACT2_TOKEN (${message})`, {
+            details: { url, ...fields },
+          });
+        }
         // A proxy (or an old server) that cannot read gzip: the same body uncompressed, once, at once.
         if (gzip && refusesGzip(result.status, fields.code) && now() - started < options.deadlineMs) {
           log.warn({ url, ...fields, hint: 'set --no-gzip (ACT2_NO_GZIP=1) for this act2-server' }, 'act2-server refused the gzipped body, sending it uncompressed');
@@ -161,6 +199,25 @@ export function createReportClient(options: ReportClientOptions) {
       lastAttempt = true;
       log.warn({ url, attempt: attempts, reason: result.reason, timeout_ms: Math.min(options.timeoutMs, remaining) }, 'register failed, last attempt with the time left');
     }
+  }
+
+  async function storeKey(sn: string, issued: string): Promise<void> {
+    const { keys } = options;
+    if (keys === undefined) {
+      log.warn({ url, sn }, 'act2-server issued a master key but there is no --state-dir to keep it: this master cannot register again without an admin rebind');
+      return;
+    }
+    try {
+      await keys.save(sn, issued, options.baseUrl);
+    } catch (error) {
+      const err = error instanceof AgentError ? error : new AgentError('ACT2_STATE_DIR', String(error));
+      throw new AgentError(
+        'ACT2_STATE_DIR',
+        `registered, but the master key act2-server issued could not be stored (${err.message}): fix --state-dir, then have an admin run "act2-server master rebind ${sn}"`,
+        { cause: error },
+      );
+    }
+    log.info({ sn, file: keys.file }, 'enrolled: master key stored');
   }
 
   return { register };

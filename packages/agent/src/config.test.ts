@@ -3,7 +3,8 @@ import { parseAgentConfig } from './config.js';
 import type { AgentConfig, ParseResult } from './config.js';
 import { VERSION } from './version.js';
 
-const files: Record<string, string> = { '/etc/act2/pw': 's3cret\n', '/etc/act2/ca.pem': 'PEM', '/etc/act2/empty': '', '/etc/act2/newline': '\n' };
+const TOKEN = `act2t_${'k'.repeat(43)}`;
+const files: Record<string, string> = { '/etc/act2/token': `${TOKEN}\n`, '/etc/act2/two-lines': 'a\nb\n', '/etc/act2/pw': 's3cret\n', '/etc/act2/ca.pem': 'PEM', '/etc/act2/empty': '', '/etc/act2/newline': '\n' };
 const readFile = (path: string) => {
   const text = files[path];
   if (text === undefined) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
@@ -47,6 +48,7 @@ describe('parseAgentConfig', () => {
       dryRun: false,
       excludeInterfaces: ['docker0', 'virbr*', 'veth*'],
       grainsSource: 'live',
+      stateDir: '/var/lib/act2-heartbeat',
     } satisfies AgentConfig);
   });
 
@@ -172,5 +174,39 @@ describe('parseAgentConfig', () => {
     expect('output' in help && help.output).toContain('Exit codes:');
     expect('output' in help && help.output).toContain('env: ACT2_SALT_PASSWORD_FILE');
     expect('output' in help && help.output).toContain('registered, but salt-api was unavailable');
+  });
+
+  describe('act2-server credentials', () => {
+    it('reads the token from --act2-token-file or ACT2_TOKEN, and the state dir and client certificate', () => {
+      const fromFile = configOf(parseAgentConfig([...REQUIRED, '--act2-token-file', '/etc/act2/token', '--state-dir', '/srv/hb'], {}, { readFile }));
+      const fromEnv = configOf(parseAgentConfig(REQUIRED, { ACT2_TOKEN: ` ${TOKEN} `, ACT2_STATE_DIR: '/srv/env' }, { readFile }));
+      const cert = configOf(parseAgentConfig([...REQUIRED, '--act2-cert-file', '/etc/act2/ca.pem', '--act2-key-file', '/etc/act2/pw'], {}, { readFile }));
+
+      expect([fromFile.act2Token, fromFile.stateDir]).toEqual([TOKEN, '/srv/hb']);
+      expect([fromEnv.act2Token, fromEnv.stateDir]).toEqual([TOKEN, '/srv/env']);
+      expect(cert.act2Tls).toEqual({ insecure: false, cert: 'PEM', key: 's3cret\n' });
+    });
+
+    it('refuses a token flag, both token sources, a token file with several lines, and a certificate without its key', () => {
+      const flag = parseAgentConfig([...REQUIRED, '--act2-token', TOKEN], {}, { readFile });
+      const both = errorsOf(parseAgentConfig([...REQUIRED, '--act2-token-file', '/etc/act2/token'], { ACT2_TOKEN: TOKEN }, { readFile }));
+      const lines = errorsOf(parseAgentConfig([...REQUIRED, '--act2-token-file', '/etc/act2/two-lines'], {}, { readFile }));
+      const empty = errorsOf(parseAgentConfig([...REQUIRED, '--act2-token-file', '/etc/act2/empty'], {}, { readFile }));
+      const half = errorsOf(parseAgentConfig([...REQUIRED, '--act2-cert-file', '/etc/act2/ca.pem'], {}, { readFile }));
+
+      expect(errorsOf(flag)).toEqual(["unknown option '--act2-token'"]);
+      expect(both).toEqual(['--act2-token-file (ACT2_TOKEN_FILE) and ACT2_TOKEN are both set: give only one']);
+      expect(lines).toEqual(['--act2-token-file: a token is one word (act2t_…), this holds spaces or several lines']);
+      expect(empty).toEqual(['--act2-token-file: "/etc/act2/empty" holds no token']);
+      expect(half).toEqual(['give --act2-cert-file and --act2-key-file together']);
+    });
+
+    it('warns when the token would travel over plain http to another host', () => {
+      const result = parseAgentConfig([...REQUIRED, '--act2-token-file', '/etc/act2/token'], {}, { readFile });
+      const local = parseAgentConfig(['--act2-server', 'http://127.0.0.1:6868', ...REQUIRED.slice(2), '--act2-token-file', '/etc/act2/token'], {}, { readFile });
+
+      expect('warnings' in result && result.warnings.some((w) => w.startsWith('the act2-server token and master key go over plain http://'))).toBe(true);
+      expect('warnings' in local && local.warnings.some((w) => w.includes('plain http://'))).toBe(false);
+    });
   });
 });

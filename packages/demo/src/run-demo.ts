@@ -1,6 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSaltApiSim, type SaltApiSim } from '@act2/salt-api-sim';
-import { serverConfig, startServer } from '@act2/server';
+import { runAdminCli, serverConfig, startServer } from '@act2/server';
 import { MasterList, MinionDetail, type Master } from '@act2/shared';
 import type { AgentRun, RunAgent } from './agent-runner.js';
 import { demoFleet, type DemoMaster } from './fleet.js';
@@ -27,8 +28,23 @@ export interface DemoResult {
 const SALT_USER = 'salt-api';
 const SALT_PASSWORD = 'demo-only-password';
 
-async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url);
+/**
+ * `act2-server token create …` against the demo's database, as an admin would run it before the
+ * first start; returns the token it prints once.
+ */
+async function createToken(db: string, name: string, scope: string): Promise<string> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runAdminCli(['node', 'act2-server', 'token', 'create', '--name', name, '--scope', scope, '--db', db], {
+    writeOut: (text) => out.push(text),
+    writeErr: (text) => err.push(text),
+  });
+  if (code !== 0) throw new Error(`act2-server token create failed: ${err.join('')}`);
+  return out.join('').trim();
+}
+
+async function getJson(url: string, token: string): Promise<unknown> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
   return res.json();
 }
@@ -53,9 +69,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const closers: Array<() => Promise<void>> = [];
   try {
     const db = join(options.dataDir, 'act2.sqlite');
+    // As on a real install: tokens first (auth is on by default), the agents' one in a 0600 file.
+    const agentsToken = await createToken(db, 'demo-agents', 'register');
+    const readToken = await createToken(db, 'demo-reader', 'read');
+    const tokenFile = join(options.dataDir, 'agents.token');
+    writeFileSync(tokenFile, `${agentsToken}\n`, { mode: 0o600 });
     const server = await startServer(serverConfig({ db, port: 0, host: '127.0.0.1', logLevel: 'warn', instanceId: 'demo' }));
     closers.push(() => server.close());
     print(`act2-server    ${server.url}   (embedded SQLite: ${db})`);
+    print(`tokens         demo-agents (scope register, in ${tokenFile}), demo-reader (scope read); each master keeps its own key in ${join(options.dataDir, 'state')}/<sn>`);
 
     const fleet = demoFleet();
     const sims = new Map<string, { sim: SaltApiSim; url: string }>();
@@ -83,6 +105,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         '--ping-timeout', '1s',
         '--gather-job-timeout', '1s',
         '--deadline', '20s',
+        '--act2-token-file', tokenFile,
+        '--state-dir', join(options.dataDir, 'state', master.sn),
       ];
       const run = await runAgent(args, { ACT2_SALT_PASSWORD: SALT_PASSWORD });
       print(describeRun(master, run));
@@ -93,12 +117,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const runs: Record<string, AgentRun> = {};
     for (const master of fleet) runs[master.sn] = await heartbeat(master);
 
-    const masters = MasterList.parse(await getJson(`${server.url}/api/v1/masters`)).items;
+    const masters = MasterList.parse(await getJson(`${server.url}/api/v1/masters`, readToken)).items;
     print('\nWhat act2 knows (GET /api/v1/masters):');
     print(mastersTable(masters));
 
     const sharedId = fleet[1]?.minions[0]?.id ?? '';
-    const shared = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`));
+    const shared = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`, readToken));
     print(`\nWhich master runs jobs on ${sharedId} (${shared.ips.join(', ')})? GET /api/v1/minions/${sharedId}:`);
     print(lookupTable(shared));
 
@@ -107,7 +131,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print(`\n${failing.sn}'s salt-api goes down; its agent runs again and reports the master stopped:`);
     await sims.get(failing.sn)?.sim.close();
     runs[`${failing.sn}#2`] = await heartbeat(failing);
-    const afterFailure = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`));
+    const afterFailure = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`, readToken));
     print(lookupTable(afterFailure));
     return { runs, masters, shared, afterFailure };
   } finally {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,5 +38,19 @@ describe('the quick-start demo', () => {
       ['BJ-MASTER-01', 'stopped'],
     ]);
     expect(printed.join('\n')).toContain('GET /api/v1/minions/bj-app-001');
+  });
+
+  it('runs like a real install: agents enrolled with the register token, each master holding its own key', () => {
+    const enrolled = Object.entries(result.runs)
+      .filter(([sn]) => !sn.includes('#'))
+      .map(([sn, run]) => [sn, run.logs.find((l) => l.msg === 'register ok')?.enrolled]);
+    expect(enrolled).toEqual([
+      ['SH-MASTER-01', true],
+      ['BJ-MASTER-01', true],
+      ['BJ-MASTER-02', true],
+    ]);
+    // The second run of BJ-MASTER-01 used its stored key, not the token.
+    expect(result.runs['BJ-MASTER-01#2']?.logs.find((l) => l.msg === 'register ok')?.enrolled).toBe(false);
+    expect(existsSync(join(dir, 'state', 'BJ-MASTER-01', 'master-key.json'))).toBe(true);
   });
 });

@@ -15,7 +15,8 @@ Exit codes:
   ${EXIT_CODES.usage}  usage or configuration error (bad flag or value, unreadable file, no collector for --srv-type)
   ${EXIT_CODES.serverUnreachable}  act2-server unreachable or answering 5xx until --deadline
   ${EXIT_CODES.serverRejected}  act2-server rejected the registration (4xx), or answered 2xx with something that
-     is not act2-server's reply (e.g. an HTML page: wrong --act2-server URL)
+     is not act2-server's reply (e.g. an HTML page: wrong --act2-server URL); also a master bound
+     to a key this host lost (an admin must run: act2-server master rebind SN)
   ${EXIT_CODES.saltUnavailable}  registered, but salt-api was unavailable (master reported stopped)
   --dry-run exits 0 or ${EXIT_CODES.saltUnavailable} like a real run.
 

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { connect } from 'node:net';
@@ -76,7 +76,7 @@ describe('the act2-server process', () => {
   });
 
   it('exits 1 with a log line when requests in flight outlast --shutdown-timeout', async () => {
-    const { child, listening, exited, stdout } = startProcess('deadline', ['--shutdown-timeout', '1s']);
+    const { child, listening, exited, stdout } = startProcess('deadline', ['--shutdown-timeout', '1s', '--auth', 'none']);
     const { port } = new URL(await listening);
     // An upload that stalls half way: the server has the request (it answered 100 Continue) but never its body.
     const socket = connect(Number(port), '127.0.0.1');
@@ -107,6 +107,41 @@ describe('the act2-server process', () => {
       .filter((line) => line.level === 40 && line.flag !== undefined);
     expect(warnings.map((w) => w.flag)).toEqual(['--secret-key']);
     expect(stdout()).not.toContain(key);
+  });
+});
+
+describe('credentials in the real process', () => {
+  it('says at start-up how to create a token; `token create` works while the server runs on the same SQLite file', async () => {
+    const { child, listening, exited, stdout } = startProcess('tokens');
+    const url = await listening;
+    const db = join(dataDir, 'tokens', 'act2.sqlite');
+
+    const refused = await fetch(`${url}/api/v1/masters`);
+    const created = spawnSync(process.execPath, [join(buildDir, 'act2-server.js'), 'token', 'create', '--name', 'ops', '--scope', 'read', '--db', db], { encoding: 'utf8' });
+    const token = created.stdout.trim();
+    const allowed = await fetch(`${url}/api/v1/masters`, { headers: { authorization: `Bearer ${token}` } });
+    const listed = spawnSync(process.execPath, [join(buildDir, 'act2-server.js'), 'token', 'list', '--db', db], { encoding: 'utf8' });
+    child.kill('SIGTERM');
+    await within(exited, 5_000, 'act2-server');
+
+    expect(refused.status).toBe(401);
+    expect([created.status, token]).toEqual([0, expect.stringMatching(/^act2t_/)]);
+    expect(allowed.status).toBe(200);
+    expect(listed.stdout).toContain('ops');
+    expect(listed.stdout).not.toContain(token);
+    const lines = stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; command?: string });
+    expect(lines.find((l) => l.msg.startsWith('no usable API token exists'))?.command).toBe('act2-server token create --name agents --scope register --db <the same --db>');
+    expect(stdout()).not.toContain(token);
+  });
+
+  it('warns at every start with --auth none', async () => {
+    const { child, listening, exited, stdout } = startProcess('auth-none', ['--auth', 'none']);
+    await listening;
+    child.kill('SIGTERM');
+    await within(exited, 5_000, 'act2-server');
+
+    const warnings = stdout().trim().split('\n').map((line) => JSON.parse(line) as { level: number; auth?: string }).filter((l) => l.level === 40);
+    expect(warnings.map((w) => w.auth)).toEqual(['none']);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { DbOrTrx, EpochMs } from '../db/database.js';
+import { bumpAuthEpoch } from './epoch.js';
 
 /** The sn a master key belongs to, if the key (its hash) is bound. */
 export async function findMasterByKeyHash(db: DbOrTrx, keyHash: string): Promise<string | undefined> {
@@ -31,5 +32,6 @@ export async function releaseMasterKey(db: DbOrTrx, sn: string): Promise<{ relea
   const row = await db.selectFrom('master_keys').select(['enrolled_by', 'created_at']).where('sn', '=', sn).executeTakeFirst();
   if (!row) return { released: false };
   await db.deleteFrom('master_keys').where('sn', '=', sn).execute();
+  await bumpAuthEpoch(db);
   return { released: true, enrolledBy: row.enrolled_by, since: Number(row.created_at) };
 }

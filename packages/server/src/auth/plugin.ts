@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
 import { createCredentialCache } from './credential-cache.js';
 import { createFailureLimiter } from './failure-limiter.js';
+import { readAuthEpoch } from './epoch.js';
 import { findMasterByKeyHash } from './master-keys.js';
 import type { Principal } from './principal.js';
 import { credentialKind, hashSecret } from './secrets.js';
@@ -35,7 +36,10 @@ export interface AuthOptions {
   mode: AuthMode;
   /** Registrations without any credential are accepted as `anonymous` (the original heartbeat.py). */
   allowAnonymousRegister: boolean;
-  /** How long a credential lookup is trusted: the bound on how late a revocation takes effect. */
+  /**
+   * How often the auth epoch is polled (a revocation or rebind takes effect within it) and how long
+   * an unknown credential is remembered; 0 caches nothing (every request looks its credential up).
+   */
   cacheTtlMs: number;
   /** Failed attempts per address and window before that address gets 429. */
   failureLimit: { max: number; windowMs: number };
@@ -47,6 +51,8 @@ export interface AuthOptions {
 
 /** Codes that, thrown by a handler, count as a failed attempt for the rate limit. */
 const FAILURE_CODES: ReadonlySet<ErrorCode> = new Set(['ACT2_UNAUTHORIZED', 'ACT2_FORBIDDEN', 'ACT2_MASTER_BOUND']);
+/** Longest a credential found valid stays cached when the epoch does not move. */
+const POSITIVE_TTL_MS = 5 * 60_000;
 /** last_used_at is written at most this often per token and instance. */
 const TOUCH_INTERVAL_MS = 60_000;
 const SCOPES: readonly string[] = Scope.options;
@@ -68,8 +74,27 @@ export function clientCertificateCn(request: FastifyRequest): string | undefined
 export const authPlugin = fp<AuthOptions>(
   async (app, options) => {
     const now = options.now ?? Date.now;
-    const tokens = createCredentialCache<TokenInfo>(options.cacheTtlMs);
-    const keys = createCredentialCache<string>(options.cacheTtlMs);
+    // With --auth-cache 0 nothing is cached at all; otherwise a good credential stays cached until
+    // the epoch moves (or 5 minutes, hygiene), an unknown one for --auth-cache.
+    const ttls = { positiveTtlMs: options.cacheTtlMs > 0 ? POSITIVE_TTL_MS : 0, negativeTtlMs: options.cacheTtlMs };
+    const tokens = createCredentialCache<TokenInfo>(ttls);
+    const keys = createCredentialCache<string>(ttls);
+    let epoch: number | undefined;
+    let epochTimer: NodeJS.Timeout | undefined;
+    let epochRead: Promise<void> | undefined;
+    const refreshEpoch = async () => {
+      try {
+        const current = await readAuthEpoch(options.db);
+        if (current === epoch) return;
+        epoch = current;
+      } catch (err) {
+        // Cannot tell whether something was revoked: trust nothing cached (fail closed).
+        epoch = undefined;
+        log.warn({ err }, 'could not read the auth epoch: cached credentials dropped');
+      }
+      tokens.clear();
+      keys.clear();
+    };
     const limiter = createFailureLimiter(options.failureLimit);
     const touched = new Map<string, number>();
     const pending = new Set<Promise<void>>();
@@ -107,15 +132,17 @@ export const authPlugin = fp<AuthOptions>(
     const lookupToken = async (hash: string): Promise<TokenInfo | undefined> => {
       const cached = tokens.get(hash, now());
       if (cached) return cached.value;
+      const generation = tokens.generation;
       const info = await findTokenByHash(options.db, hash);
-      tokens.set(hash, info, now());
+      tokens.set(hash, info, now(), generation);
       return info;
     };
     const lookupKey = async (hash: string): Promise<string | undefined> => {
       const cached = keys.get(hash, now());
       if (cached) return cached.value;
+      const generation = keys.generation;
       const sn = await findMasterByKeyHash(options.db, hash);
-      keys.set(hash, sn, now());
+      keys.set(hash, sn, now(), generation);
       return sn;
     };
     const touch = (id: string) => {
@@ -214,6 +241,13 @@ export const authPlugin = fp<AuthOptions>(
     });
 
     app.addHook('onReady', async () => {
+      if (options.mode === 'tokens' && options.cacheTtlMs > 0) {
+        await refreshEpoch();
+        epochTimer = setInterval(() => {
+          epochRead ??= refreshEpoch().finally(() => (epochRead = undefined));
+        }, options.cacheTtlMs);
+        epochTimer.unref();
+      }
       if (options.mode === 'none') {
         log.warn(
           { auth: 'none' },
@@ -237,6 +271,8 @@ export const authPlugin = fp<AuthOptions>(
     });
 
     app.addHook('onClose', async () => {
+      clearInterval(epochTimer);
+      await epochRead;
       await Promise.all([...pending]);
     });
   },

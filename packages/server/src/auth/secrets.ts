@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { MASTER_KEY_PREFIX, TOKEN_PREFIX } from '@act2/shared';
 
 /** 32 random bytes = 256 bits, the floor for anything that authenticates on its own. */
@@ -25,7 +25,8 @@ export function generateTokenId(): string {
  * that a slow password hash would protect.
  */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // One-shot crypto.hash: a third of createHash's cost on short input, and this runs on every request.
+  return hash('sha256', secret, 'hex');
 }
 
 /** Whether a bearer value looks like one of ours (prefix and length), before touching the database. */

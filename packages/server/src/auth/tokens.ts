@@ -1,6 +1,7 @@
 import { TokenScope } from '@act2/shared';
 import type { Selectable } from 'kysely';
 import type { ApiTokensTable, DbOrTrx, EpochMs } from '../db/database.js';
+import { bumpAuthEpoch } from './epoch.js';
 import { generateToken, generateTokenId, hashSecret } from './secrets.js';
 
 /** A token as `token list` shows it: never the secret, never its hash. */
@@ -73,6 +74,7 @@ export async function revokeToken(db: DbOrTrx, idOrName: string, now: EpochMs): 
   if (!row) throw new TokenError('ACT2_TOKEN_NOT_FOUND', `no token with id or name "${idOrName}" (see: act2-server token list)`);
   if (row.revoked_at === null) {
     await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    await bumpAuthEpoch(db);
     row.revoked_at = now;
   }
   return toInfo(row);

@@ -94,6 +94,12 @@ export interface MasterKeysTable {
   created_at: EpochMs;
 }
 
+/** A single row (id 1) whose epoch moves with every revocation and rebind. */
+export interface AuthEpochTable {
+  id: number;
+  epoch: number;
+}
+
 export interface Database {
   masters: MastersTable;
   minions: MinionsTable;
@@ -102,6 +108,7 @@ export interface Database {
   events: EventsTable;
   api_tokens: ApiTokensTable;
   master_keys: MasterKeysTable;
+  auth_epoch: AuthEpochTable;
 }
 
 export type Db = Kysely<Database>;

@@ -27,9 +27,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('enrolled_by', 'varchar(255)', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
+
+  // One row, bumped by every revocation and rebind: instances poll it each second and drop their
+  // cached credentials when it moves, so a good credential is looked up once, not per request.
+  await db.schema
+    .createTable('auth_epoch')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('epoch', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.insertInto('auth_epoch').values({ id: 1, epoch: 0 }).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('auth_epoch').execute();
   await db.schema.dropTable('master_keys').execute();
   await db.schema.dropTable('api_tokens').execute();
 }

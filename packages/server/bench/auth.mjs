@@ -45,7 +45,9 @@ async function timedRegister(app, i, key, into) {
   const cpu = process.cpuUsage();
   const started = performance.now();
   const res = await app.inject({ method: 'POST', url: '/register', headers, payload: BODIES[i] });
-  into.wallMs += performance.now() - started;
+  const wallMs = performance.now() - started;
+  into.wallMs += wallMs;
+  into.walls.push(wallMs);
   const used = process.cpuUsage(cpu);
   into.cpuMs += (used.user + used.system) / 1000;
   into.n += 1;
@@ -66,13 +68,14 @@ async function bench(label, dbUrl) {
       const res = await on.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: BODIES[i] });
       keys.push(res.json().master_key);
     }
-    const warm = { wallMs: 0, cpuMs: 0, n: 0 };
+    const stats = () => ({ wallMs: 0, cpuMs: 0, n: 0, walls: [] });
+    const warm = stats();
     for (let i = 0; i < MASTERS; i += 1) {
       await timedRegister(off, i, undefined, warm);
       await timedRegister(on, i, keys[i], warm);
     }
-    const offStats = { wallMs: 0, cpuMs: 0, n: 0 };
-    const onStats = { wallMs: 0, cpuMs: 0, n: 0 };
+    const offStats = stats();
+    const onStats = stats();
     for (let pass = 0; pass < PASSES; pass += 1) {
       for (let i = 0; i < MASTERS; i += 1) {
         // Which mode goes first alternates too.
@@ -85,12 +88,19 @@ async function bench(label, dbUrl) {
         }
       }
     }
-    const rate = (s) => (1000 * s.n) / s.wallMs;
+    // Throughput from the mean time per registration without the slowest 2% of either side: a WAL
+    // checkpoint or an fsync stall lands on whichever registration happens to trigger it.
+    const rate = (s) => {
+      const kept = [...s.walls].sort((a, b) => a - b).slice(0, Math.ceil(s.walls.length * 0.98));
+      return (1000 * kept.length) / kept.reduce((a, b) => a + b, 0);
+    };
+    const rawRate = (s) => (1000 * s.n) / s.wallMs;
     const cpu = (s) => s.cpuMs / s.n;
     console.log(
       `${label.padEnd(10)} registrations/s  off ${rate(offStats).toFixed(0)}  on ${rate(onStats).toFixed(0)}  (on/off ${((100 * rate(onStats)) / rate(offStats)).toFixed(1)}%)   ` +
         `CPU ms/registration  off ${cpu(offStats).toFixed(3)}  on ${cpu(onStats).toFixed(3)}  (+${((100 * (cpu(onStats) - cpu(offStats))) / cpu(offStats)).toFixed(1)}%)`,
     );
+    console.log(`           untrimmed: off ${rawRate(offStats).toFixed(0)}  on ${rawRate(onStats).toFixed(0)} registrations/s (on/off ${((100 * rawRate(onStats)) / rawRate(offStats)).toFixed(1)}%)`);
   } finally {
     await on.close();
     await off.close();

@@ -75,7 +75,7 @@ export function buildProgram(output?: CliOutput): Command {
         'ACT2_ALLOW_ANONYMOUS_REGISTER',
       ),
     )
-    .addOption(new Option('--auth-cache <duration>', 'how long an instance trusts a token lookup: revocation takes effect within this').env('ACT2_AUTH_CACHE').default('1s'))
+    .addOption(new Option('--auth-cache <duration>', 'how often each instance checks for revocations (they take effect within this); 0: no credential cache').env('ACT2_AUTH_CACHE').default('1s'))
     .addOption(
       new Option('--auth-failure-limit <n>', 'failed authentication attempts per client address and minute before answering 429')
         .env('ACT2_AUTH_FAILURE_LIMIT')

@@ -49,3 +49,30 @@ describeEachDialect('revocation', (dialect) => {
     }
   });
 });
+
+describeEachDialect('the per-instance credential cache', (dialect) => {
+  it('serves a good token without the database until the auth epoch moves, then looks it up again', async () => {
+    const database = await createTestDatabase(dialect);
+    const app = await buildApp(database.config({ auth: 'tokens' }), { db: database.db, clock: manualClock(), scheduler: false });
+    try {
+      const created = await cli('token', 'create', '--name', 'cached', '--scope', 'read', '--db', database.url, '--json');
+      const token = (JSON.parse(created.out) as { token: string }).token;
+      expect((await injectAs(app, token, { url: '/api/v1/masters' })).statusCode).toBe(200);
+
+      // Behind the server's back (no epoch bump): the cached check still lets the token through…
+      await database.db.deleteFrom('api_tokens').where('name', '=', 'cached').execute();
+      const cached = await injectAs(app, token, { url: '/api/v1/masters' });
+      // …until anything moves the epoch (here: an unrelated revocation), which every instance polls.
+      await cli('token', 'create', '--name', 'other', '--scope', 'read', '--db', database.url);
+      await cli('token', 'revoke', 'other', '--db', database.url);
+      const since = performance.now();
+      const ms = await msUntilRefused(app, token, since);
+
+      expect(cached.statusCode).toBe(200);
+      expect(ms).toBeLessThan(2_000);
+    } finally {
+      await app.close();
+      await database.destroy();
+    }
+  });
+});

@@ -38,7 +38,7 @@ describeEachDialect('agent credentials against a real act2-server', (dialect) =>
       { ACT2_SALT_PASSWORD: PASSWORD, ...env },
     );
   const byOf = async (sn: string) =>
-    (await database.db.selectFrom('events').select(['kind', 'detail']).where('master_sn', '=', sn).where('kind', 'like', 'master.%').orderBy('id').execute()).map(
+    (await database.db.selectFrom('events').select(['kind', 'detail']).where('master_sn', '=', sn).where('kind', 'in', ['master.registered', 'master.stopped', 'master.timeout', 'master.recovered', 'master.rebind']).orderBy('id').execute()).map(
       (e) => [e.kind, (JSON.parse(e.detail ?? '{}') as { by?: string }).by],
     );
 

@@ -1,4 +1,5 @@
 import type { DbOrTrx, EpochMs } from '../db/database.js';
+import { dialectOf } from '../db/dialects/index.js';
 import { bumpAuthEpoch } from './epoch.js';
 
 /** The sn a master key belongs to, if the key (its hash) is bound. */
@@ -19,12 +20,7 @@ export async function bindMasterKey(
   binding: { sn: string; keyHash: string; enrolledBy: string },
   now: EpochMs,
 ): Promise<boolean> {
-  const result = await db
-    .insertInto('master_keys')
-    .values({ sn: binding.sn, key_hash: binding.keyHash, enrolled_by: binding.enrolledBy, created_at: now })
-    .onConflict((oc) => oc.column('sn').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  return dialectOf(db).insertIfAbsent(db, 'master_keys', { sn: binding.sn, key_hash: binding.keyHash, enrolled_by: binding.enrolledBy, created_at: now }, ['sn']);
 }
 
 /** Releases the binding (`master rebind`): the next registration with a register token enrolls it afresh. */

@@ -43,6 +43,10 @@ function summary(config: AgentConfig) {
     deadline_ms: config.deadlineMs,
     dry_run: config.dryRun,
     send_credentials: config.sendCredentials,
+    // Whether there is a token, never the token.
+    act2_token: config.act2Token === undefined ? 'none' : 'set',
+    state_dir: config.stateDir,
+    act2_client_cert: config.act2Tls.cert !== undefined,
   };
 }
 

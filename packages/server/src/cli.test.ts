@@ -76,4 +76,39 @@ describe('act2-server command line', () => {
   it('exits 2 on an unknown flag', () => {
     expect(run('--nope').result).toEqual({ kind: 'exit', code: 2 });
   });
+
+  it('reads the auth and TLS flags, booleans from the environment included', () => {
+    process.env.ACT2_ALLOW_ANONYMOUS_REGISTER = 'yes';
+    try {
+      const { result } = run('--auth', 'none', '--auth-cache', '2s', '--auth-failure-limit', '5', '--tls-cert', '/c.pem', '--tls-key', '/k.pem', '--tls-client-ca', '/ca.pem', '--tls-client-cn-is-sn');
+
+      expect(result.kind === 'run' && result.config).toMatchObject({
+        auth: 'none',
+        allowAnonymousRegister: true,
+        authCacheMs: 2000,
+        authFailureLimit: 5,
+        tlsCert: '/c.pem',
+        tlsKey: '/k.pem',
+        tlsClientCa: '/ca.pem',
+        tlsClientCnIsSn: true,
+      });
+    } finally {
+      delete process.env.ACT2_ALLOW_ANONYMOUS_REGISTER;
+    }
+  });
+
+  it('refuses TLS flags that cannot work together, an auth cache over 10 s, and a bad boolean', () => {
+    const { result } = run('--tls-cert', '/c.pem', '--tls-client-cn-is-sn', '--auth-cache', '1m', '--allow-anonymous-register', 'maybe');
+
+    expect(result).toEqual({
+      kind: 'invalid',
+      errors: [
+        '--allow-anonymous-register: "maybe" is not a boolean (1/true/yes/on or 0/false/no/off)',
+        '--auth-cache must be between 0 and 10s: it bounds how long a revoked token keeps working',
+        'give --tls-cert and --tls-key together',
+        '--tls-client-cn-is-sn needs --tls-client-ca',
+      ],
+    });
+    expect(run('--auth', 'off').result).toEqual({ kind: 'exit', code: 2 });
+  });
 });

@@ -58,6 +58,12 @@ describe('startServer', () => {
     ]);
   });
 
+  it('refuses to start with an unreadable TLS certificate (a configuration error)', async () => {
+    const config = serverConfig({ db: join(dir, 'tls.sqlite'), port: 0, host: '127.0.0.1', tlsCert: join(dir, 'missing.pem'), tlsKey: join(dir, 'missing.key') });
+
+    await expect(startServer(config)).rejects.toMatchObject({ code: 'ACT2_TLS_CONFIG', message: expect.stringContaining('--tls-cert: cannot read') });
+  });
+
   it.each(['postgres://postgres@127.0.0.1:1/none', 'mysql://root@127.0.0.1:1/none'])(
     'refuses a shared database without a secret key before touching it (%s)',
     async (db) => {

@@ -209,7 +209,7 @@ export const authPlugin = fp<AuthOptions>(
         if (scope !== 'register') {
           return deny(request, reply, 403, 'ACT2_FORBIDDEN', `A master key can only register its master; this route needs scope ${scope}`, { reason: 'scope', sn });
         }
-        request.principal = { kind: 'master-key', sn, keyHash: hash };
+        request.principal = { kind: 'master-key', sn };
         return;
       }
 

@@ -10,8 +10,7 @@ import type { TokenScope } from '@act2/shared';
  */
 export type Principal =
   | { kind: 'token'; tokenId: string; name: string; scopes: TokenScope[]; idc: string | null }
-  /** `keyHash`: SHA-256 of the key (never the key), so a registration can check the binding is still this key. */
-  | { kind: 'master-key'; sn: string; keyHash: string }
+  | { kind: 'master-key'; sn: string }
   | { kind: 'certificate'; cn: string }
   | { kind: 'anonymous' }
   | { kind: 'none' };

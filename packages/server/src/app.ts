@@ -19,6 +19,7 @@ import { masterRoutes } from './masters/routes.js';
 import { minionRoutes } from './minions/routes.js';
 import { registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
+import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
@@ -111,5 +112,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   await app.register(masterRoutes, { ctx });
   await app.register(minionRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
+  await app.register(adminRoutes, { ctx });
   return app;
 }

@@ -2,13 +2,12 @@ import { hostname } from 'node:os';
 import { parseDuration, TokenScope } from '@act2/shared';
 import { Command, CommanderError, Option } from 'commander';
 import type { Kysely } from 'kysely';
-import { releaseMasterKey } from '../auth/master-keys.js';
-import { createToken, listTokens, revokeToken, TokenError, type TokenInfo } from '../auth/tokens.js';
+import { rebindMaster } from '../auth/rebind.js';
+import { createToken, isoSeconds, listTokens, revokeToken, toApiToken, TokenError, tokenState } from '../auth/tokens.js';
 import { DEFAULT_DB, describeDb } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
 import { runMigrations } from '../db/migrate.js';
-import { insertEvents } from '../events/repository.js';
 
 export interface AdminIo {
   writeOut(text: string): void;
@@ -29,27 +28,7 @@ const dbOption = () =>
 const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
 function iso(ms: number | null): string {
-  return ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function state(token: TokenInfo, now: number): string {
-  if (token.revokedAt !== null) return 'revoked';
-  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
-  return 'active';
-}
-
-function tokenJson(token: TokenInfo, now: number) {
-  return {
-    id: token.id,
-    name: token.name,
-    scopes: token.scopes,
-    idc: token.idc,
-    created_at: iso(token.createdAt),
-    last_used_at: token.lastUsedAt === null ? null : iso(token.lastUsedAt),
-    expires_at: token.expiresAt === null ? null : iso(token.expiresAt),
-    revoked_at: token.revokedAt === null ? null : iso(token.revokedAt),
-    state: state(token, now),
-  };
+  return ms === null ? '-' : isoSeconds(ms);
 }
 
 function table(rows: string[][]): string {
@@ -113,7 +92,7 @@ function buildAdminProgram(io: AdminIo, now: () => number): Command {
         createToken(db, { name: opts.name, scopes: scopes as TokenScope[], idc: opts.idc, expiresAt }, at),
       );
       if (opts.json) {
-        io.writeOut(`${JSON.stringify({ ...tokenJson(created.info, at), token: created.token })}\n`);
+        io.writeOut(`${JSON.stringify({ ...toApiToken(created.info, at), token: created.token })}\n`);
         return;
       }
       const info = created.info;
@@ -134,12 +113,12 @@ function buildAdminProgram(io: AdminIo, now: () => number): Command {
       const at = now();
       const tokens = await withDb(opts.db, (db) => listTokens(db));
       if (opts.json) {
-        io.writeOut(`${JSON.stringify(tokens.map((t) => tokenJson(t, at)))}\n`);
+        io.writeOut(`${JSON.stringify(tokens.map((t) => toApiToken(t, at)))}\n`);
         return;
       }
       const rows = [['ID', 'NAME', 'SCOPES', 'IDC', 'CREATED', 'LAST USED', 'EXPIRES', 'STATE']];
       for (const t of tokens) {
-        rows.push([t.id, t.name, t.scopes.join(','), t.idc ?? '*', iso(t.createdAt), iso(t.lastUsedAt), iso(t.expiresAt), state(t, at)]);
+        rows.push([t.id, t.name, t.scopes.join(','), t.idc ?? '*', iso(t.createdAt), iso(t.lastUsedAt), iso(t.expiresAt), tokenState(t, at)]);
       }
       io.writeOut(`${table(rows)}\n`);
     });
@@ -164,18 +143,7 @@ function buildAdminProgram(io: AdminIo, now: () => number): Command {
     .exitOverride()
     .action(async (sn: string, opts: { db: string }) => {
       const at = now();
-      const released = await withDb(opts.db, (db) =>
-        db.transaction().execute(async (trx) => {
-          const result = await releaseMasterKey(trx, sn);
-          if (result.released) {
-            await insertEvents(trx, [{ kind: 'master.rebind', master_sn: sn, detail: { enrolled_by: result.enrolledBy, bound_at_ms: result.since, by: 'cli' } }], {
-              instanceId: `cli:${hostname()}`,
-              at,
-            });
-          }
-          return result;
-        }),
-      );
+      const released = await withDb(opts.db, (db) => rebindMaster(db, sn, { by: 'cli', instanceId: `cli:${hostname()}`, at }));
       if (!released.released) {
         io.writeErr(`master ${sn} is not bound to a key: nothing to release\n`);
         return;

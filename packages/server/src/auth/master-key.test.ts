@@ -109,6 +109,33 @@ describeEachDialect('a master bound to its own key', (dialect) => {
     expect(kinds.map((k) => k.kind)).toEqual(['master.registered', 'minion.joined', 'master.rebind']);
   });
 
+  it('the admin API (scope admin) lists tokens without secrets and rebinds a master, recording who did it', async () => {
+    const enroll = await addToken(db(), 'enroll-7', ['register']);
+    const admin = await addToken(db(), 'ops-admin', ['admin']);
+    const reader = await addToken(db(), 'reader-7', ['read']);
+    const oldKey = (await post(enroll, payload('HTTP-REBIND', []))).json().master_key as string;
+
+    const asReader = await injectAs(app(), reader, { url: '/api/v1/tokens' });
+    const list = await injectAs(app(), admin, { url: '/api/v1/tokens' });
+    const rebindAsReader = await injectAs(app(), reader, { method: 'POST', url: '/api/v1/masters/HTTP-REBIND/rebind' });
+    const rebind = await injectAs(app(), admin, { method: 'POST', url: '/api/v1/masters/HTTP-REBIND/rebind' });
+    const again = await injectAs(app(), admin, { method: 'POST', url: '/api/v1/masters/HTTP-REBIND/rebind' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const old = await post(oldKey, payload('HTTP-REBIND', []));
+
+    expect([asReader.statusCode, rebindAsReader.statusCode]).toEqual([403, 403]);
+    expect(list.statusCode).toBe(200);
+    const names = (list.json().items as Array<{ name: string; scopes: string[]; state: string }>).map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['enroll-7', 'ops-admin', 'reader-7']));
+    for (const secret of [enroll, admin, reader]) expect(list.body).not.toContain(secret);
+    expect(list.body).not.toContain('token_hash');
+    expect(rebind.json()).toEqual({ sn: 'HTTP-REBIND', released: true, enrolled_by: 'token:enroll-7' });
+    expect(again.json()).toEqual({ sn: 'HTTP-REBIND', released: false, enrolled_by: null });
+    expect(old.statusCode).toBe(401);
+    const event = await db().selectFrom('events').select('detail').where('master_sn', '=', 'HTTP-REBIND').where('kind', '=', 'master.rebind').executeTakeFirstOrThrow();
+    expect(JSON.parse(event.detail ?? '{}')).toMatchObject({ by: 'token:ops-admin', enrolled_by: 'token:enroll-7' });
+  });
+
   it('anonymous registrations (--allow-anonymous-register) are recorded as anonymous and never touch a bound master', async () => {
     const enroll = await addToken(db(), 'enroll-5', ['register']);
     await post(enroll, payload('BOUND-5', [minion('b5-1', '10.5.0.1')]));

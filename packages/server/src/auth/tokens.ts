@@ -1,4 +1,4 @@
-import { TokenScope } from '@act2/shared';
+import { TokenScope, type ApiToken } from '@act2/shared';
 import type { Selectable } from 'kysely';
 import type { ApiTokensTable, DbOrTrx, EpochMs } from '../db/database.js';
 import { bumpAuthEpoch } from './epoch.js';
@@ -112,5 +112,32 @@ function toInfo(row: Selectable<ApiTokensTable>): TokenInfo {
     lastUsedAt: num(row.last_used_at),
     expiresAt: num(row.expires_at),
     revokedAt: num(row.revoked_at),
+  };
+}
+
+/** `2026-06-01T12:00:00Z`: times in token listings, to the second. */
+export function isoSeconds(ms: EpochMs): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function tokenState(token: TokenInfo, now: EpochMs): ApiToken['state'] {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+/** A token as `token list --json` and `GET /api/v1/tokens` show it. */
+export function toApiToken(token: TokenInfo, now: EpochMs): ApiToken {
+  const at = (ms: EpochMs | null) => (ms === null ? null : isoSeconds(ms));
+  return {
+    id: token.id,
+    name: token.name,
+    scopes: token.scopes,
+    idc: token.idc,
+    created_at: isoSeconds(token.createdAt),
+    last_used_at: at(token.lastUsedAt),
+    expires_at: at(token.expiresAt),
+    revoked_at: at(token.revokedAt),
+    state: tokenState(token, now),
   };
 }

@@ -1,7 +1,8 @@
-import { REGISTER_PATH, type ErrorBody, type ErrorCode, type ErrorIssue } from '@act2/shared';
+import { type ErrorBody, type ErrorCode, type ErrorIssue } from '@act2/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { classifyDbError } from '../db/dialects/index.js';
+import { REGISTER_ROUTES } from '../register/route.js';
 import { HttpError } from './http-error.js';
 
 /** Our code for a 4xx fastify raised itself; anything not listed is the client's input (ACT2_VALIDATION). */
@@ -55,7 +56,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) {
       request.log.error({ err, code: body.code }, 'request failed');
-    } else if (request.routeOptions.url === REGISTER_PATH) {
+    } else if ((REGISTER_ROUTES as readonly string[]).includes(request.routeOptions.url ?? '')) {
       // A rejected heartbeat means a master that will time out: say which one, and from where.
       request.log.warn(
         { code: body.code, status, ip: request.ip, sn: reportedSn(request.body), issues: body.issues?.slice(0, MAX_LOGGED_ISSUES) },

@@ -196,6 +196,23 @@ describeEachDialect('POST /register', (dialect) => {
     expect(await db.selectFrom('minion_ips').select('ip').where('minion_sn', '=', 'boom-minion').execute()).toEqual([]);
   });
 
+  it('serves POST /api/v1/register (the original act2 path) as the same route as /register', async () => {
+    const body = payload('alias-master', manyMinions(2));
+
+    const first = await t.current.app.inject({ method: 'POST', url: '/api/v1/register', payload: body });
+    const again = await postRegister(t.current.app, body);
+    const invalid = payload('alias-rejected', manyMinions(2));
+    (invalid.minions[0] as { status: unknown }).status = 'sleeping';
+    const bad = await t.current.app.inject({ method: 'POST', url: '/api/v1/register', payload: invalid });
+
+    expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
+    expect(first.json().master).toEqual({ sn: 'alias-master', status: 'running', recovered: false, created: true });
+    expect(again.json().master.created).toBe(false);
+    expect(bad.statusCode).toBe(400);
+    expect(ErrorBody.parse(bad.json()).code).toBe('ACT2_VALIDATION');
+    expect(logLines.map((line) => JSON.parse(line) as Record<string, unknown>).some((line) => line.msg === 'registration rejected' && line.sn === 'alias-rejected')).toBe(true);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await t.current.app.inject({ url: '/nope' });
 

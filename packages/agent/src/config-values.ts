@@ -1,3 +1,4 @@
+import type { Option } from 'commander';
 import { parseDuration } from '@act2/shared';
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
@@ -89,4 +90,12 @@ export class Validator {
 export function isLoopbackUrl(text: string): boolean {
   const host = new URL(text).hostname.toLowerCase();
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Commander's `.choices()` throws on the first bad value; validation happens in config.ts
+ * instead so that every error is reported at once. This keeps the choices in `--help` only.
+ */
+export function withChoices(option: Option, values: readonly string[]): Option {
+  return option.choices(values).argParser((value: string) => value);
 }

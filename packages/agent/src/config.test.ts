@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from './config.js';
-import type { AgentConfig, ParseResult } from './config.js';
+import type { SaltSettings } from './collectors/salt/config.js';
+import type { AgentConfig, CoreConfig, ParseResult } from './config.js';
 import { VERSION } from './version.js';
 
 const TOKEN = `act2t_${'k'.repeat(43)}`;
@@ -25,31 +26,36 @@ function errorsOf(result: ParseResult): string[] {
 describe('parseAgentConfig', () => {
   it("applies heartbeat.py's defaults and the extras' defaults", () => {
     const config = configOf(parseAgentConfig(REQUIRED, {}, { readFile }));
-    expect(config).toEqual({
+    const { collector, ...core } = config;
+    expect(core).toEqual({
       logLevel: 'info',
-      saltServer: 'http://localhost:8001',
-      saltUser: 'salt-api',
-      saltPassword: 's3cret',
-      saltPasswordSource: 'file',
-      saltEauth: 'pam',
-      saltTls: { insecure: false },
       act2Server: 'http://act2.example:6868',
       act2Tls: { insecure: false },
       srvType: 'salt',
       idc: 'sh-01',
       timeoutMs: 60_000,
-      pingTimeoutMs: 5000,
-      gatherJobTimeoutMs: 10_000,
       deadlineMs: 120_000,
       splayMs: 0,
       intervalMs: 1_800_000,
-      sendCredentials: true,
       gzip: true,
       dryRun: false,
       excludeInterfaces: ['docker0', 'virbr*', 'veth*'],
-      grainsSource: 'live',
       stateDir: '/var/lib/act2-heartbeat',
-    } satisfies AgentConfig);
+    } satisfies CoreConfig);
+    expect(collector.type).toBe('salt');
+    expect(collector.settings).toEqual({
+      server: 'http://localhost:8001',
+      user: 'salt-api',
+      password: 's3cret',
+      passwordSource: 'file',
+      eauth: 'pam',
+      tls: { insecure: false },
+      pingTimeoutMs: 5000,
+      gatherJobTimeoutMs: 10_000,
+      sendCredentials: true,
+      grainsSource: 'live',
+    } satisfies SaltSettings);
+    expect(collector.master).toEqual({ server: 'http://localhost:8001', options: { username: 'salt-api', password: 's3cret' } });
   });
 
   it('reads every flag', () => {
@@ -57,19 +63,22 @@ describe('parseAgentConfig', () => {
       ...REQUIRED.slice(0, 4),
       '-d', '--log-file', '/var/log/hb.log', '--salt-server', 'https://salt:8000/', '--salt-user', 'api',
       '--salt-password', 'pw', '--salt-eauth', 'file', '--salt-ca-file', '/etc/act2/ca.pem', '--salt-insecure',
-      '--act2-ca-file', '/etc/act2/ca.pem', '--act2-insecure', '--srv-type', 'puppet', '--master-sn', ' SN-1 ',
+      '--act2-ca-file', '/etc/act2/ca.pem', '--act2-insecure', '--srv-type', 'salt', '--master-sn', ' SN-1 ',
       '--advertise-server', 'https://salt.example:8000/', '--timeout', '90s', '--ping-timeout', '2', '--gather-job-timeout', '3s',
       '--deadline', '5m', '--splay', '1m', '--interval', '1h', '--no-send-credentials', '--no-gzip', '--dry-run',
       '--minion-sn-grain', 'serialnumber', '--exclude-interfaces', 'docker*, br-*', '--grains-source', 'cache',
     ];
     const config = configOf(parseAgentConfig(argv, {}, { readFile }));
     expect(config).toMatchObject({
-      logLevel: 'debug', logFile: '/var/log/hb.log', saltServer: 'https://salt:8000', saltUser: 'api', saltPassword: 'pw',
-      saltPasswordSource: 'argv', saltEauth: 'file', saltTls: { ca: 'PEM', insecure: true }, act2Tls: { ca: 'PEM', insecure: true },
-      srvType: 'puppet', masterSn: 'SN-1', advertiseServer: 'https://salt.example:8000', timeoutMs: 90_000, pingTimeoutMs: 2000,
-      gatherJobTimeoutMs: 3000, deadlineMs: 300_000, splayMs: 60_000, intervalMs: 3_600_000, sendCredentials: false, gzip: false, dryRun: true,
-      minionSnGrain: 'serialnumber', excludeInterfaces: ['docker*', 'br-*'], grainsSource: 'cache',
+      logLevel: 'debug', logFile: '/var/log/hb.log', act2Tls: { ca: 'PEM', insecure: true },
+      srvType: 'salt', masterSn: 'SN-1', advertiseServer: 'https://salt.example:8000', timeoutMs: 90_000,
+      deadlineMs: 300_000, splayMs: 60_000, intervalMs: 3_600_000, gzip: false, dryRun: true, excludeInterfaces: ['docker*', 'br-*'],
     });
+    expect(config.collector.settings).toEqual({
+      server: 'https://salt:8000', user: 'api', password: 'pw', passwordSource: 'argv', eauth: 'file', tls: { ca: 'PEM', insecure: true },
+      pingTimeoutMs: 2000, gatherJobTimeoutMs: 3000, sendCredentials: false, minionSnGrain: 'serialnumber', grainsSource: 'cache',
+    } satisfies SaltSettings);
+    expect(config.collector.master).toEqual({ server: 'https://salt.example:8000' });
   });
 
   it('reads every option from ACT2_* variables, booleans included', () => {
@@ -79,12 +88,11 @@ describe('parseAgentConfig', () => {
       ACT2_TIMEOUT: '30', ACT2_GRAINS_SOURCE: 'cache', ACT2_MINION_SN_GRAIN: 'uuid', ACT2_SPLAY: '10s', ACT2_NO_GZIP: 'on',
     };
     const result = parseAgentConfig([], env, { readFile });
-    expect(configOf(result)).toMatchObject({
-      act2Server: 'http://a:1', idc: 'bj', saltPassword: 'envpw', saltPasswordSource: 'env', saltServer: 'http://s:8001',
-      logLevel: 'warning', dryRun: true, saltTls: { insecure: true }, sendCredentials: false, timeoutMs: 30_000,
-      grainsSource: 'cache', minionSnGrain: 'uuid', splayMs: 10_000, gzip: false,
+    expect(configOf(result)).toMatchObject({ act2Server: 'http://a:1', idc: 'bj', logLevel: 'warning', dryRun: true, timeoutMs: 30_000, splayMs: 10_000, gzip: false });
+    expect(configOf(result).collector.settings).toMatchObject({
+      password: 'envpw', passwordSource: 'env', server: 'http://s:8001', tls: { insecure: true }, sendCredentials: false, grainsSource: 'cache', minionSnGrain: 'uuid',
     });
-    expect('warnings' in result && result.warnings).toEqual([]);
+    expect('warnings' in result && result.warnings).toEqual([expect.stringContaining('TLS verification of salt-api (http://s:8001) is off (--salt-insecure)')]);
   });
 
   it('lets a flag win over its variable, and reads ACT2_DRY_RUN=0 as false', () => {
@@ -103,13 +111,13 @@ describe('parseAgentConfig', () => {
     expect(errors).toEqual([
       'ACT2_SALT_INSECURE: "maybe" is not a boolean (use 1/true/yes/on or 0/false/no/off)',
       '--log-level: "loud" is not one of debug, info, warning, error',
-      '--salt-password-file: cannot read "/missing" (ENOENT)',
       '--act2-server is required (or ACT2_SERVER), unless --dry-run',
       '--idc is required (or ACT2_IDC), unless --dry-run',
       '--timeout: "soon" is not a duration (use 90s, 2m, 1h30m or plain seconds)',
       '--interval: must be at least 1000ms, got "0"',
-      '--salt-server: "ftp://x" must start with http:// or https://',
       '--srv-type: "chef" is not one of salt, puppet, openssh',
+      '--salt-password-file: cannot read "/missing" (ENOENT)',
+      '--salt-server: "ftp://x" must start with http:// or https://',
     ]);
   });
 
@@ -160,7 +168,7 @@ describe('parseAgentConfig', () => {
     const argv = [...REQUIRED.slice(0, 1), 'http://u:act2pw@act2:6868', ...REQUIRED.slice(2), '--salt-server', 'https://salt-api:saltpw@salt:8000', '--advertise-server', 'https://user@salt.example:8000'];
     const errors = errorsOf(parseAgentConfig(argv, {}, { readFile }));
     const hint = 'must not hold a user or password (they would be logged and sent to act2-server): put credentials in --salt-user/--salt-password';
-    expect(errors).toEqual([`--act2-server: ${hint}`, `--salt-server: ${hint}`, `--advertise-server: ${hint}`]);
+    expect(errors).toEqual([`--act2-server: ${hint}`, `--advertise-server: ${hint}`, `--salt-server: ${hint}`]);
     expect(errors.join('\n')).not.toMatch(/act2pw|saltpw/);
   });
 
@@ -173,7 +181,44 @@ describe('parseAgentConfig', () => {
     const help = parseAgentConfig(['--help'], {});
     expect('output' in help && help.output).toContain('Exit codes:');
     expect('output' in help && help.output).toContain('env: ACT2_SALT_PASSWORD_FILE');
-    expect('output' in help && help.output).toContain('registered, but salt-api was unavailable');
+    expect('output' in help && help.output).toContain('registered, but salt-api / PuppetDB / the roster was unavailable');
+  });
+
+  it('groups --help by collector: each kind of master lists its own flags under its heading', () => {
+    const help = parseAgentConfig(['--help'], {});
+    const text = 'output' in help ? help.output : '';
+    const at = (needle: string) => {
+      const index = text.indexOf(needle);
+      expect(index, needle).toBeGreaterThan(-1);
+      return index;
+    };
+    const salt = at('salt (--srv-type salt)');
+    const puppet = at('puppet (--srv-type puppet)');
+    const openssh = at('openssh (--srv-type openssh)');
+    expect(at('--act2-server <url>')).toBeLessThan(salt);
+    for (const flag of ['--salt-password-file', '--ping-timeout', '--grains-source', '--no-send-credentials']) expect(at(flag)).toBeGreaterThan(salt);
+    for (const flag of ['--salt-password-file', '--ping-timeout']) expect(at(flag)).toBeLessThan(puppet);
+    for (const flag of ['--puppetdb-url', '--puppet-stale', '--puppetdb-cert']) expect(at(flag)).toBeGreaterThan(puppet);
+    for (const flag of ['--roster', '--probe-timeout', '--probe-concurrency']) expect(at(flag)).toBeGreaterThan(openssh);
+  });
+
+  it('asks for a salt-api password only with --srv-type salt, and warns about flags of another collector', () => {
+    const puppet = parseAgentConfig(['--dry-run', '--srv-type', 'puppet', '--salt-user', 'x', '--advertise-server', 'http://puppet.example:8080'], {}, { readFile });
+    expect('config' in puppet && puppet.warnings).toEqual(['--salt-user belongs to --srv-type salt and is ignored with --srv-type puppet']);
+    expect(configOf(puppet).collector.master).toEqual({ server: 'http://puppet.example:8080' });
+    expect(configOf(parseAgentConfig(['--dry-run', '--srv-type', 'openssh', '--advertise-server', 'http://proxy.example:8080'], {}, { readFile })).collector.type).toBe('openssh');
+    expect(errorsOf(parseAgentConfig(['--dry-run', '--srv-type', 'openssh'], {}, { readFile }))).toEqual([
+      '--advertise-server is required with --srv-type openssh: the URL act2 uses to reach this SSH proxy (sent as master.server)',
+    ]);
+  });
+
+  it('warns when --deadline is shorter than --timeout (the deadline does not bound salt-api calls)', () => {
+    const result = parseAgentConfig([...REQUIRED, '--advertise-server', 'http://salt.example:8001', '--deadline', '30s', '--timeout', '60s'], {}, { readFile });
+    expect('warnings' in result && result.warnings).toEqual([
+      '--deadline (30s) is shorter than --timeout (1m): the deadline bounds only the delivery to act2-server, and each request to salt-api or PuppetDB may still take the whole --timeout',
+    ]);
+    const fine = parseAgentConfig([...REQUIRED, '--advertise-server', 'http://salt.example:8001', '--deadline', '60s', '--timeout', '60s'], {}, { readFile });
+    expect('warnings' in fine && fine.warnings).toEqual([]);
   });
 
   describe('act2-server credentials', () => {

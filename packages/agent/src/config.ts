@@ -1,68 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import type { Command } from 'commander';
-import { ServerType } from '@act2/shared';
+import { formatDuration, ServerType } from '@act2/shared';
+import type { Collector, ConfiguredCollector } from './collectors/collector.js';
+import { COLLECTORS } from './collectors/registry.js';
 import { isLoopbackUrl, parseBool, str, Validator } from './config-values.js';
 import type { Raw } from './config-values.js';
+import type { CoreConfig } from './core-config.js';
 import { LOG_LEVELS } from './log.js';
-import type { LogLevelName } from './log.js';
-import { createProgram, GRAINS_SOURCES } from './program.js';
-import type { GrainsSource } from './program.js';
+import { createProgram, optionKeys } from './program.js';
 
-export type { GrainsSource } from './program.js';
-
-/** TLS settings of one end (salt-api or act2-server). */
-export interface TlsConfig {
-  /** PEM text of the CA file, read at config time so a bad path is a config error. */
-  ca?: string;
-  /** Skip certificate verification (salt-api's usual self-signed certificate). */
-  insecure: boolean;
-  /** PEM client certificate (chain) and its key, for a server that requires them (act2-server --tls-client-ca). */
-  cert?: string;
-  key?: string;
-}
-
+export type { CoreConfig, TlsConfig } from './core-config.js';
 export { DEFAULT_STATE_DIR } from './state-file.js';
 
-/** Everything a run needs, validated and normalised (URLs without trailing slash, durations in ms). */
-export interface AgentConfig {
-  logLevel: LogLevelName;
-  logFile?: string;
-  saltServer: string;
-  saltUser: string;
-  saltPassword: string;
-  /** Where the password came from; `argv` earns a warning (visible in `ps`). */
-  saltPasswordSource: 'argv' | 'env' | 'file';
-  saltEauth: string;
-  saltTls: TlsConfig;
-  /** Undefined only with `dryRun`. */
-  act2Server?: string;
-  act2Tls: TlsConfig;
-  /**
-   * The act2-server API token (scope register): enrolls this master on its first registration.
-   * From --act2-token-file or ACT2_TOKEN, never a flag value (ps would show it).
-   */
-  act2Token?: string;
-  /** Where the master key is kept (0600 file); undefined: no key store (in-process use). */
-  stateDir?: string;
-  srvType: ServerType;
-  idc: string;
-  masterSn?: string;
-  advertiseServer?: string;
-  timeoutMs: number;
-  pingTimeoutMs: number;
-  gatherJobTimeoutMs: number;
-  deadlineMs: number;
-  splayMs: number;
-  intervalMs: number;
-  sendCredentials: boolean;
-  /** Gzip large registrations (default); `--no-gzip` for a proxy that refuses compressed bodies. */
-  gzip: boolean;
-  dryRun: boolean;
-  minionSnGrain?: string;
-  /** Interface name globs (`*`, `?`); `lo` is always excluded on top of these. */
-  excludeInterfaces: string[];
-  grainsSource: GrainsSource;
+/** Everything a run needs: the shared settings and the configured collector of --srv-type. */
+export interface AgentConfig extends CoreConfig {
+  collector: ConfiguredCollector;
 }
 
 export type ParseResult =
@@ -104,7 +57,8 @@ function applyEnv(program: Command, env: Record<string, string | undefined>, err
 
 /** Parses argv (without node and script) and env into a validated config, reporting every error at once. */
 export function parseAgentConfig(argv: readonly string[], env: Record<string, string | undefined>, deps: ConfigDeps = {}): ParseResult {
-  const program = createProgram();
+  const collectors = Object.values(COLLECTORS);
+  const program = createProgram(collectors);
   let output = '';
   let commanderError = '';
   program.configureOutput({
@@ -120,8 +74,30 @@ export function parseAgentConfig(argv: readonly string[], env: Record<string, st
   }
   const errors: string[] = [];
   applyEnv(program, env, errors);
-  const result = validate(program, deps.readFile ?? ((path) => readFileSync(path, 'utf8')), errors, env);
-  return errors.length > 0 ? { errors } : result;
+  const readFile = deps.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const raw: Raw = program.opts();
+  const v = new Validator(raw, errors);
+  const { core, warnings } = validateCore(raw, v, readFile, env);
+  const collector = COLLECTORS[core.srvType];
+  const source = (key: string) => program.getOptionValueSource(key);
+  const configured = collector.configure({ raw, v, source, readFile, core });
+  warnings.push(...configured.warnings, ...foreignOptions(program, collector, collectors));
+  return errors.length > 0 ? { errors } : { config: { ...core, collector: configured.collector }, warnings };
+}
+
+/** Flags of another collector are ignored: say so, a `--salt-password` with `--srv-type puppet` is a slip. */
+function foreignOptions(program: Command, selected: Collector, collectors: readonly Collector[]): string[] {
+  const own = new Set(optionKeys(selected));
+  const warnings: string[] = [];
+  for (const other of collectors) {
+    if (other === selected) continue;
+    for (const key of optionKeys(other)) {
+      if (own.has(key) || program.getOptionValueSource(key) !== 'cli') continue;
+      const flag = program.options.find((o) => o.attributeName() === key)?.long ?? key;
+      warnings.push(`${flag} belongs to --srv-type ${other.type} and is ignored with --srv-type ${selected.type}`);
+    }
+  }
+  return warnings;
 }
 
 function debugFlag(value: unknown, errors: string[]): boolean {
@@ -129,34 +105,6 @@ function debugFlag(value: unknown, errors: string[]): boolean {
   const flag = parseBool(String(value));
   if (flag === undefined) errors.push(`--debug: "${String(value)}" is not a boolean`);
   return flag === true;
-}
-
-/** The salt-api password and where it came from; an empty one is an error naming that source. */
-function password(program: Command, v: Validator, readFile: (path: string) => string, warnings: string[]) {
-  const raw = program.opts();
-  const fromFile = v.file('saltPasswordFile', '--salt-password-file', readFile);
-  const direct = str(raw, 'saltPassword');
-  if (direct !== undefined && raw.saltPasswordFile !== undefined) {
-    v.errors.push('--salt-password and --salt-password-file (or their ACT2_ variables) are both set: give only one');
-  }
-  if (fromFile !== undefined) {
-    const value = fromFile.replace(/\r?\n$/, '');
-    if (value.length === 0) v.errors.push(`--salt-password-file: "${String(raw.saltPasswordFile)}" holds no password`);
-    return { value, source: 'file' as const };
-  }
-  if (direct === undefined) {
-    if (raw.saltPasswordFile === undefined) {
-      v.errors.push('no salt-api password: use --salt-password-file, ACT2_SALT_PASSWORD or --salt-password');
-    }
-    return { value: '', source: 'env' as const };
-  }
-  const source = program.getOptionValueSource('saltPassword') === 'cli' ? ('argv' as const) : ('env' as const);
-  // An empty ACT2_SALT_PASSWORD= in a cron line is a mistake, never a password salt-api accepts.
-  if (direct.length === 0) v.errors.push(`${source === 'argv' ? '--salt-password' : 'ACT2_SALT_PASSWORD'}: the salt-api password is empty`);
-  if (source === 'argv') {
-    warnings.push('the salt-api password was given on the command line, where ps shows it: prefer --salt-password-file or ACT2_SALT_PASSWORD');
-  }
-  return { value: direct, source };
 }
 
 /**
@@ -180,20 +128,12 @@ function token(v: Validator, raw: Raw, env: Record<string, string | undefined>, 
   return value;
 }
 
-function validate(
-  program: Command,
-  readFile: (path: string) => string,
-  errors: string[],
-  env: Record<string, string | undefined>,
-): { config: AgentConfig; warnings: string[] } {
-  const raw: Raw = program.opts();
-  const v = new Validator(raw, errors);
+function validateCore(raw: Raw, v: Validator, readFile: (path: string) => string, env: Record<string, string | undefined>): { core: CoreConfig; warnings: string[] } {
+  const { errors } = v;
   const warnings: string[] = [];
   const dryRun = raw.dryRun === true;
   const debug = debugFlag(raw.debug, errors);
   const logLevel = v.choice('logLevel', '--log-level', LOG_LEVELS);
-  const pwd = password(program, v, readFile, warnings);
-  const saltCa = v.file('saltCaFile', '--salt-ca-file', readFile);
   const act2Ca = v.file('act2CaFile', '--act2-ca-file', readFile);
   const act2Server = v.url('act2Server', '--act2-server');
   const act2Token = token(v, raw, env, readFile);
@@ -205,28 +145,20 @@ function validate(
   if (!dryRun && str(raw, 'act2Server') === undefined) errors.push('--act2-server is required (or ACT2_SERVER), unless --dry-run');
   if (!dryRun && idc === undefined) errors.push('--idc is required (or ACT2_IDC), unless --dry-run');
   const timeoutMs = v.duration('timeout', '--timeout', 1);
-  const pingTimeoutMs = v.duration('pingTimeout', '--ping-timeout', 1000);
-  const gatherJobTimeoutMs = v.duration('gatherJobTimeout', '--gather-job-timeout', 1000);
-  // manage.status waits ping + gather_job timeouts whenever a minion is down: a shorter
-  // request timeout would fail every run that has one stopped minion.
-  if (timeoutMs > 0 && pingTimeoutMs > 0 && gatherJobTimeoutMs > 0 && timeoutMs <= pingTimeoutMs + gatherJobTimeoutMs) {
-    errors.push('--timeout must be longer than --ping-timeout + --gather-job-timeout: manage.status waits that long when a minion is down');
+  const deadlineMs = v.duration('deadline', '--deadline', 1);
+  // The deadline bounds the delivery to act2-server only: collection can still take --timeout
+  // per request on a hanging service, so the run lasts longer than the deadline suggests.
+  if (deadlineMs > 0 && timeoutMs > 0 && deadlineMs < timeoutMs) {
+    warnings.push(
+      `--deadline (${formatDuration(deadlineMs)}) is shorter than --timeout (${formatDuration(timeoutMs)}): the deadline bounds only the delivery to act2-server, and each request to salt-api or PuppetDB may still take the whole --timeout`,
+    );
   }
   const splayMs = v.duration('splay', '--splay', 0);
   const intervalMs = v.duration('interval', '--interval', 1000);
   // The splay sleeps inside one cron period: as long as the period, runs would pile up.
   if (intervalMs > 0 && splayMs >= intervalMs) errors.push(`--splay (${str(raw, 'splay') ?? ''}) must be shorter than --interval (${str(raw, 'interval') ?? ''})`);
-  const exclude = (str(raw, 'excludeInterfaces') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  const minionSnGrain = v.text('minionSnGrain', '--minion-sn-grain');
-  if (minionSnGrain !== undefined && /\s/.test(minionSnGrain)) errors.push('--minion-sn-grain: a grain name has no spaces');
-  const config: AgentConfig = {
+  const core: CoreConfig = {
     logLevel: debug ? 'debug' : logLevel,
-    saltServer: v.url('saltServer', '--salt-server') ?? '',
-    saltUser: v.text('saltUser', '--salt-user') ?? '',
-    saltPassword: pwd.value,
-    saltPasswordSource: pwd.source,
-    saltEauth: v.text('saltEauth', '--salt-eauth') ?? '',
-    saltTls: { insecure: raw.saltInsecure === true, ...(saltCa === undefined ? {} : { ca: saltCa }) },
     act2Tls: {
       insecure: raw.act2Insecure === true,
       ...(act2Ca === undefined ? {} : { ca: act2Ca }),
@@ -235,35 +167,26 @@ function validate(
     srvType: v.choice('srvType', '--srv-type', ServerType.options),
     idc: idc ?? '',
     timeoutMs,
-    pingTimeoutMs,
-    gatherJobTimeoutMs,
-    deadlineMs: v.duration('deadline', '--deadline', 1),
+    deadlineMs,
     splayMs,
     intervalMs,
-    sendCredentials: raw.sendCredentials !== false,
     gzip: raw.gzip !== false,
     dryRun,
-    excludeInterfaces: exclude,
-    grainsSource: v.choice('grainsSource', '--grains-source', GRAINS_SOURCES),
+    excludeInterfaces: (str(raw, 'excludeInterfaces') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
   };
   const optional = {
     logFile: v.text('logFile', '--log-file', 4096),
     act2Server,
     masterSn: v.text('masterSn', '--master-sn'),
     advertiseServer: v.url('advertiseServer', '--advertise-server'),
-    minionSnGrain,
     act2Token,
     stateDir,
   };
   for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined) Object.assign(config, { [key]: value });
+    if (value !== undefined) Object.assign(core, { [key]: value });
   }
   if (act2Token !== undefined && act2Server !== undefined && act2Server.startsWith('http://') && !isLoopbackUrl(act2Server)) {
     warnings.push('the act2-server token and master key go over plain http://: anyone on the path can read them; serve act2-server over https (--tls-cert, or nginx in front)');
   }
-  // salt-api usually listens on localhost; act2 uses master.server to reach it, from elsewhere.
-  if (optional.advertiseServer === undefined && config.saltServer !== '' && isLoopbackUrl(config.saltServer)) {
-    warnings.push(`master.server would be ${config.saltServer}, a loopback address act2 cannot reach: set --advertise-server to the salt-api URL act2 should use`);
-  }
-  return { config, warnings };
+  return { core, warnings };
 }

@@ -13,7 +13,10 @@ export const EXIT_CODES = {
   serverUnreachable: 3,
   /** act2-server rejected the registration (4xx), or a 2xx was not act2-server's: retrying would not help. */
   serverRejected: 4,
-  /** Registered (or dry run), but salt-api was unavailable: the master was reported `stopped`. */
+  /**
+   * Registered (or dry run), but the collector's service (salt-api, PuppetDB, the roster) was
+   * unavailable: the master was reported `stopped`. The name is the salt original's.
+   */
   saltUnavailable: 5,
 } as const;
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -34,6 +37,13 @@ const CODE_EXIT = {
   ACT2_SALT_RUNNER_FAILED: EXIT_CODES.saltUnavailable,
   ACT2_SALT_HTTP: EXIT_CODES.saltUnavailable,
   ACT2_SALT_BAD_RESPONSE: EXIT_CODES.saltUnavailable,
+  ACT2_PUPPETDB_UNREACHABLE: EXIT_CODES.saltUnavailable,
+  ACT2_PUPPETDB_TIMEOUT: EXIT_CODES.saltUnavailable,
+  ACT2_PUPPETDB_TLS: EXIT_CODES.saltUnavailable,
+  ACT2_PUPPETDB_HTTP: EXIT_CODES.saltUnavailable,
+  ACT2_PUPPETDB_BAD_RESPONSE: EXIT_CODES.saltUnavailable,
+  ACT2_ROSTER_UNREADABLE: EXIT_CODES.saltUnavailable,
+  ACT2_ROSTER_INVALID: EXIT_CODES.saltUnavailable,
   ACT2_COLLECTOR_FAILED: EXIT_CODES.saltUnavailable,
   ACT2_SERVER_UNREACHABLE: EXIT_CODES.serverUnreachable,
   ACT2_SERVER_REJECTED: EXIT_CODES.serverRejected,

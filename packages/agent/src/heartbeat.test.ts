@@ -57,7 +57,7 @@ describe('runHeartbeat', () => {
   it('collects, registers and exits 0, logging one line per step', async () => {
     const salt = await replay(SALT_OK);
     const act2 = await replay([register(saltJson(RESPONSE), (req) => expect(req.json).toMatchObject({ master: { status: 'running' }, minions: [{ id: 'oracle-minion-1' }, {}, { status: 'stopped' }] }))]);
-    const { result, logs } = await run(testConfig({ saltServer: salt.url, act2Server: act2.url }));
+    const { result, logs } = await run(testConfig({ salt: { server: salt.url }, act2Server: act2.url }));
     expect(result).toMatchObject({ exitCode: 0, response: RESPONSE });
     expect(result.error).toBeUndefined();
     expect(logs.lines().filter((l) => l.level === 30).map((l) => l.msg)).toEqual(['salt login ok', 'manage.status done', 'grains collected', 'payload built', 'register ok']);
@@ -73,13 +73,13 @@ describe('runHeartbeat', () => {
         }),
       ),
     ]);
-    const { result } = await run(testConfig({ saltServer: 'http://127.0.0.1:9', act2Server: act2.url }));
+    const { result } = await run(testConfig({ salt: { server: 'http://127.0.0.1:9' }, act2Server: act2.url }));
     expect(result).toMatchObject({ exitCode: 5, error: { code: 'ACT2_SALT_UNREACHABLE' } });
   });
 
   it('sends nothing with --dry-run and exits like a real run would', async () => {
     const salt = await replay(SALT_OK);
-    const { result, logs } = await run(testConfig({ saltServer: salt.url, act2Server: undefined, dryRun: true }));
+    const { result, logs } = await run(testConfig({ salt: { server: salt.url }, act2Server: undefined, dryRun: true }));
     expect(result.exitCode).toBe(0);
     expect(result.payload?.minions).toHaveLength(3);
     expect(logs.lines().at(-1)).toMatchObject({ msg: 'dry run: payload not sent', exit_code: 0 });
@@ -87,17 +87,12 @@ describe('runHeartbeat', () => {
 
   it('exits 3 when act2-server answers 5xx until the deadline, and 4 when it rejects the payload', async () => {
     const act2 = await replay([register(saltJson({}, 502)), register(saltJson({}, 502))]);
-    const first = await run(testConfig({ saltServer: 'http://127.0.0.1:9', act2Server: act2.url, deadlineMs: 1000 }));
+    const first = await run(testConfig({ salt: { server: 'http://127.0.0.1:9' }, act2Server: act2.url, deadlineMs: 1000 }));
     expect(first.result).toMatchObject({ exitCode: 3, error: { code: 'ACT2_SERVER_UNREACHABLE' } });
     expect(first.logs.lines().at(-1)).toMatchObject({ msg: 'heartbeat failed', code: 'ACT2_SERVER_UNREACHABLE' });
     const rejecting = await replay([register(saltJson({ code: 'ACT2_VALIDATION', message: 'bad' }, 422))]);
-    const second = await run(testConfig({ saltServer: 'http://127.0.0.1:9', act2Server: rejecting.url }));
+    const second = await run(testConfig({ salt: { server: 'http://127.0.0.1:9' }, act2Server: rejecting.url }));
     expect(second.result).toMatchObject({ exitCode: 4, error: { code: 'ACT2_SERVER_REJECTED' } });
-  });
-
-  it('ends with a config error for a srv-type without a collector, before any request', async () => {
-    const { result } = await run(testConfig({ srvType: 'puppet' }));
-    expect(result).toMatchObject({ exitCode: 2, error: { code: 'ACT2_NO_COLLECTOR', message: 'no collector for srv-type puppet (this agent collects: salt)' } });
   });
 
   it('uses injected undici dispatchers (MockAgent, network disabled, every interceptor used)', async () => {
@@ -109,9 +104,9 @@ describe('runHeartbeat', () => {
       salt.intercept({ path, method: 'POST' }).reply(200, capture(number).body.toString(), json);
     }
     mock.get('http://act2.test').intercept({ path: '/register', method: 'POST' }).reply(200, JSON.stringify(RESPONSE), json);
-    const result = await runHeartbeat(testConfig({ saltServer: 'http://salt.test', act2Server: 'http://act2.test' }), {
+    const result = await runHeartbeat(testConfig({ salt: { server: 'http://salt.test' }, act2Server: 'http://act2.test' }), {
       log: captureLogs().log,
-      saltDispatcher: mock,
+      collectorDispatcher: mock,
       act2Dispatcher: mock,
     });
     expect(result).toMatchObject({ exitCode: 0, response: RESPONSE });
@@ -122,7 +117,7 @@ describe('runHeartbeat', () => {
   it('sends the registration uncompressed with --no-gzip', async () => {
     const salt = await replay(SALT_OK);
     const act2 = await replay([register(saltJson(RESPONSE), (req) => expect(req.headers['content-encoding']).toBeUndefined())]);
-    const { result } = await run(testConfig({ saltServer: salt.url, act2Server: act2.url, gzip: false }), { gzipThresholdBytes: 1 });
+    const { result } = await run(testConfig({ salt: { server: salt.url }, act2Server: act2.url, gzip: false }), { gzipThresholdBytes: 1 });
     expect(result.exitCode).toBe(0);
   });
 
@@ -141,7 +136,7 @@ describe('runHeartbeat', () => {
   it('never logs the salt-api password or token, even at debug level with a re-login', async () => {
     const salt = await replay([SALT_OK[0] as Expectation, { method: 'POST', path: '/', reply: capture('27') }, ...SALT_OK]);
     const act2 = await replay([register(saltJson(RESPONSE))]);
-    const { result, logs } = await run(testConfig({ saltServer: salt.url, act2Server: act2.url, logLevel: 'debug' }));
+    const { result, logs } = await run(testConfig({ salt: { server: salt.url }, act2Server: act2.url, logLevel: 'debug' }));
     expect(result.exitCode).toBe(0);
     const text = logs.text();
     expect(text).toContain('"msg":"salt-api call"');

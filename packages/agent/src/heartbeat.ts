@@ -4,9 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import type { RegisterRequestInput, ServerType } from '@act2/shared';
-import type { Collector } from './collectors/collector.js';
-import { COLLECTORS } from './collectors/registry.js';
+import type { RegisterRequestInput } from '@act2/shared';
 import type { AgentConfig, TlsConfig } from './config.js';
 import { AgentError, EXIT_CODES, exitCodeFor, toAgentError } from './errors.js';
 import type { ExitCode } from './errors.js';
@@ -14,22 +12,21 @@ import { resolveMasterSn } from './master-sn.js';
 import { assertValidPayload, buildPayload } from './payload.js';
 import type { BackoffOptions } from './report/backoff.js';
 import { createReportClient } from './report/report-client.js';
-import { createMasterKeyStore } from './state-file.js';
 import type { RegisterAck } from './report/report-client.js';
+import { createMasterKeyStore } from './state-file.js';
 import { VERSION } from './version.js';
 
 /** Everything a run touches outside its config; all optional except the logger. */
 export interface HeartbeatDeps {
   log: Logger;
   /** HTTP dispatchers; when absent they are built from the TLS config (and closed at the end). */
-  saltDispatcher?: Dispatcher;
+  collectorDispatcher?: Dispatcher;
   act2Dispatcher?: Dispatcher;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   readFile?: (path: string) => Promise<string>;
   hostname?: () => string;
-  collectors?: Partial<Record<ServerType, Collector>>;
   gzipThresholdBytes?: number;
   backoff?: BackoffOptions;
 }
@@ -40,32 +37,13 @@ export interface HeartbeatResult {
   payload?: RegisterRequestInput;
   /** act2-server's summary (the RegisterResponse fields the agent checks). */
   response?: RegisterAck;
-  /** Why the exit code is not 0 (salt-api unavailable included). */
+  /** Why the exit code is not 0 (the collector's service unavailable included). */
   error?: AgentError;
 }
 
 function tlsAgent(tls: TlsConfig): Agent {
-  return new Agent({
-    connect: {
-      rejectUnauthorized: !tls.insecure,
-      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-      ...(tls.cert === undefined || tls.key === undefined ? {} : { cert: tls.cert, key: tls.key }),
-    },
-  });
-}
-
-/**
- * The collector for --srv-type, or the config problem that stops the run: --srv-type without a
- * collector (puppet, openssh), or what parseAgentConfig rules out but a hand-built config
- * (in-process use) may have.
- */
-function precheck(config: AgentConfig, collectors: Partial<Record<ServerType, Collector>>): { collector: Collector } | { error: AgentError } {
-  const collector = collectors[config.srvType];
-  if (!collector) {
-    return { error: new AgentError('ACT2_NO_COLLECTOR', `no collector for srv-type ${config.srvType} (this agent collects: ${Object.keys(collectors).join(', ')})`) };
-  }
-  if (!config.dryRun && config.act2Server === undefined) return { error: new AgentError('ACT2_CONFIG', 'no act2-server URL, and not a dry run') };
-  return { collector };
+  const { ca, cert, key } = tls;
+  return new Agent({ connect: { rejectUnauthorized: !tls.insecure, ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) } });
 }
 
 /** One heartbeat: collect the minions, build the payload, send it (unless --dry-run). Never throws. */
@@ -74,12 +52,13 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => delay(ms));
   const random = deps.random ?? Math.random;
-  const checked = precheck(config, deps.collectors ?? COLLECTORS);
-  if ('error' in checked) {
-    log.error({ code: checked.error.code, reason: checked.error.message }, 'heartbeat failed');
-    return { exitCode: exitCodeFor(checked.error), error: checked.error };
+  // parseAgentConfig rules this out; a hand-built config (in-process use) may not.
+  if (!config.dryRun && config.act2Server === undefined) {
+    const error = new AgentError('ACT2_CONFIG', 'no act2-server URL, and not a dry run');
+    log.error({ code: error.code, reason: error.message }, 'heartbeat failed');
+    return { exitCode: exitCodeFor(error), error };
   }
-  const { collector } = checked;
+  const { collector } = config;
   const owned: Agent[] = [];
   const dispatcher = (given: Dispatcher | undefined, tls: TlsConfig): Dispatcher => {
     if (given) return given;
@@ -97,7 +76,7 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
     const master = await resolveMasterSn(config.masterSn, { readFile: deps.readFile ?? ((p) => readFile(p, 'utf8')), hostname: deps.hostname ?? hostname });
     if (master.reasons.length > 0) log.warn({ source: master.source, sn: master.sn, reasons: master.reasons }, 'master sn fallback');
 
-    const result = await collector.collect({ config, log, dispatcher: dispatcher(deps.saltDispatcher, config.saltTls), now });
+    const result = await collector.collect({ log, dispatcher: dispatcher(deps.collectorDispatcher, collector.tls ?? { insecure: false }), now });
     const built = buildPayload({ config, masterSn: master.sn, result, agent: { version: VERSION, hostname: (deps.hostname ?? hostname)() } });
     payload = built.payload;
     assertValidPayload(payload);
@@ -107,11 +86,11 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
       { master_status: result.status, minions: payload.minions.length, running, stopped: payload.minions.length - running, bytes: JSON.stringify(payload).length },
       'payload built',
     );
-    const saltError = result.status === 'stopped' ? new AgentError(result.code, result.error) : undefined;
-    const exitCode = saltError ? EXIT_CODES.saltUnavailable : EXIT_CODES.ok;
+    const collectError = result.status === 'stopped' ? new AgentError(result.code, result.error) : undefined;
+    const exitCode = collectError ? EXIT_CODES.saltUnavailable : EXIT_CODES.ok;
     if (config.dryRun || config.act2Server === undefined) {
       log.info({ exit_code: exitCode }, 'dry run: payload not sent');
-      return { exitCode, payload, ...(saltError ? { error: saltError } : {}) };
+      return { exitCode, payload, ...(collectError ? { error: collectError } : {}) };
     }
     const client = createReportClient({
       baseUrl: config.act2Server,
@@ -130,7 +109,7 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
     });
     const outcome = await client.register(payload);
     log.info({ status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, enrolled: outcome.enrolled, response: outcome.response }, 'register ok');
-    return { exitCode, payload, response: outcome.response, ...(saltError ? { error: saltError } : {}) };
+    return { exitCode, payload, response: outcome.response, ...(collectError ? { error: collectError } : {}) };
   } catch (error) {
     const err = toAgentError(error);
     const internal = err.code === 'ACT2_INTERNAL' || err.code === 'ACT2_INVALID_PAYLOAD';

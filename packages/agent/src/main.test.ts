@@ -65,15 +65,30 @@ describe('runCli', () => {
     expect(JSON.parse(out.stdout)).toMatchObject({ master: { status: 'stopped', error: 'cannot reach salt-api at http://127.0.0.1:9: connection refused' }, minions: [] });
   });
 
+  it('--salt-insecure: shown in the config loaded line and warned exactly once per run', async () => {
+    const { out, cliIo } = io();
+    const code = await runCli(['--dry-run', '--salt-server', 'https://127.0.0.1:9', '--salt-insecure', '--advertise-server', 'https://salt.example:8000'], { ACT2_SALT_PASSWORD: 'pw' }, cliIo);
+    expect(code).toBe(5);
+    const logs = out.logs.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logs.find((l) => l.msg === 'config loaded')).toMatchObject({ salt_insecure: true, salt_server: 'https://127.0.0.1:9' });
+    const tls = logs.filter((l) => JSON.stringify(l).includes('--salt-insecure'));
+    expect(tls).toEqual([expect.objectContaining({ level: 40, msg: 'configuration warning', detail: expect.stringContaining('TLS verification of salt-api (https://127.0.0.1:9) is off') })]);
+
+    const secure = io();
+    await runCli(['--dry-run', '--salt-server', 'https://127.0.0.1:9', '--advertise-server', 'https://salt.example:8000'], { ACT2_SALT_PASSWORD: 'pw' }, secure.cliIo);
+    expect(secure.out.logs).toContain('"salt_insecure":false');
+    expect(secure.out.logs).not.toContain('--salt-insecure');
+  });
+
   it('prints every config error on stderr and exits 2 without running', async () => {
     const { out, cliIo } = io();
     const code = await runCli(['--timeout', 'x'], {}, cliIo);
     expect(code).toBe(2);
     expect(out.stderr.split('\n')).toEqual([
-      'act2-heartbeat: no salt-api password: use --salt-password-file, ACT2_SALT_PASSWORD or --salt-password',
       'act2-heartbeat: --act2-server is required (or ACT2_SERVER), unless --dry-run',
       'act2-heartbeat: --idc is required (or ACT2_IDC), unless --dry-run',
       'act2-heartbeat: --timeout: "x" is not a duration (use 90s, 2m, 1h30m or plain seconds)',
+      'act2-heartbeat: no salt-api password: use --salt-password-file, ACT2_SALT_PASSWORD or --salt-password',
       "Try 'act2-heartbeat --help'.",
       '',
     ]);

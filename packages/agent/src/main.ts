@@ -23,7 +23,7 @@ function defaultDestination(config: AgentConfig): DestinationStream {
   return openLogDestination({ fd: config.dryRun ? 2 : 1 });
 }
 
-/** The salt-api password is printed masked: a dry run's output ends up in terminals and tickets. */
+/** The master's password (salt-api's) is printed masked: a dry run's output ends up in terminals and tickets. */
 function printable(payload: RegisterRequestInput): string {
   if (!payload.master.options) return JSON.stringify(payload);
   return JSON.stringify({ ...payload, master: { ...payload.master, options: { ...payload.master.options, password: '[redacted]' } } });
@@ -31,18 +31,13 @@ function printable(payload: RegisterRequestInput): string {
 
 function summary(config: AgentConfig) {
   return {
-    salt_server: config.saltServer,
-    salt_user: config.saltUser,
-    salt_eauth: config.saltEauth,
-    password_source: config.saltPasswordSource,
     act2_server: config.act2Server,
     srv_type: config.srvType,
     idc: config.idc,
-    grains_source: config.grainsSource,
+    ...config.collector.summary,
     timeout_ms: config.timeoutMs,
     deadline_ms: config.deadlineMs,
     dry_run: config.dryRun,
-    send_credentials: config.sendCredentials,
     // Whether there is a token, never the token.
     act2_token: config.act2Token === undefined ? 'none' : 'set',
     state_dir: config.stateDir,

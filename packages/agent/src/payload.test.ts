@@ -15,7 +15,7 @@ const running: CollectResult = {
 
 describe('buildPayload', () => {
   it("builds seed 000's shape plus the extensions, minions sorted by id", () => {
-    const config = testConfig({ saltServer: 'http://localhost:8001', intervalMs: 1_800_000 });
+    const config = testConfig({ salt: { server: 'http://localhost:8001' }, intervalMs: 1_800_000 });
     const { payload } = buildPayload({ config, masterSn: 'MASTER-SN-1', result: running, agent });
     expect(payload).toEqual({
       master: {
@@ -38,7 +38,7 @@ describe('buildPayload', () => {
   });
 
   it('reports a stopped master with its reason and no minions; advertises --advertise-server; omits credentials on request', () => {
-    const config = testConfig({ advertiseServer: 'https://salt.example:8000', sendCredentials: false, srvType: 'salt' });
+    const config = testConfig({ advertiseServer: 'https://salt.example:8000', srvType: 'salt', salt: { sendCredentials: false } });
     const result: CollectResult = { status: 'stopped', minions: [], error: 'cannot reach salt-api at http://127.0.0.1:9: connection refused', code: 'ACT2_SALT_UNREACHABLE', warnings: [] };
     const { payload } = buildPayload({ config, masterSn: 'SN', result, agent });
     expect(payload.master).toEqual({

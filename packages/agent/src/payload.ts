@@ -13,9 +13,12 @@ export interface PayloadInput {
 
 export interface BuiltPayload {
   payload: RegisterRequestInput;
-  /** Minions whose grain-based sn was shared with another minion and replaced by their id. */
+  /** Minions whose grain- or fact-based sn was shared with another minion and replaced by their id. */
   duplicateSns: number;
 }
+
+/** The contract's optional minion fields a collector may fill (seed 000 has none of them). */
+const MINION_EXTENSIONS = ['serial', 'uuid', 'os', 'saltversion'] as const satisfies ReadonlyArray<keyof CollectedMinion & keyof RegisterMinionInput>;
 
 const byId = (a: CollectedMinion, b: CollectedMinion) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -41,20 +44,19 @@ export function buildPayload({ config, masterSn, result, agent }: PayloadInput):
   const { sns, duplicates } = uniqueSns(sorted);
   const minions = sorted.map((m, index): RegisterMinionInput => {
     const minion: RegisterMinionInput = { sn: sns[index] ?? m.id, status: m.status, ips: m.ips, id: m.id };
-    if (m.serial !== undefined) minion.serial = m.serial;
-    if (m.uuid !== undefined) minion.uuid = m.uuid;
-    if (m.os !== undefined) minion.os = m.os;
-    if (m.saltversion !== undefined) minion.saltversion = m.saltversion;
+    for (const key of MINION_EXTENSIONS) if (m[key] !== undefined) minion[key] = m[key];
     return minion;
   });
+  const { server } = config.collector.master;
+  const options = (result.status === 'running' ? result.masterOptions : undefined) ?? config.collector.master.options;
   const master: RegisterRequestInput['master'] = {
     sn: masterSn,
-    server: (config.advertiseServer ?? config.saltServer).replace(/\/+$/, ''),
+    server: server.replace(/\/+$/, ''),
     status: result.status,
     idc: config.idc,
-    type: config.srvType,
+    type: config.collector.type,
   };
-  if (config.sendCredentials) master.options = { username: config.saltUser, password: config.saltPassword };
+  if (options) master.options = options;
   if (result.status === 'stopped') master.error = result.error.slice(0, 4096);
   const payload: RegisterRequestInput = {
     master,

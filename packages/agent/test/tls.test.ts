@@ -57,7 +57,7 @@ describe('TLS to both ends', () => {
     if (!tls) return ctx.skip();
     const salt = await https(SALT_UP);
     const act2 = await https([{ method: 'POST', path: '/register', reply: registered() }]);
-    const result = await run(testConfig({ saltServer: salt.url, saltTls: { insecure: true }, act2Server: act2.url, act2Tls: { ca: tls.cert, insecure: false } }));
+    const result = await run(testConfig({ salt: { server: salt.url, tls: { insecure: true } }, act2Server: act2.url, act2Tls: { ca: tls.cert, insecure: false } }));
     expect(result.exitCode).toBe(0);
     salt.assertDone();
     act2.assertDone();
@@ -66,10 +66,10 @@ describe('TLS to both ends', () => {
   it('refuses an untrusted salt-api certificate with a hint, and trusts it given --salt-ca-file', async (ctx) => {
     if (!tls) return ctx.skip();
     const salt = await https(SALT_UP);
-    const refused = await run(testConfig({ saltServer: salt.url, dryRun: true }));
+    const refused = await run(testConfig({ salt: { server: salt.url }, dryRun: true }));
     expect(refused).toMatchObject({ exitCode: 5, error: { code: 'ACT2_SALT_TLS' } });
     expect(refused.error?.message).toMatch(/^TLS error DEPTH_ZERO_SELF_SIGNED_CERT: .* \(use --salt-ca-file, or --salt-insecure for its self-signed certificate\)$/);
-    const trusted = await run(testConfig({ saltServer: salt.url, saltTls: { ca: tls.cert, insecure: false }, dryRun: true }));
+    const trusted = await run(testConfig({ salt: { server: salt.url, tls: { ca: tls.cert, insecure: false } }, dryRun: true }));
     expect(trusted.exitCode).toBe(0);
     salt.assertDone();
   });
@@ -77,7 +77,7 @@ describe('TLS to both ends', () => {
   it('explains plain http:// sent to an https port (capture 63)', async (ctx) => {
     if (!tls) return ctx.skip();
     const salt = await https([]);
-    const result = await run(testConfig({ saltServer: salt.url.replace('https:', 'http:'), dryRun: true }));
+    const result = await run(testConfig({ salt: { server: salt.url.replace('https:', 'http:') }, dryRun: true }));
     expect(result.error?.message).toBe(`cannot reach salt-api at ${salt.url.replace('https:', 'http:')}: connection closed before an HTTP answer (plain http:// to an https port?)`);
   });
 });

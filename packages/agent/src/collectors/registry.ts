@@ -1,13 +1,15 @@
 import type { ServerType } from '@act2/shared';
 import type { Collector } from './collector.js';
+import { opensshCollector } from './openssh/index.js';
+import { puppetCollector } from './puppet/index.js';
 import { saltCollector } from './salt/index.js';
 
 /**
- * The one place collectors are registered (no folder scanning: the bundle has no folders).
- * registry.test.ts fails when a collector folder is missing here. `puppet` and `openssh` are
- * valid --srv-type values without a collector yet: the run says so instead of guessing.
+ * The one place collectors are registered (no folder scanning: the bundle has no folders), one
+ * for every --srv-type. registry.test.ts fails when a collector folder is missing here.
  */
-export const COLLECTORS: Partial<Record<ServerType, Collector>> = {
+export const COLLECTORS: Record<ServerType, Collector> = {
   salt: saltCollector,
+  puppet: puppetCollector,
+  openssh: opensshCollector,
 };
-

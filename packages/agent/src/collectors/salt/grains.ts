@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AgentConfig } from '../../config.js';
 import { AgentError, toAgentError } from '../../errors.js';
+import type { SaltSettings } from './config.js';
 import type { SaltClient } from './salt-client.js';
 import { GRAIN_NAMES, GrainsByMinion } from './schema.js';
 
@@ -29,7 +29,7 @@ const seconds = (ms: number) => ms / 1000;
  * Local `grains.item` on the given (up) minions. Timeouts are top-level keys here: for the
  * `local` client they are LocalClient's own (capture 23), unlike the runner client.
  */
-async function liveGrains(client: SaltClient, ids: string[], config: AgentConfig): Promise<Record<string, unknown>> {
+async function liveGrains(client: SaltClient, ids: string[], config: SaltSettings): Promise<Record<string, unknown>> {
   const arg = config.minionSnGrain ? [...GRAIN_NAMES, config.minionSnGrain] : [...GRAIN_NAMES];
   const value = await client.run({
     client: 'local',
@@ -55,7 +55,7 @@ async function cachedGrains(client: SaltClient, ids: string[] | '*'): Promise<Re
  * answer. `cache`: one cache.grains over all. A failing call degrades to fewer grains (logged),
  * never to an exception: manage.status already proved the master is running.
  */
-export async function collectGrains(client: SaltClient, up: string[], down: string[], config: AgentConfig, log: Logger): Promise<GrainsOutcome> {
+export async function collectGrains(client: SaltClient, up: string[], down: string[], config: SaltSettings, log: Logger): Promise<GrainsOutcome> {
   const outcome: GrainsOutcome = { byId: new Map(), live: 0, cached: 0, warnings: [] };
   const fromCache = config.grainsSource === 'cache' ? [...up, ...down] : [...down];
   if (config.grainsSource === 'live' && up.length > 0) {

@@ -5,8 +5,7 @@ import { testConfig } from '../../../test/helpers/config.js';
 import { captureLogs } from '../../../test/helpers/logs.js';
 import { startReplayServer } from '../../../test/helpers/replay-server.js';
 import type { Expectation, ReplayServer } from '../../../test/helpers/replay-server.js';
-import type { AgentConfig } from '../../config.js';
-import { saltCollector } from './index.js';
+import type { SaltSettings } from './config.js';
 
 const login: Expectation = { method: 'POST', path: '/login', reply: capture('01') };
 const post = (reply: Expectation['reply'], check?: Expectation['check']): Expectation => ({ method: 'POST', path: '/', reply, ...(check ? { check } : {}) });
@@ -22,11 +21,11 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function collect(expectations: Expectation[], overrides: Partial<AgentConfig> = {}) {
+async function collect(expectations: Expectation[], overrides: Partial<SaltSettings> = {}) {
   server = await startReplayServer(expectations);
   agent = new Agent();
   const logs = captureLogs();
-  const result = await saltCollector.collect({ config: testConfig({ saltServer: server.url, ...overrides }), log: logs.log, dispatcher: agent, now: Date.now });
+  const result = await testConfig({ salt: { server: server.url, ...overrides } }).collector.collect({ log: logs.log, dispatcher: agent, now: Date.now });
   server.assertDone();
   return { result, logs };
 }

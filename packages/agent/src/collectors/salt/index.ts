@@ -1,34 +1,37 @@
 import type { Logger } from 'pino';
+import type { CoreConfig } from '../../core-config.js';
 import { AgentError, toAgentError } from '../../errors.js';
-import type { CollectContext, CollectResult, Collector } from '../collector.js';
+import type { CollectContext, CollectResult, Collector, ConfiguredCollector } from '../collector.js';
+import { parseSaltSettings, saltOptions } from './config.js';
+import type { SaltSettings } from './config.js';
 import { collectGrains } from './grains.js';
 import { interfaceMatcher } from './ips.js';
 import { isReportableId, toCollectedMinion } from './minions.js';
 import { createSaltClient } from './salt-client.js';
 import { ManageStatus } from './schema.js';
 
-async function collectOrThrow(ctx: CollectContext, log: Logger): Promise<CollectResult> {
-  const { config, now } = ctx;
+async function collectOrThrow(ctx: CollectContext, salt: SaltSettings, core: CoreConfig, log: Logger): Promise<CollectResult> {
+  const { now } = ctx;
   const client = createSaltClient({
-    baseUrl: config.saltServer,
-    username: config.saltUser,
-    password: config.saltPassword,
-    eauth: config.saltEauth,
+    baseUrl: salt.server,
+    username: salt.user,
+    password: salt.password,
+    eauth: salt.eauth,
     dispatcher: ctx.dispatcher,
-    timeoutMs: config.timeoutMs,
+    timeoutMs: core.timeoutMs,
     log,
     now,
   });
   let started = now();
   await client.login();
-  log.info({ url: config.saltServer, user: config.saltUser, eauth: config.saltEauth, ms: now() - started }, 'salt login ok');
+  log.info({ url: salt.server, user: salt.user, eauth: salt.eauth, ms: now() - started }, 'salt login ok');
 
   started = now();
   // Inside `kwarg`: a top-level `timeout` would be salt-api's own wait, not the ping's (capture 17).
   const value = await client.run({
     client: 'runner',
     fun: 'manage.status',
-    kwarg: { timeout: config.pingTimeoutMs / 1000, gather_job_timeout: config.gatherJobTimeoutMs / 1000 },
+    kwarg: { timeout: salt.pingTimeoutMs / 1000, gather_job_timeout: salt.gatherJobTimeoutMs / 1000 },
   });
   const status = ManageStatus.safeParse(value);
   if (!status.success) throw new AgentError('ACT2_SALT_BAD_RESPONSE', 'salt-api manage.status did not return {up, down} lists');
@@ -42,13 +45,45 @@ async function collectOrThrow(ctx: CollectContext, log: Logger): Promise<Collect
   log.info({ up: up.length, down: down.length, ms: now() - started }, 'manage.status done');
 
   started = now();
-  const grains = await collectGrains(client, up, down, config, log);
+  const grains = await collectGrains(client, up, down, salt, log);
   const missing = up.length + down.length - grains.byId.size;
-  log.info({ source: config.grainsSource, live: grains.live, cached: grains.cached, missing, ms: now() - started }, 'grains collected');
+  log.info({ source: salt.grainsSource, live: grains.live, cached: grains.cached, missing, ms: now() - started }, 'grains collected');
 
-  const options = { excluded: interfaceMatcher(config.excludeInterfaces), ...(config.minionSnGrain ? { minionSnGrain: config.minionSnGrain } : {}) };
+  const options = { excluded: interfaceMatcher(core.excludeInterfaces), ...(salt.minionSnGrain ? { minionSnGrain: salt.minionSnGrain } : {}) };
   const minions = [...up, ...down].map((id) => toCollectedMinion(id, upSet.has(id), grains.byId.get(id), options));
   return { status: 'running', minions, warnings: grains.warnings };
+}
+
+/** The salt collector bound to its settings (tests build one directly from SaltSettings). */
+export function configureSalt(salt: SaltSettings, core: CoreConfig): ConfiguredCollector {
+  return {
+    settings: salt,
+    type: 'salt',
+    summary: {
+      salt_server: salt.server,
+      salt_user: salt.user,
+      salt_eauth: salt.eauth,
+      password_source: salt.passwordSource,
+      salt_insecure: salt.tls.insecure,
+      grains_source: salt.grainsSource,
+      send_credentials: salt.sendCredentials,
+    },
+    master: {
+      server: core.advertiseServer ?? salt.server,
+      ...(salt.sendCredentials ? { options: { username: salt.user, password: salt.password } } : {}),
+    },
+    tls: salt.tls,
+    async collect(ctx) {
+      const log = ctx.log.child({ collector: 'salt' });
+      try {
+        return await collectOrThrow(ctx, salt, core, log);
+      } catch (error) {
+        const err = toAgentError(error, 'ACT2_COLLECTOR_FAILED');
+        log.error({ code: err.code, reason: err.message, ...err.details }, 'salt-api unavailable');
+        return { status: 'stopped', minions: [], error: err.message, code: err.code, warnings: [] };
+      }
+    },
+  };
 }
 
 /**
@@ -57,14 +92,10 @@ async function collectOrThrow(ctx: CollectContext, log: Logger): Promise<Collect
  */
 export const saltCollector: Collector = {
   type: 'salt',
-  async collect(ctx) {
-    const log = ctx.log.child({ collector: 'salt' });
-    try {
-      return await collectOrThrow(ctx, log);
-    } catch (error) {
-      const err = toAgentError(error, 'ACT2_COLLECTOR_FAILED');
-      log.error({ code: err.code, reason: err.message, ...err.details }, 'salt-api unavailable');
-      return { status: 'stopped', minions: [], error: err.message, code: err.code, warnings: [] };
-    }
+  title: 'salt (--srv-type salt): a salt-master, through its salt-api',
+  options: saltOptions,
+  configure(input) {
+    const { settings, warnings } = parseSaltSettings(input);
+    return { collector: configureSalt(settings, input.core), warnings };
   },
 };

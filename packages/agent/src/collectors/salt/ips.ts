@@ -1,29 +1,8 @@
-import { z } from 'zod';
+import { isReportableIpv4 } from '../../ips.js';
 import type { MinionGrains } from './schema.js';
 
-// The same check as the wire contract's IpAddress, so the server never rejects what we send.
-const Ipv4 = z.ipv4();
-
-/**
- * An address worth reporting: a valid dotted IPv4 that is not loopback (127.0.0.0/8), link-local
- * (169.254.0.0/16) or 0.0.0.0. heartbeat.py's `ip not in ('127.0.0.1')` was a substring test that
- * also dropped 27.0.0.1 or 7.0.0.1; this compares whole octets.
- */
-export function isReportableIpv4(value: unknown): value is string {
-  if (typeof value !== 'string' || !Ipv4.safeParse(value).success) return false;
-  const [a, b] = value.split('.').map(Number);
-  if (a === 127 || value === '0.0.0.0') return false;
-  return !(a === 169 && b === 254);
-}
-
-/** Compiles interface globs (`virbr*`, `veth?`) into one anchored regular expression. */
-export function interfaceMatcher(globs: readonly string[]): (name: string) => boolean {
-  const patterns = ['lo', ...globs].map((glob) =>
-    glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'),
-  );
-  const regex = new RegExp(`^(?:${patterns.join('|')})$`);
-  return (name) => regex.test(name);
-}
+// Shared with the other collectors since puppet reads the same kind of interface lists.
+export { interfaceMatcher, isReportableIpv4 } from '../../ips.js';
 
 function collect(addresses: Iterable<unknown>, into: string[]): void {
   for (const address of addresses) {

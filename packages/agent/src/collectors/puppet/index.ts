@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { CoreConfig } from '../../core-config.js';
+import { AgentError, toAgentError } from '../../errors.js';
+import { interfaceMatcher } from '../../ips.js';
+import type { CollectContext, CollectResult, Collector, ConfiguredCollector } from '../collector.js';
+import { parsePuppetSettings, puppetOptions } from './config.js';
+import type { PuppetSettings } from './config.js';
+import { toCollectedMinion } from './nodes.js';
+import type { NodeFacts } from './nodes.js';
+import { createPuppetDbClient } from './puppetdb-client.js';
+import { PdbFact, PdbFacts, PdbNode, PdbNodes } from './schema.js';
+
+/** Facts every minion is built from; `--puppet-sn-fact`'s top-level fact is added. */
+const FACTS = ['networking', 'os', 'dmi'];
+
+/** Without `node_state = any`, PuppetDB leaves deactivated and expired nodes out. */
+export const NODES_QUERY = ['=', 'node_state', 'any'];
+
+export function factsQuery(names: readonly string[]): unknown {
+  return ['extract', ['certname', 'name', 'value'], ['and', ['=', 'node_state', 'any'], ['in', 'name', ['array', [...names]]]]];
+}
+
+const reportable = (certname: string) => certname.trim().length > 0 && certname.length <= 255 && !/[\u0000-\u001f\u007f]/.test(certname);
+
+async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, core: CoreConfig, log: Logger): Promise<CollectResult> {
+  const { now } = ctx;
+  const client = createPuppetDbClient({ baseUrl: settings.url, dispatcher: ctx.dispatcher, timeoutMs: core.timeoutMs, log, now });
+  let started = now();
+  const rawNodes = PdbNodes.safeParse(await client.query('nodes', NODES_QUERY));
+  if (!rawNodes.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
+  const nodes = rawNodes.data.map((n) => PdbNode.safeParse(n)).flatMap((r) => (r.success && reportable(r.data.certname) ? [r.data] : []));
+  const skipped = rawNodes.data.length - nodes.length;
+  if (skipped > 0) log.warn({ nodes: skipped }, 'PuppetDB nodes without a usable certname, skipped');
+  log.info({ nodes: nodes.length, ms: now() - started }, 'puppetdb nodes read');
+
+  started = now();
+  const names = [...new Set([...FACTS, ...(settings.snFact ? [settings.snFact.split('.')[0] ?? settings.snFact] : [])])];
+  const rawFacts = PdbFacts.safeParse(await client.query('facts', factsQuery(names)));
+  if (!rawFacts.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB facts query did not return a list');
+  const byNode = new Map<string, NodeFacts>();
+  for (const row of rawFacts.data) {
+    const fact = PdbFact.safeParse(row);
+    if (!fact.success) continue;
+    let facts = byNode.get(fact.data.certname);
+    if (!facts) byNode.set(fact.data.certname, (facts = new Map()));
+    facts.set(fact.data.name, fact.data.value);
+  }
+  log.info({ facts: rawFacts.data.length, nodes_with_facts: byNode.size, ms: now() - started }, 'puppetdb facts read');
+
+  const options = { excluded: interfaceMatcher(core.excludeInterfaces), nowMs: now(), staleMs: settings.staleMs, ...(settings.snFact ? { snFact: settings.snFact } : {}) };
+  const minions = nodes.map((node) => toCollectedMinion(node, byNode.get(node.certname), options));
+  return { status: 'running', minions, warnings: [] };
+}
+
+/** The puppet collector bound to its settings (tests build one directly from PuppetSettings). */
+export function configurePuppet(settings: PuppetSettings, core: CoreConfig): ConfiguredCollector {
+  return {
+    settings: settings,
+    type: 'puppet',
+    summary: { puppetdb_url: settings.url, puppetdb_client_cert: settings.tls.cert !== undefined, puppet_stale_ms: settings.staleMs, puppet_sn_fact: settings.snFact },
+    master: { server: core.advertiseServer ?? settings.url },
+    tls: settings.tls,
+    async collect(ctx) {
+      const log = ctx.log.child({ collector: 'puppet' });
+      try {
+        return await collectOrThrow(ctx, settings, core, log);
+      } catch (error) {
+        const err = toAgentError(error, 'ACT2_COLLECTOR_FAILED');
+        log.error({ code: err.code, reason: err.message, ...err.details }, 'puppetdb unavailable');
+        return { status: 'stopped', minions: [], error: err.message, code: err.code, warnings: [] };
+      }
+    },
+  };
+}
+
+/**
+ * A Puppet server: the nodes PuppetDB knows (active, deactivated and expired), each `running`
+ * when active and heard from within --puppet-stale, with IPs from its `networking` fact.
+ */
+export const puppetCollector: Collector = {
+  type: 'puppet',
+  title: 'puppet (--srv-type puppet): a Puppet server, through PuppetDB',
+  options: puppetOptions,
+  configure(input) {
+    const { settings, warnings } = parsePuppetSettings(input);
+    return { collector: configurePuppet(settings, input.core), warnings };
+  },
+};

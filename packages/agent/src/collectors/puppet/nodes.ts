@@ -1,0 +1,86 @@
+import { isMeaningfulSerial, chooseMinionSn } from '../../minion-sn.js';
+import { isReportableIp } from '../../ips.js';
+import type { CollectedMinion } from '../collector.js';
+import { Binding, NetworkingFact } from './schema.js';
+import type { PdbNode } from './schema.js';
+
+/** The facts a node's minion is built from (top-level fact name → value). */
+export type NodeFacts = Map<string, unknown>;
+
+/** The value at a dotted fact path (`dmi.product.serial_number`), or undefined. */
+export function factAt(facts: NodeFacts | undefined, path: string): unknown {
+  const [head, ...rest] = path.split('.');
+  let value: unknown = head === undefined ? undefined : facts?.get(head);
+  for (const key of rest) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * The node's addresses from the `networking` fact: every interface's bindings (IPv4, then IPv6)
+ * except excluded interfaces, then loopback, link-local and unspecified addresses. A node whose
+ * fact lists no interfaces falls back to `networking.ip` / `ip6`.
+ */
+export function nodeIps(networking: unknown, excluded: (name: string) => boolean): string[] {
+  const parsed = NetworkingFact.safeParse(networking);
+  if (!parsed.success) return [];
+  const ips: string[] = [];
+  const add = (value: unknown) => {
+    if (isReportableIp(value) && !ips.includes(value)) ips.push(value);
+  };
+  const { interfaces } = parsed.data;
+  if (interfaces === undefined || Object.keys(interfaces).length === 0) {
+    add(parsed.data.ip);
+    add(parsed.data.ip6);
+    return ips;
+  }
+  for (const [name, iface] of Object.entries(interfaces)) {
+    if (excluded(name)) continue;
+    for (const binding of [...(iface.bindings ?? []), ...(iface.bindings6 ?? [])]) {
+      const b = Binding.safeParse(binding);
+      if (b.success) add(b.data.address);
+    }
+  }
+  return ips.slice(0, 1024);
+}
+
+const newest = (...stamps: Array<string | null | undefined>) =>
+  Math.max(...stamps.map((s) => (s ? Date.parse(s) : Number.NaN)).filter((t) => !Number.isNaN(t)), Number.NEGATIVE_INFINITY);
+
+/** `running`: active (neither deactivated nor expired) and its last report or facts newer than the stale limit. */
+export function isRunning(node: PdbNode, nowMs: number, staleMs: number): boolean {
+  if (node.deactivated || node.expired) return false;
+  return newest(node.report_timestamp, node.facts_timestamp) > nowMs - staleMs;
+}
+
+function bounded(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.replace(/\u0000/g, '').trim();
+  return text ? text.slice(0, max) : undefined;
+}
+
+export interface NodeOptions {
+  excluded: (name: string) => boolean;
+  nowMs: number;
+  staleMs: number;
+  snFact?: string;
+}
+
+/** One PuppetDB node as a minion: certname as id, status from its timestamps, the rest from its facts. */
+export function toCollectedMinion(node: PdbNode, facts: NodeFacts | undefined, options: NodeOptions): CollectedMinion {
+  const minion: CollectedMinion = {
+    id: node.certname,
+    sn: chooseMinionSn(node.certname, options.snFact === undefined ? undefined : factAt(facts, options.snFact)),
+    status: isRunning(node, options.nowMs, options.staleMs) ? 'running' : 'stopped',
+    ips: nodeIps(facts?.get('networking'), options.excluded),
+  };
+  const serial = factAt(facts, 'dmi.product.serial_number');
+  if (isMeaningfulSerial(serial)) minion.serial = bounded(serial, 255);
+  const uuid = factAt(facts, 'dmi.product.uuid');
+  if (isMeaningfulSerial(uuid)) minion.uuid = bounded(uuid, 255);
+  const os = bounded([factAt(facts, 'os.name'), factAt(facts, 'os.release.full')].filter((s) => typeof s === 'string' && s !== '').join(' '), 255);
+  if (os) minion.os = os;
+  return minion;
+}

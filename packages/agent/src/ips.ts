@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+// The same checks as the wire contract's IpAddress, so the server never rejects what we send.
+const Ipv4 = z.ipv4();
+const Ipv6 = z.ipv6();
+
+/**
+ * An address worth reporting: a valid dotted IPv4 that is not loopback (127.0.0.0/8), link-local
+ * (169.254.0.0/16) or 0.0.0.0. heartbeat.py's `ip not in ('127.0.0.1')` was a substring test that
+ * also dropped 27.0.0.1 or 7.0.0.1; this compares whole octets.
+ */
+export function isReportableIpv4(value: unknown): value is string {
+  if (typeof value !== 'string' || !Ipv4.safeParse(value).success) return false;
+  const [a, b] = value.split('.').map(Number);
+  if (a === 127 || value === '0.0.0.0') return false;
+  return !(a === 169 && b === 254);
+}
+
+/** An IPv6 address worth reporting: not loopback, unspecified or link-local (fe80::/10), no zone. */
+export function isReportableIpv6(value: unknown): value is string {
+  if (typeof value !== 'string' || value.includes('%') || !Ipv6.safeParse(value).success) return false;
+  const lower = value.toLowerCase();
+  if (lower === '::1' || lower === '::' || /^0*:(0*:)*0*1$/.test(lower)) return false;
+  return !/^fe[89ab][0-9a-f]?:/.test(lower);
+}
+
+/** Either family, with the filters above (IPv4-mapped IPv6 is judged as its IPv4). */
+export function isReportableIp(value: unknown): value is string {
+  if (typeof value === 'string' && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(value)) return isReportableIpv4(value.slice(7));
+  return isReportableIpv4(value) || isReportableIpv6(value);
+}
+
+/** Compiles interface globs (`virbr*`, `veth?`) into one anchored regular expression; `lo` always matches. */
+export function interfaceMatcher(globs: readonly string[]): (name: string) => boolean {
+  const patterns = ['lo', ...globs].map((glob) =>
+    glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'),
+  );
+  const regex = new RegExp(`^(?:${patterns.join('|')})$`);
+  return (name) => regex.test(name);
+}

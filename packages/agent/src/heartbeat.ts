@@ -12,7 +12,7 @@ import { resolveMasterSn } from './master-sn.js';
 import { assertValidPayload, buildPayload } from './payload.js';
 import type { BackoffOptions } from './report/backoff.js';
 import { createReportClient } from './report/report-client.js';
-import type { RegisterAck } from './report/report-client.js';
+import type { RegisterAck, ServerKind } from './report/report-client.js';
 import { createMasterKeyStore } from './state-file.js';
 import { VERSION } from './version.js';
 
@@ -35,7 +35,9 @@ export interface HeartbeatResult {
   exitCode: ExitCode;
   /** What was (or with --dry-run would have been) sent; absent when the run failed before. */
   payload?: RegisterRequestInput;
-  /** act2-server's summary (the RegisterResponse fields the agent checks). */
+  /** Which kind of server took the registration. */
+  server?: ServerKind;
+  /** act2-server's summary (the RegisterResponse fields the agent checks); the original act2 sends none. */
   response?: RegisterAck;
   /** Why the exit code is not 0 (the collector's service unavailable included). */
   error?: AgentError;
@@ -108,8 +110,11 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
     });
     const outcome = await client.register(payload);
-    log.info({ status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, enrolled: outcome.enrolled, response: outcome.response }, 'register ok');
-    return { exitCode, payload, response: outcome.response, ...(collectError ? { error: collectError } : {}) };
+    log.info(
+      { server: outcome.server, status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, enrolled: outcome.enrolled, response: outcome.response },
+      'register ok',
+    );
+    return { exitCode, payload, server: outcome.server, ...(outcome.response ? { response: outcome.response } : {}), ...(collectError ? { error: collectError } : {}) };
   } catch (error) {
     const err = toAgentError(error);
     const internal = err.code === 'ACT2_INTERNAL' || err.code === 'ACT2_INVALID_PAYLOAD';

@@ -5,8 +5,10 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
+import { startServer } from '@act2/server';
+import { createTestDatabase } from '@act2/server/testing';
 import { registered } from './helpers/act2-replies.js';
-import { capture } from './helpers/captures.js';
+import { capture, saltJson } from './helpers/captures.js';
 import { startReplayServer } from './helpers/replay-server.js';
 import type { ReplayServer } from './helpers/replay-server.js';
 
@@ -116,5 +118,66 @@ describe('the single-file bundle dist/act2-heartbeat.js', () => {
     expect(run.code).toBe(5);
     expect(run.stdout).toContain('"msg":"register ok"');
     act2.assertDone();
+  });
+
+  describe('next to the original act2 (idcos/cloud-act2): HTTP 200 envelopes, POST /api/v1/register', () => {
+    const agentArgs = (url: string) => ['--salt-server', 'http://127.0.0.1:9', '--act2-server', url, '--idc', 'idc-1', '--master-sn', 'SN-1', '--deadline', '3s'];
+    const logLines = (run: Run) => run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    it('counts {"status":"success"} as registered (exit 5 here: salt-api is down) and says which server answered', async () => {
+      const act2 = await startReplayServer([
+        { method: 'POST', path: '/api/v1/register', reply: saltJson({ status: 'success', message: '', content: null }), check: (req) => expect(req.json).toMatchObject({ master: { sn: 'SN-1', status: 'stopped' } }) },
+      ]);
+      servers.push(act2);
+      const run = await runBundle(agentArgs(`${act2.url}/api/v1`), { ACT2_SALT_PASSWORD: 'pw' });
+      expect(run.code).toBe(5);
+      expect(logLines(run).find((l) => l.msg === 'register ok')).toMatchObject({ server: 'original act2', status: 200, attempts: 1 });
+      act2.assertDone();
+    });
+
+    it('exits 4 on {"status":"error"} with its message in the heartbeat failed line', async () => {
+      const act2 = await startReplayServer([{ method: 'POST', path: '/api/v1/register', reply: saltJson({ status: 'error', message: 'idc idc-1 not found', content: null }) }]);
+      servers.push(act2);
+      const run = await runBundle(agentArgs(`${act2.url}/api/v1`), { ACT2_SALT_PASSWORD: 'pw' });
+      expect(run.code).toBe(4);
+      expect(logLines(run).find((l) => l.msg === 'heartbeat failed')).toMatchObject({ code: 'ACT2_SERVER_REJECTED', reason: 'the original act2 rejected the registration: idc idc-1 not found' });
+      act2.assertDone();
+    });
+
+    it('keeps an HTML 200 a bad response (exit 4)', async () => {
+      const act2 = await startReplayServer([{ method: 'POST', path: '/api/v1/register', reply: { status: 200, contentType: 'text/html', body: Buffer.from('<html>act2 console</html>') } }]);
+      servers.push(act2);
+      const run = await runBundle(agentArgs(`${act2.url}/api/v1`), { ACT2_SALT_PASSWORD: 'pw' });
+      expect(run.code).toBe(4);
+      expect(logLines(run).find((l) => l.msg === 'heartbeat failed')).toMatchObject({ code: 'ACT2_SERVER_BAD_RESPONSE' });
+      act2.assertDone();
+    });
+
+    it('registers into act2-server through both /register and /api/v1/register', async () => {
+      const database = await createTestDatabase('sqlite');
+      const server = await startServer(database.config());
+      try {
+        for (const base of [server.url, `${server.url}/api/v1`]) {
+          const run = await runBundle(agentArgs(base), { ACT2_SALT_PASSWORD: 'pw' });
+          expect(run.code, run.stdout).toBe(5);
+          expect(logLines(run).find((l) => l.msg === 'register ok')).toMatchObject({ server: 'act2-server' });
+        }
+        const master = (await (await fetch(`${server.url}/api/v1/masters/SN-1`)).json()) as { status: string };
+        expect(master.status).toBe('stopped');
+      } finally {
+        await server.close();
+        await database.destroy();
+      }
+    });
+
+    it('keeps retrying a refused connection until --deadline instead of giving up early (issue 11 #11)', async () => {
+      const started = performance.now();
+      const run = await runBundle(agentArgs('http://127.0.0.1:9'), { ACT2_SALT_PASSWORD: 'pw' });
+      const ms = performance.now() - started;
+      expect(run.code).toBe(3);
+      // --deadline 3s: the last attempt comes when 1 s is left, so the run lasts at least 2 s.
+      expect(ms).toBeGreaterThan(1900);
+      expect(logLines(run).filter((l) => l.msg === 'register failed, last attempt with the time left')).toHaveLength(1);
+    });
   });
 });

@@ -25,10 +25,14 @@ afterEach(async () => {
 });
 
 /** A client on a fake clock: sleeping advances time instantly and is recorded. */
-async function clientFor(expectations: Expectation[], options: { deadlineMs?: number; timeoutMs?: number; gzipThresholdBytes?: number; gzip?: boolean; baseUrl?: string } = {}) {
+async function clientFor(
+  expectations: Expectation[],
+  options: { deadlineMs?: number; timeoutMs?: number; gzipThresholdBytes?: number; gzip?: boolean; baseUrl?: string; realTime?: boolean } = {},
+) {
   server = await startReplayServer(expectations);
   agent = new Agent();
   let clock = 0;
+  const started = performance.now();
   const sleeps: number[] = [];
   const logs = captureLogs();
   const client = createReportClient({
@@ -37,7 +41,8 @@ async function clientFor(expectations: Expectation[], options: { deadlineMs?: nu
     timeoutMs: options.timeoutMs ?? 2000,
     deadlineMs: options.deadlineMs ?? 60_000,
     log: logs.log,
-    now: () => clock,
+    // realTime: requests advance the clock too (for what depends on how long an attempt took).
+    now: () => clock + (options.realTime ? Math.round(performance.now() - started) : 0),
     sleep: async (ms) => {
       sleeps.push(ms);
       clock += ms;
@@ -58,7 +63,7 @@ describe('act2-server report client', () => {
         expect([req.headers['content-type'], req.headers['content-encoding']]).toEqual(['application/json', undefined]);
       }),
     ]);
-    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 1, response: RESPONSE, gzip: false });
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 1, response: RESPONSE, gzip: false, server: 'act2-server' });
     server?.assertDone();
   });
 
@@ -83,12 +88,13 @@ describe('act2-server report client', () => {
     server?.assertDone();
   });
 
-  it('spends what is left of --deadline on one last attempt when the next wait would pass it', async () => {
+  it('makes one last attempt at the end of --deadline when the next wait would pass it', async () => {
     const { client, sleeps, logs } = await clientFor([register(unavailable), register(unavailable), register(unavailable), register(saltJson(RESPONSE))], { deadlineMs: 3000 });
     expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 4 });
-    // Waits of 500 and 1000 leave 1500 ms; the next wait (2000) would pass the deadline.
-    expect(sleeps).toEqual([500, 1000]);
-    expect(logs.lines().at(-2)).toMatchObject({ level: 40, msg: 'register failed, last attempt with the time left', attempt: 3, timeout_ms: 1500 });
+    // Waits of 500 and 1000 leave 1500 ms; the next wait (2000) would pass the deadline, so the
+    // fast-failing server is tried once more when 1 s (the least an attempt gets) is left.
+    expect(sleeps).toEqual([500, 1000, 500]);
+    expect(logs.lines().at(-2)).toMatchObject({ level: 40, msg: 'register failed, last attempt with the time left', attempt: 3, retry_in_ms: 500, timeout_ms: 1000 });
     server?.assertDone();
   });
 
@@ -97,7 +103,15 @@ describe('act2-server report client', () => {
     const error = await client.register(PAYLOAD).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ACT2_SERVER_UNREACHABLE', message: expect.stringContaining('after 4 attempt(s): HTTP 503 ACT2_DB_UNAVAILABLE: database unavailable') });
     expect(exitCodeFor(error)).toBe(3);
-    expect(sleeps).toEqual([500, 1000]);
+    expect(sleeps).toEqual([500, 1000, 500]);
+    server?.assertDone();
+  });
+
+  it('gives a server that timed out the time left at once, not after a wait', async () => {
+    const { client, sleeps, logs } = await clientFor([register({ hang: true }), register(saltJson(RESPONSE))], { deadlineMs: 2400, timeoutMs: 1200, realTime: true });
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 2 });
+    expect(sleeps).toEqual([]);
+    expect(logs.lines().find((l) => l.msg === 'register failed, last attempt with the time left')).toMatchObject({ retry_in_ms: 0 });
     server?.assertDone();
   });
 
@@ -129,13 +143,30 @@ describe('act2-server report client', () => {
     server?.assertDone();
   });
 
-  it('retries connection refused until the deadline', async () => {
-    const { client, sleeps } = await clientFor([], { baseUrl: 'http://127.0.0.1:9', deadlineMs: 1000 });
+  it('retries connection refused with backoff until the deadline, not giving up with time left (issue 11 #11)', async () => {
+    const { client, sleeps } = await clientFor([], { baseUrl: 'http://127.0.0.1:9', deadlineMs: 20_000, timeoutMs: 60_000 });
     await expect(client.register(PAYLOAD)).rejects.toMatchObject({
       code: 'ACT2_SERVER_UNREACHABLE',
-      message: 'act2-server at http://127.0.0.1:9 not reachable within --deadline after 2 attempt(s): connection refused',
+      message: 'act2-server at http://127.0.0.1:9 not reachable within --deadline after 7 attempt(s): connection refused',
     });
-    expect(sleeps).toEqual([500]);
+    // Backoff 0.5 + 1 + 2 + 4 + 8 s brings it to 15.5 s; the last attempt waits until 1 s is left.
+    expect(sleeps).toEqual([500, 1000, 2000, 4000, 8000, 3500]);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(19_000);
+  });
+
+  it("counts the original act2's {status: success} envelope as registered", async () => {
+    const { client } = await clientFor([register(saltJson({ status: 'success', message: '', content: null }))]);
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, attempts: 1, server: 'original act2' });
+    server?.assertDone();
+  });
+
+  it("rejects on the original act2's {status: error} envelope (HTTP 200) with its message, without retrying: exit code 4", async () => {
+    const { client, logs } = await clientFor([register(saltJson({ status: 'error', message: 'record not found: idc sh-99', content: null }))]);
+    const error = await client.register(PAYLOAD).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ACT2_SERVER_REJECTED', message: 'the original act2 rejected the registration: record not found: idc sh-99' });
+    expect(exitCodeFor(error)).toBe(4);
+    expect(logs.lines().at(-1)).toMatchObject({ level: 50, msg: 'act2-server rejected the registration', server: 'original act2', message: 'record not found: idc sh-99' });
+    server?.assertDone();
   });
 
   it('gzips bodies from the threshold on (the test server gunzips them)', async () => {

@@ -52,10 +52,26 @@ export const RegisterAck = z.object({
 });
 export type RegisterAck = z.infer<typeof RegisterAck>;
 
+/**
+ * The original act2 (idcos/cloud-act2, server/common/base.go) answers every call with HTTP 200
+ * and this envelope, errors included: `HandleSuccess` → `status: "success"`, `HandleError` →
+ * `status: "error"` with the reason in `message`.
+ */
+export const Act2Envelope = z.object({
+  status: z.enum(['success', 'error']),
+  message: z.string().nullish(),
+  content: z.unknown().optional(),
+});
+export type Act2Envelope = z.infer<typeof Act2Envelope>;
+
+/** Which kind of server took the registration, for the log. */
+export type ServerKind = 'act2-server' | 'original act2';
+
 export interface RegisterOutcome {
   status: number;
-  /** The server's summary, without the master key (it must never reach a log line). */
-  response: Omit<RegisterAck, 'master_key'>;
+  server: ServerKind;
+  /** act2-server's summary, without the master key (it must never reach a log line); absent from the original act2. */
+  response?: Omit<RegisterAck, 'master_key'>;
   /** This registration enrolled the master: act2-server issued its key and it was stored. */
   enrolled: boolean;
   attempts: number;
@@ -66,7 +82,8 @@ export interface RegisterOutcome {
 
 type Attempt =
   | { kind: 'ok'; status: number; body: string; contentType: string }
-  | { kind: 'retry'; reason: string; waitMs?: number }
+  /** `ms`: how long the failed attempt took (a fast failure is retried late, a slow one at once). */
+  | { kind: 'retry'; reason: string; ms: number; waitMs?: number }
   | { kind: 'rejected'; status: number; body: string };
 
 function describeRejection(status: number, body: string): { message: string; fields: Record<string, unknown> } {
@@ -105,12 +122,13 @@ export function createReportClient(options: ReportClientOptions) {
       if (res.statusCode === 429 || res.statusCode >= 500) {
         const waitMs = retryAfterMs(res.headers['retry-after']);
         const reason = describeRejection(res.statusCode, text).message;
-        return waitMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, waitMs };
+        const ms = now() - started;
+        return waitMs === undefined ? { kind: 'retry', reason, ms } : { kind: 'retry', reason, ms, waitMs };
       }
       return { kind: 'rejected', status: res.statusCode, body: text };
     } catch (error) {
       log.debug({ method: 'POST', url, ms: now() - started, err: error }, 'act2-server call failed');
-      return { kind: 'retry', reason: describeNetworkError(error, signal.aborted, timeoutMs).reason };
+      return { kind: 'retry', reason: describeNetworkError(error, signal.aborted, timeoutMs).reason, ms: now() - started };
     }
   }
 
@@ -139,12 +157,22 @@ export function createReportClient(options: ReportClientOptions) {
       const left = options.deadlineMs - (now() - started);
       const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)), key ?? token);
       if (result.kind === 'ok') {
-        const parsed = RegisterAck.safeParse(safeJson(result.body));
+        const json = safeJson(result.body);
+        const ack = RegisterAck.safeParse(json);
+        const done = { status: result.status, attempts, ms: now() - started, bytes: body.length, gzip };
+        if (ack.success) {
+          const { master_key: issued, ...response } = ack.data;
+          if (issued !== undefined) await storeKey(sn, issued);
+          return { ...done, server: 'act2-server', response, enrolled: issued !== undefined && keys !== undefined };
+        }
+        const envelope = Act2Envelope.safeParse(json);
         // Not retried: a wrong URL or a captive proxy does not fix itself within the deadline.
-        if (!parsed.success) throw badResponse(result);
-        const { master_key: issued, ...response } = parsed.data;
-        if (issued !== undefined) await storeKey(sn, issued);
-        return { status: result.status, response, enrolled: issued !== undefined && keys !== undefined, attempts, ms: now() - started, bytes: body.length, gzip };
+        if (!envelope.success) throw badResponse(result);
+        // The original act2 issues no master keys: the token (if any) stays the credential.
+        if (envelope.data.status === 'success') return { ...done, server: 'original act2', enrolled: false };
+        const message = firstLine(envelope.data.message ?? '', 500) || 'no message';
+        log.error({ url, status: result.status, server: 'original act2', message }, 'act2-server rejected the registration');
+        throw new AgentError('ACT2_SERVER_REJECTED', `the original act2 rejected the registration: ${message}`, { details: { url, status: result.status, server: 'original act2', message } });
       }
       if (result.kind === 'rejected') {
         const { message, fields } = describeRejection(result.status, result.body);
@@ -182,22 +210,26 @@ export function createReportClient(options: ReportClientOptions) {
       }
       const waitMs = Math.max(backoffDelay(attempts, options.random, options.backoff ?? DEFAULT_BACKOFF), result.waitMs ?? 0);
       const elapsed = now() - started;
-      if (elapsed + waitMs < options.deadlineMs) {
+      const remaining = options.deadlineMs - elapsed;
+      const minAttemptMs = Math.min(LAST_ATTEMPT_MIN_MS, options.timeoutMs);
+      if (waitMs + minAttemptMs <= remaining) {
         log.warn({ url, attempt: attempts, reason: result.reason, retry_in_ms: waitMs }, 'register failed, retrying');
         await options.sleep(waitMs);
         continue;
       }
-      // The next wait would pass the deadline: rather than give up with time unused, spend it on
-      // one last attempt now; unless that time cannot carry a request, or the server's own
-      // Retry-After asks for longer than is left.
-      const remaining = options.deadlineMs - elapsed;
-      if (lastAttempt || remaining < Math.min(LAST_ATTEMPT_MIN_MS, options.timeoutMs) || (result.waitMs ?? 0) > remaining) {
+      // The next wait would leave no time for an attempt: rather than give up with time unused,
+      // make one last attempt. A server that failed fast (refused, 5xx) gets it at the end of the
+      // deadline, after waiting as long as possible; one that timed out gets it now, with all
+      // the time left. None when the server's own Retry-After asks for longer than is left.
+      if (lastAttempt || remaining < minAttemptMs || (result.waitMs ?? 0) > remaining - minAttemptMs) {
         throw new AgentError('ACT2_SERVER_UNREACHABLE', `act2-server at ${options.baseUrl} not reachable within --deadline after ${attempts} attempt(s): ${result.reason}`, {
           details: { url, attempts, ms: elapsed },
         });
       }
       lastAttempt = true;
-      log.warn({ url, attempt: attempts, reason: result.reason, timeout_ms: Math.min(options.timeoutMs, remaining) }, 'register failed, last attempt with the time left');
+      const tailWaitMs = result.ms < minAttemptMs ? remaining - minAttemptMs : 0;
+      log.warn({ url, attempt: attempts, reason: result.reason, retry_in_ms: tailWaitMs, timeout_ms: Math.min(options.timeoutMs, remaining - tailWaitMs) }, 'register failed, last attempt with the time left');
+      if (tailWaitMs > 0) await options.sleep(tailWaitMs);
     }
   }
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CASES, SEED_NODES, deactivateCommand, factsCommand, reportCommand, startRealPuppetDb } from '../dist/index.js';
+import { CASES, SEED_NODES, caseQueryString, deactivateCommand, factsCommand, reportCommand, startRealPuppetDb } from '../dist/index.js';
 
 const out = fileURLToPath(new URL('../../../fixtures/puppetdb-captures/', import.meta.url));
 const started = Date.now();
@@ -22,7 +22,7 @@ try {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   for (const c of CASES) {
-    const url = `${pdb.url}${c.path}${c.query === undefined ? '' : `?${new URLSearchParams({ query: typeof c.query === 'string' ? c.query : JSON.stringify(c.query) })}`}`;
+    const url = `${pdb.url}${c.path}${caseQueryString(c)}`;
     const res = await fetch(url, { redirect: 'manual', headers: { accept: 'application/json' } });
     const body = await res.text();
     const capture = {
@@ -30,7 +30,7 @@ try {
       note: c.note,
       puppetdb: version.version,
       captured: new Date().toISOString(),
-      request: { method: 'GET', path: c.path, ...(c.query === undefined ? {} : { query: c.query }) },
+      request: { method: 'GET', path: c.path, ...(c.query === undefined ? {} : { query: c.query }), ...(c.params ? { params: c.params } : {}) },
       response: { status: res.status, contentType: res.headers.get('content-type'), location: res.headers.get('location')?.replace(pdb.url, '') ?? null, body },
     };
     writeFileSync(`${out}${c.name}.json`, `${JSON.stringify(capture, null, 2)}\n`);

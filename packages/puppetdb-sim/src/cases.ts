@@ -5,6 +5,17 @@ export interface CaptureCase {
   path: string;
   /** AST (sent as JSON) or raw text for the `query` parameter. */
   query?: unknown;
+  /** Other query-string parameters (paging). */
+  params?: Record<string, string>;
+}
+
+/** The query string of a case, as the capture script and the conformance test send it. */
+export function caseQueryString(c: Pick<CaptureCase, 'query' | 'params'>): string {
+  const params = new URLSearchParams();
+  if (c.query !== undefined) params.set('query', typeof c.query === 'string' ? c.query : JSON.stringify(c.query));
+  for (const [k, v] of Object.entries(c.params ?? {})) params.set(k, v);
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 /** The agent's own facts query (see packages/agent/src/collectors/puppet/index.ts). */
@@ -26,4 +37,12 @@ export const CASES: CaptureCase[] = [
   { name: '13-nodes-bad-node-state', note: 'an unknown node_state value', path: '/pdb/query/v4/nodes', query: ['=', 'node_state', 'bogus'] },
   { name: '14-unknown-endpoint', note: 'a path under the query API that does not exist', path: '/pdb/query/v4/nope' },
   { name: '15-nodes-and-or', note: 'and / or / not over node fields', path: '/pdb/query/v4/nodes', query: ['and', ['=', 'node_state', 'any'], ['or', ['=', 'certname', 'web-01.example.com'], ['=', 'certname', 'old-01.example.com']], ['not', ['=', 'certname', 'web-01.example.com']]] },
+  {
+    name: '16-facts-agent-paged',
+    note: "the agent's facts query, one page: order_by certname then name, limit and offset",
+    path: '/pdb/query/v4/facts',
+    query: AGENT_FACTS_QUERY,
+    params: { order_by: '[{"field":"certname"},{"field":"name"}]', limit: '4', offset: '3' },
+  },
+  { name: '17-facts-bad-order-by', note: 'order_by on a field facts do not have', path: '/pdb/query/v4/facts', query: AGENT_FACTS_QUERY, params: { order_by: '[{"field":"nope"}]', limit: '2' } },
 ];

@@ -66,6 +66,29 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain;charset=utf-8' }).end(text);
 }
 
+/** PuppetDB's paging: `order_by` ([{field, order}]), then `offset` and `limit`. */
+function page(rows: Record<string, unknown>[], fields: readonly string[], params: URLSearchParams): Record<string, unknown>[] {
+  let out = rows;
+  const orderBy = params.get('order_by');
+  if (orderBy !== null) {
+    const spec = JSON.parse(orderBy) as Array<{ field: string; order?: string }>;
+    for (const { field } of spec) {
+      if (!fields.includes(field)) throw new QueryError(`Unrecognized column '${field}' specified in :order_by; Supported columns are ${[...fields].sort().map((f) => `'${f}'`).join(', ')}`);
+    }
+    const cmp = (a: unknown, b: unknown) => (a === b ? 0 : a === null || a === undefined ? 1 : b === null || b === undefined ? -1 : String(a) < String(b) ? -1 : 1);
+    out = [...out].sort((x, y) => {
+      for (const { field, order } of spec) {
+        const c = cmp(x[field], y[field]) * (order === 'desc' ? -1 : 1);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+  }
+  const offset = Number(params.get('offset') ?? 0);
+  const limit = params.get('limit');
+  return out.slice(offset, limit === null ? undefined : offset + Number(limit));
+}
+
 function project(fields: Record<string, unknown>, extract: string[] | undefined): Record<string, unknown> {
   return extract ? Object.fromEntries(extract.map((f) => [f, fields[f]])) : fields;
 }
@@ -79,7 +102,7 @@ export function createPuppetDbSim(options: PuppetDbSimOptions): PuppetDbSim {
   let nodes = options.nodes;
   const seen: string[] = [];
 
-  function query(res: ServerResponse, entity: 'nodes' | 'facts', text: string | undefined): void {
+  function query(res: ServerResponse, entity: 'nodes' | 'facts', text: string | undefined, params: URLSearchParams): void {
     let compiled;
     try {
       compiled = compileQuery(entity, entity === 'nodes' ? NODE_FIELDS : FACT_FIELDS, text);
@@ -100,7 +123,14 @@ export function createPuppetDbSim(options: PuppetDbSimOptions): PuppetDbSim {
         if (compiled.predicate(row)) out.push(project(row.fields, compiled.extract));
       }
     }
-    return sendJson(res, 200, out);
+    let paged: Record<string, unknown>[];
+    try {
+      paged = page(out, entity === 'nodes' ? NODE_FIELDS : FACT_FIELDS, params);
+    } catch (error) {
+      if (error instanceof QueryError) return sendText(res, 400, error.message);
+      throw error;
+    }
+    return sendJson(res, 200, paged);
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -108,8 +138,8 @@ export function createPuppetDbSim(options: PuppetDbSimOptions): PuppetDbSim {
     seen.push(url.pathname);
     const text = url.searchParams.get('query') ?? undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'Method not allowed');
-    if (url.pathname === '/pdb/query/v4/nodes' || url.pathname === '/pdb/query/v4/nodes/') return query(res, 'nodes', text);
-    if (url.pathname === '/pdb/query/v4/facts' || url.pathname === '/pdb/query/v4/facts/') return query(res, 'facts', text);
+    if (url.pathname === '/pdb/query/v4/nodes' || url.pathname === '/pdb/query/v4/nodes/') return query(res, 'nodes', text, url.searchParams);
+    if (url.pathname === '/pdb/query/v4/facts' || url.pathname === '/pdb/query/v4/facts/') return query(res, 'facts', text, url.searchParams);
     const one = /^\/pdb\/query\/v4\/nodes\/([^/]+)$/.exec(url.pathname);
     if (one) {
       const certname = decodeURIComponent(one[1] ?? '');

@@ -12,7 +12,12 @@ export interface PuppetSettings {
   staleMs: number;
   /** Dotted fact path (`dmi.product.serial_number`) used as minion sn instead of the certname. */
   snFact?: string;
+  /** Fact rows per PuppetDB request (limit/offset paging bounds the agent's memory). */
+  pageSize: number;
 }
+
+/** About 3,000 nodes' worth of the three facts read per request. */
+export const DEFAULT_PAGE_SIZE = 10_000;
 
 export function puppetOptions(): Option[] {
   return [
@@ -41,6 +46,7 @@ export function parsePuppetSettings({ raw, v, readFile, core }: CollectorConfigI
     url,
     tls: { insecure: false, ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) },
     staleMs: v.duration('puppetStale', '--puppet-stale', 1000),
+    pageSize: DEFAULT_PAGE_SIZE,
     ...(snFact === undefined ? {} : { snFact }),
   };
   if (core.advertiseServer === undefined && url !== '' && isLoopbackUrl(url)) {

@@ -6,7 +6,8 @@ import type { CollectContext, CollectResult, Collector, ConfiguredCollector } fr
 import { parsePuppetSettings, puppetOptions } from './config.js';
 import type { PuppetSettings } from './config.js';
 import { toCollectedMinion } from './nodes.js';
-import type { NodeFacts } from './nodes.js';
+import { digestFact } from './nodes.js';
+import type { FactDigest } from './nodes.js';
 import { createPuppetDbClient } from './puppetdb-client.js';
 import { PdbFact, PdbFacts, PdbNode, PdbNodes } from './schema.js';
 
@@ -15,6 +16,9 @@ const FACTS = ['networking', 'os', 'dmi'];
 
 /** Without `node_state = any`, PuppetDB leaves deactivated and expired nodes out. */
 export const NODES_QUERY = ['=', 'node_state', 'any'];
+
+/** A stable order, so that limit/offset pages neither skip nor repeat rows. */
+export const FACTS_ORDER = [{ field: 'certname' }, { field: 'name' }];
 
 export function factsQuery(names: readonly string[]): unknown {
   return ['extract', ['certname', 'name', 'value'], ['and', ['=', 'node_state', 'any'], ['in', 'name', ['array', [...names]]]]];
@@ -35,20 +39,29 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
 
   started = now();
   const names = [...new Set([...FACTS, ...(settings.snFact ? [settings.snFact.split('.')[0] ?? settings.snFact] : [])])];
-  const rawFacts = PdbFacts.safeParse(await client.query('facts', factsQuery(names)));
-  if (!rawFacts.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB facts query did not return a list');
-  const byNode = new Map<string, NodeFacts>();
-  for (const row of rawFacts.data) {
-    const fact = PdbFact.safeParse(row);
-    if (!fact.success) continue;
-    let facts = byNode.get(fact.data.certname);
-    if (!facts) byNode.set(fact.data.certname, (facts = new Map()));
-    facts.set(fact.data.name, fact.data.value);
+  const digestOptions = { excluded: interfaceMatcher(core.excludeInterfaces), ...(settings.snFact ? { snFact: settings.snFact } : {}) };
+  const digests = new Map<string, FactDigest>();
+  let rows = 0;
+  let pages = 0;
+  // Paged (ordered, limit/offset): a page of raw facts at a time is parsed and digested.
+  for (let offset = 0; ; offset += settings.pageSize) {
+    const page = PdbFacts.safeParse(await client.query('facts', factsQuery(names), { orderBy: FACTS_ORDER, limit: settings.pageSize, offset }));
+    if (!page.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB facts query did not return a list');
+    pages += 1;
+    rows += page.data.length;
+    for (const row of page.data) {
+      const fact = PdbFact.safeParse(row);
+      if (!fact.success) continue;
+      let digest = digests.get(fact.data.certname);
+      if (!digest) digests.set(fact.data.certname, (digest = {}));
+      digestFact(digest, fact.data.name, fact.data.value, digestOptions);
+    }
+    if (page.data.length < settings.pageSize) break;
   }
-  log.info({ facts: rawFacts.data.length, nodes_with_facts: byNode.size, ms: now() - started }, 'puppetdb facts read');
+  log.info({ facts: rows, pages, nodes_with_facts: digests.size, ms: now() - started }, 'puppetdb facts read');
 
-  const options = { excluded: interfaceMatcher(core.excludeInterfaces), nowMs: now(), staleMs: settings.staleMs, ...(settings.snFact ? { snFact: settings.snFact } : {}) };
-  const minions = nodes.map((node) => toCollectedMinion(node, byNode.get(node.certname), options));
+  const options = { nowMs: now(), staleMs: settings.staleMs };
+  const minions = nodes.map((node) => toCollectedMinion(node, digests.get(node.certname), options));
   return { status: 'running', minions, warnings: [] };
 }
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { interfaceMatcher } from '../../ips.js';
-import { factAt, isRunning, nodeIps, toCollectedMinion } from './nodes.js';
-import type { NodeFacts } from './nodes.js';
+import { digestFact, factAt, isRunning, nodeIps, toCollectedMinion } from './nodes.js';
+import type { FactDigest, NodeFacts } from './nodes.js';
 import { PdbNode } from './schema.js';
 
 /** Real PuppetDB 7.12 answers (fixtures/puppetdb-captures). */
@@ -45,11 +45,17 @@ describe('puppet nodes (from real PuppetDB captures)', () => {
     const db = nodes.find((n) => n.certname === 'db-01.example.com');
     const web = nodes.find((n) => n.certname === 'web-01.example.com');
     if (!db || !web) throw new Error('capture lacks seed nodes');
-    const options = { excluded, nowMs: Date.parse(db.facts_timestamp ?? ''), staleMs: 3_600_000 };
-    expect(toCollectedMinion(db, facts.get(db.certname), { ...options, snFact: 'dmi.product.serial_number' })).toEqual({
+    const options = { nowMs: Date.parse(db.facts_timestamp ?? ''), staleMs: 3_600_000 };
+    const digest = (certname: string): FactDigest => {
+      const d: FactDigest = {};
+      for (const [name, value] of facts.get(certname) ?? []) digestFact(d, name, value, { excluded, snFact: 'dmi.product.serial_number' });
+      return d;
+    };
+    expect(toCollectedMinion(db, digest(db.certname), options)).toEqual({
       id: 'db-01.example.com', sn: 'db-01.example.com', status: 'running', ips: ['10.0.1.21', '192.168.10.21'], uuid: '4c4c4544-0000-1000-8000-000000000000', os: 'Debian 12.8',
     });
-    expect(toCollectedMinion(web, facts.get(web.certname), { ...options, snFact: 'dmi.product.serial_number' })).toMatchObject({ sn: 'SER-0001', serial: 'SER-0001' });
+    expect(toCollectedMinion(web, digest(web.certname), options)).toMatchObject({ sn: 'SER-0001', serial: 'SER-0001' });
+    expect(toCollectedMinion(web, undefined, options)).toEqual({ id: 'web-01.example.com', sn: 'web-01.example.com', status: 'running', ips: [] });
     expect(factAt(facts.get(web.certname), 'os.release.major')).toBe('12');
     expect(factAt(facts.get(web.certname), 'os.nope.deeper')).toBeUndefined();
   });

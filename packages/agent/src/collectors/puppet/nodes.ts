@@ -68,19 +68,49 @@ export interface NodeOptions {
   snFact?: string;
 }
 
-/** One PuppetDB node as a minion: certname as id, status from its timestamps, the rest from its facts. */
-export function toCollectedMinion(node: PdbNode, facts: NodeFacts | undefined, options: NodeOptions): CollectedMinion {
+/**
+ * What the minion needs from a node's facts, kept instead of the facts themselves: a 20,000-node
+ * PuppetDB answers tens of megabytes of facts, read page by page and digested as they arrive.
+ */
+export interface FactDigest {
+  ips?: string[];
+  serial?: string;
+  uuid?: string;
+  os?: string;
+  /** The --puppet-sn-fact value, when meaningful. */
+  sn?: string;
+}
+
+/** Folds one fact row into the node's digest. */
+export function digestFact(digest: FactDigest, name: string, value: unknown, options: Pick<NodeOptions, 'excluded' | 'snFact'>): void {
+  const facts: NodeFacts = new Map([[name, value]]);
+  if (options.snFact !== undefined && options.snFact.split('.')[0] === name) {
+    const sn = factAt(facts, options.snFact);
+    if (isMeaningfulSerial(sn)) digest.sn = sn;
+  }
+  if (name === 'networking') digest.ips = nodeIps(value, options.excluded);
+  if (name === 'dmi') {
+    const serial = factAt(facts, 'dmi.product.serial_number');
+    if (isMeaningfulSerial(serial)) digest.serial = bounded(serial, 255);
+    const uuid = factAt(facts, 'dmi.product.uuid');
+    if (isMeaningfulSerial(uuid)) digest.uuid = bounded(uuid, 255);
+  }
+  if (name === 'os') {
+    const os = bounded([factAt(facts, 'os.name'), factAt(facts, 'os.release.full')].filter((v) => typeof v === 'string' && v !== '').join(' '), 255);
+    if (os) digest.os = os;
+  }
+}
+
+/** One PuppetDB node as a minion: certname as id, status from its timestamps, the rest from its facts' digest. */
+export function toCollectedMinion(node: PdbNode, digest: FactDigest | undefined, options: Pick<NodeOptions, 'nowMs' | 'staleMs'>): CollectedMinion {
   const minion: CollectedMinion = {
     id: node.certname,
-    sn: chooseMinionSn(node.certname, options.snFact === undefined ? undefined : factAt(facts, options.snFact)),
+    sn: chooseMinionSn(node.certname, digest?.sn),
     status: isRunning(node, options.nowMs, options.staleMs) ? 'running' : 'stopped',
-    ips: nodeIps(facts?.get('networking'), options.excluded),
+    ips: digest?.ips ?? [],
   };
-  const serial = factAt(facts, 'dmi.product.serial_number');
-  if (isMeaningfulSerial(serial)) minion.serial = bounded(serial, 255);
-  const uuid = factAt(facts, 'dmi.product.uuid');
-  if (isMeaningfulSerial(uuid)) minion.uuid = bounded(uuid, 255);
-  const os = bounded([factAt(facts, 'os.name'), factAt(facts, 'os.release.full')].filter((s) => typeof s === 'string' && s !== '').join(' '), 255);
-  if (os) minion.os = os;
+  if (digest?.serial !== undefined) minion.serial = digest.serial;
+  if (digest?.uuid !== undefined) minion.uuid = digest.uuid;
+  if (digest?.os !== undefined) minion.os = digest.os;
   return minion;
 }

@@ -18,8 +18,15 @@ export interface PuppetDbClientOptions {
 export function createPuppetDbClient(options: PuppetDbClientOptions) {
   const { baseUrl, dispatcher, log, now } = options;
 
-  async function query(endpoint: string, ast: unknown): Promise<unknown> {
-    const url = `${baseUrl}/pdb/query/v4/${endpoint}?${new URLSearchParams({ query: JSON.stringify(ast) }).toString()}`;
+  /** One query; `page` adds PuppetDB's paging parameters (`order_by`, `limit`, `offset`). */
+  async function query(endpoint: string, ast: unknown, page?: { orderBy: unknown; limit: number; offset: number }): Promise<unknown> {
+    const params = new URLSearchParams({ query: JSON.stringify(ast) });
+    if (page) {
+      params.set('order_by', JSON.stringify(page.orderBy));
+      params.set('limit', String(page.limit));
+      params.set('offset', String(page.offset));
+    }
+    const url = `${baseUrl}/pdb/query/v4/${endpoint}?${params.toString()}`;
     const signal = AbortSignal.timeout(options.timeoutMs);
     const started = now();
     let status: number;

@@ -21,6 +21,9 @@ export function caseQueryString(c: Pick<CaptureCase, 'query' | 'params'>): strin
 /** The agent's own facts query (see packages/agent/src/collectors/puppet/index.ts). */
 export const AGENT_FACTS_QUERY = ['extract', ['certname', 'name', 'value'], ['and', ['=', 'node_state', 'any'], ['in', 'name', ['array', ['networking', 'os', 'dmi']]]]];
 
+/** The agent's nodes query. */
+export const AGENT_NODES_QUERY = ['extract', ['certname', 'deactivated', 'expired', 'facts_timestamp', 'report_timestamp'], ['=', 'node_state', 'any']];
+
 export const CASES: CaptureCase[] = [
   { name: '01-nodes-default', note: 'no query: active nodes only (deactivated and expired left out)', path: '/pdb/query/v4/nodes' },
   { name: '02-nodes-any', note: "the agent's nodes query: node_state any includes deactivated nodes", path: '/pdb/query/v4/nodes', query: ['=', 'node_state', 'any'] },
@@ -45,4 +48,11 @@ export const CASES: CaptureCase[] = [
     params: { order_by: '[{"field":"certname"},{"field":"name"}]', limit: '4', offset: '3' },
   },
   { name: '17-facts-bad-order-by', note: 'order_by on a field facts do not have', path: '/pdb/query/v4/facts', query: AGENT_FACTS_QUERY, params: { order_by: '[{"field":"nope"}]', limit: '2' } },
+  {
+    name: '18-nodes-agent-paged',
+    note: "the agent's nodes query, one page: extract the status fields, node_state any, order_by certname",
+    path: '/pdb/query/v4/nodes',
+    query: AGENT_NODES_QUERY,
+    params: { order_by: '[{"field":"certname"}]', limit: '3', offset: '1' },
+  },
 ];

@@ -3,7 +3,7 @@ export { startRealPuppetDb, puppetDbInstalled, PUPPETDB_JAR } from './real.js';
 export type { RealPuppetDb, RealPuppetDbOptions } from './real.js';
 export { SEED_NODES, deactivateCommand, factsCommand, networkingFact, reportCommand, standardFacts } from './seed.js';
 export type { SeedNode } from './seed.js';
-export { AGENT_FACTS_QUERY, CASES, caseQueryString } from './cases.js';
+export { AGENT_FACTS_QUERY, AGENT_NODES_QUERY, CASES, caseQueryString } from './cases.js';
 export type { CaptureCase } from './cases.js';
 export { createPuppetDbSim, nodeRecord, NODE_FIELDS } from './sim.js';
 export type { PuppetDbSim, PuppetDbSimOptions, SimNode } from './sim.js';

@@ -12,12 +12,12 @@ export interface PuppetSettings {
   staleMs: number;
   /** Dotted fact path (`dmi.product.serial_number`) used as minion sn instead of the certname. */
   snFact?: string;
-  /** Fact rows per PuppetDB request (limit/offset paging bounds the agent's memory). */
+  /** Node or fact rows per PuppetDB request (limit/offset paging bounds the agent's memory). */
   pageSize: number;
 }
 
-/** About 3,000 nodes' worth of the three facts read per request. */
-export const DEFAULT_PAGE_SIZE = 10_000;
+/** Rows per request: 1,000 nodes' worth of the three facts (a few MB of JSON at most). */
+export const DEFAULT_PAGE_SIZE = 3000;
 
 export function puppetOptions(): Option[] {
   return [

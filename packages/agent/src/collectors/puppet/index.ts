@@ -14,8 +14,12 @@ import { PdbFact, PdbFacts, PdbNode, PdbNodes } from './schema.js';
 /** Facts every minion is built from; `--puppet-sn-fact`'s top-level fact is added. */
 const FACTS = ['networking', 'os', 'dmi'];
 
-/** Without `node_state = any`, PuppetDB leaves deactivated and expired nodes out. */
-export const NODES_QUERY = ['=', 'node_state', 'any'];
+/**
+ * Only the fields the status needs (a node record has 16). Without `node_state = any`, PuppetDB
+ * leaves deactivated and expired nodes out.
+ */
+export const NODES_QUERY = ['extract', ['certname', 'deactivated', 'expired', 'facts_timestamp', 'report_timestamp'], ['=', 'node_state', 'any']];
+export const NODES_ORDER = [{ field: 'certname' }];
 
 /** A stable order, so that limit/offset pages neither skip nor repeat rows. */
 export const FACTS_ORDER = [{ field: 'certname' }, { field: 'name' }];
@@ -30,10 +34,18 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
   const { now } = ctx;
   const client = createPuppetDbClient({ baseUrl: settings.url, dispatcher: ctx.dispatcher, timeoutMs: core.timeoutMs, log, now });
   let started = now();
-  const rawNodes = PdbNodes.safeParse(await client.query('nodes', NODES_QUERY));
-  if (!rawNodes.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
-  const nodes = rawNodes.data.map((n) => PdbNode.safeParse(n)).flatMap((r) => (r.success && reportable(r.data.certname) ? [r.data] : []));
-  const skipped = rawNodes.data.length - nodes.length;
+  const nodes: PdbNode[] = [];
+  let skipped = 0;
+  for (let offset = 0; ; offset += settings.pageSize) {
+    const page = PdbNodes.safeParse(await client.query('nodes', NODES_QUERY, { orderBy: NODES_ORDER, limit: settings.pageSize, offset }));
+    if (!page.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
+    for (const raw of page.data) {
+      const node = PdbNode.safeParse(raw);
+      if (node.success && reportable(node.data.certname)) nodes.push(node.data);
+      else skipped += 1;
+    }
+    if (page.data.length < settings.pageSize) break;
+  }
   if (skipped > 0) log.warn({ nodes: skipped }, 'PuppetDB nodes without a usable certname, skipped');
   log.info({ nodes: nodes.length, ms: now() - started }, 'puppetdb nodes read');
 

@@ -65,7 +65,7 @@ describeEachDialect('agent → PuppetDB simulator → act2-server', (dialect) =>
     // Every 10th stale, every 25th deactivated, two of them both.
     expect(master.minions.filter((m) => m.status === 'stopped')).toHaveLength(12 + 4 - 2);
     expect(run.logs.find((l) => l.msg === 'config loaded')).toMatchObject({ srv_type: 'puppet', puppetdb_url: pdbUrl });
-    // 120 nodes and 360 fact rows in pages of 3,000: one page each.
+    // 120 nodes and 360 fact rows in pages of 1,000: one page each.
     expect(sim.requests()).toEqual(['/pdb/query/v4/nodes', '/pdb/query/v4/facts']);
   });
 

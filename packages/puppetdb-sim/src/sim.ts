@@ -66,8 +66,8 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain;charset=utf-8' }).end(text);
 }
 
-/** PuppetDB's paging: `order_by` ([{field, order}]), then `offset` and `limit`. */
-function page(rows: Record<string, unknown>[], fields: readonly string[], params: URLSearchParams): Record<string, unknown>[] {
+/** PuppetDB's `order_by` ([{field, order}]). */
+function order(rows: Record<string, unknown>[], fields: readonly string[], params: URLSearchParams): Record<string, unknown>[] {
   let out = rows;
   const orderBy = params.get('order_by');
   if (orderBy !== null) {
@@ -84,9 +84,14 @@ function page(rows: Record<string, unknown>[], fields: readonly string[], params
       return 0;
     });
   }
+  return out;
+}
+
+/** PuppetDB's paging: `offset` and `limit` over the ordered rows. */
+function slice(rows: Record<string, unknown>[], params: URLSearchParams): Record<string, unknown>[] {
   const offset = Number(params.get('offset') ?? 0);
   const limit = params.get('limit');
-  return out.slice(offset, limit === null ? undefined : offset + Number(limit));
+  return rows.slice(offset, limit === null ? undefined : offset + Number(limit));
 }
 
 function project(fields: Record<string, unknown>, extract: string[] | undefined): Record<string, unknown> {
@@ -101,8 +106,14 @@ function project(fields: Record<string, unknown>, extract: string[] | undefined)
 export function createPuppetDbSim(options: PuppetDbSimOptions): PuppetDbSim {
   let nodes = options.nodes;
   const seen: string[] = [];
+  // A paging client asks the same query for page after page: keep its ordered result until the
+  // nodes change, as a database would serve it from an index rather than re-sorting every time.
+  const results = new Map<string, Record<string, unknown>[]>();
 
   function query(res: ServerResponse, entity: 'nodes' | 'facts', text: string | undefined, params: URLSearchParams): void {
+    const key = JSON.stringify([entity, text, params.get('order_by')]);
+    const cached = results.get(key);
+    if (cached) return sendJson(res, 200, slice(cached, params));
     let compiled;
     try {
       compiled = compileQuery(entity, entity === 'nodes' ? NODE_FIELDS : FACT_FIELDS, text);
@@ -123,14 +134,15 @@ export function createPuppetDbSim(options: PuppetDbSimOptions): PuppetDbSim {
         if (compiled.predicate(row)) out.push(project(row.fields, compiled.extract));
       }
     }
-    let paged: Record<string, unknown>[];
+    let ordered: Record<string, unknown>[];
     try {
-      paged = page(out, entity === 'nodes' ? NODE_FIELDS : FACT_FIELDS, params);
+      ordered = order(out, entity === 'nodes' ? NODE_FIELDS : FACT_FIELDS, params);
     } catch (error) {
       if (error instanceof QueryError) return sendText(res, 400, error.message);
       throw error;
     }
-    return sendJson(res, 200, paged);
+    if (params.has('limit')) results.set(key, ordered);
+    return sendJson(res, 200, slice(ordered, params));
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -181,6 +193,7 @@ export function createPuppetDbSim(options: PuppetDbSimOptions): PuppetDbSim {
     nodes: () => nodes,
     setNodes(next) {
       nodes = next;
+      results.clear();
     },
     requests: () => [...seen],
   };

@@ -9,7 +9,7 @@ import { toCollectedMinion } from './nodes.js';
 import { digestFact } from './nodes.js';
 import type { FactDigest } from './nodes.js';
 import { createPuppetDbClient } from './puppetdb-client.js';
-import { PdbFact, PdbFacts, PdbNode, PdbNodes } from './schema.js';
+import { isPdbFact, PdbNode } from './schema.js';
 
 /** Facts every minion is built from; `--puppet-sn-fact`'s top-level fact is added. */
 const FACTS = ['networking', 'os', 'dmi'];
@@ -37,14 +37,14 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
   const nodes: PdbNode[] = [];
   let skipped = 0;
   for (let offset = 0; ; offset += settings.pageSize) {
-    const page = PdbNodes.safeParse(await client.query('nodes', NODES_QUERY, { orderBy: NODES_ORDER, limit: settings.pageSize, offset }));
-    if (!page.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
-    for (const raw of page.data) {
+    const page = await client.query('nodes', NODES_QUERY, { orderBy: NODES_ORDER, limit: settings.pageSize, offset });
+    if (!Array.isArray(page)) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
+    for (const raw of page) {
       const node = PdbNode.safeParse(raw);
       if (node.success && reportable(node.data.certname)) nodes.push(node.data);
       else skipped += 1;
     }
-    if (page.data.length < settings.pageSize) break;
+    if (page.length < settings.pageSize) break;
   }
   if (skipped > 0) log.warn({ nodes: skipped }, 'PuppetDB nodes without a usable certname, skipped');
   log.info({ nodes: nodes.length, ms: now() - started }, 'puppetdb nodes read');
@@ -57,18 +57,17 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
   let pages = 0;
   // Paged (ordered, limit/offset): a page of raw facts at a time is parsed and digested.
   for (let offset = 0; ; offset += settings.pageSize) {
-    const page = PdbFacts.safeParse(await client.query('facts', factsQuery(names), { orderBy: FACTS_ORDER, limit: settings.pageSize, offset }));
-    if (!page.success) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB facts query did not return a list');
+    const page = await client.query('facts', factsQuery(names), { orderBy: FACTS_ORDER, limit: settings.pageSize, offset });
+    if (!Array.isArray(page)) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB facts query did not return a list');
     pages += 1;
-    rows += page.data.length;
-    for (const row of page.data) {
-      const fact = PdbFact.safeParse(row);
-      if (!fact.success) continue;
-      let digest = digests.get(fact.data.certname);
-      if (!digest) digests.set(fact.data.certname, (digest = {}));
-      digestFact(digest, fact.data.name, fact.data.value, digestOptions);
+    rows += page.length;
+    for (const row of page) {
+      if (!isPdbFact(row)) continue;
+      let digest = digests.get(row.certname);
+      if (!digest) digests.set(row.certname, (digest = {}));
+      digestFact(digest, row.name, row.value, digestOptions);
     }
-    if (page.data.length < settings.pageSize) break;
+    if (page.length < settings.pageSize) break;
   }
   log.info({ facts: rows, pages, nodes_with_facts: digests.size, ms: now() - started }, 'puppetdb facts read');
 

@@ -14,22 +14,14 @@ export const PdbNode = z.object({
 export type PdbNode = z.infer<typeof PdbNode>;
 export const PdbNodes = z.array(z.unknown());
 
-/** One row of the `extract [certname, name, value]` facts query. */
-export const PdbFact = z.object({ certname: z.string(), name: z.string(), value: z.unknown() });
-export type PdbFact = z.infer<typeof PdbFact>;
-export const PdbFacts = z.array(z.unknown());
-
-const Binding = z.object({ address: z.unknown() }).passthrough();
-const Bindings = z.array(z.unknown()).catch([]);
-
-/** Facter 3+/4 `networking` fact: every interface with its IPv4 and IPv6 bindings. */
-export const NetworkingFact = z.object({
-  ip: z.unknown().optional(),
-  ip6: z.unknown().optional(),
-  interfaces: z
-    .record(z.string(), z.object({ bindings: Bindings.optional(), bindings6: Bindings.optional(), ip: z.unknown().optional() }).catch({}))
-    .optional()
-    .catch(undefined),
-});
-export type NetworkingFact = z.infer<typeof NetworkingFact>;
-export { Binding };
+/** One row of the `extract [certname, name, value]` facts query (checked by hand: one per fact of every node). */
+export interface PdbFact {
+  certname: string;
+  name: string;
+  value: unknown;
+}
+export function isPdbFact(row: unknown): row is PdbFact {
+  if (typeof row !== 'object' || row === null) return false;
+  const r = row as Record<string, unknown>;
+  return typeof r.certname === 'string' && typeof r.name === 'string';
+}

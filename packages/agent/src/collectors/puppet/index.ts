@@ -5,7 +5,8 @@ import { interfaceMatcher } from '../../ips.js';
 import type { CollectContext, CollectResult, Collector, ConfiguredCollector } from '../collector.js';
 import { parsePuppetSettings, puppetOptions } from './config.js';
 import type { PuppetSettings } from './config.js';
-import { toCollectedMinion } from './nodes.js';
+import { nodeState, toCollectedMinion } from './nodes.js';
+import type { NodeState } from './nodes.js';
 import { digestFact } from './nodes.js';
 import type { FactDigest } from './nodes.js';
 import { createPuppetDbClient } from './puppetdb-client.js';
@@ -34,14 +35,15 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
   const { now } = ctx;
   const client = createPuppetDbClient({ baseUrl: settings.url, dispatcher: ctx.dispatcher, timeoutMs: core.timeoutMs, log, now });
   let started = now();
-  const nodes: PdbNode[] = [];
+  const nodes: NodeState[] = [];
+  const verdict = { nowMs: now(), staleMs: settings.staleMs };
   let skipped = 0;
   for (let offset = 0; ; offset += settings.pageSize) {
     const page = await client.query('nodes', NODES_QUERY, { orderBy: NODES_ORDER, limit: settings.pageSize, offset });
     if (!Array.isArray(page)) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
     for (const raw of page) {
       const node = PdbNode.safeParse(raw);
-      if (node.success && reportable(node.data.certname)) nodes.push(node.data);
+      if (node.success && reportable(node.data.certname)) nodes.push(nodeState(node.data, verdict));
       else skipped += 1;
     }
     if (page.length < settings.pageSize) break;
@@ -71,8 +73,7 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
   }
   log.info({ facts: rows, pages, nodes_with_facts: digests.size, ms: now() - started }, 'puppetdb facts read');
 
-  const options = { nowMs: now(), staleMs: settings.staleMs };
-  const minions = nodes.map((node) => toCollectedMinion(node, digests.get(node.certname), options));
+  const minions = nodes.map((node) => toCollectedMinion(node, digests.get(node.certname)));
   return { status: 'running', minions, warnings: [] };
 }
 

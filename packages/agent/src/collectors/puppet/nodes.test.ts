@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { interfaceMatcher } from '../../ips.js';
-import { digestFact, factAt, isRunning, nodeIps, toCollectedMinion } from './nodes.js';
+import { digestFact, factAt, isRunning, nodeIps, nodeState, toCollectedMinion } from './nodes.js';
 import type { FactDigest, NodeFacts } from './nodes.js';
 import { PdbNode } from './schema.js';
 
@@ -51,11 +51,11 @@ describe('puppet nodes (from real PuppetDB captures)', () => {
       for (const [name, value] of facts.get(certname) ?? []) digestFact(d, name, value, { excluded, snFact: 'dmi.product.serial_number' });
       return d;
     };
-    expect(toCollectedMinion(db, digest(db.certname), options)).toEqual({
+    expect(toCollectedMinion(nodeState(db, options), digest(db.certname))).toEqual({
       id: 'db-01.example.com', sn: 'db-01.example.com', status: 'running', ips: ['10.0.1.21', '192.168.10.21'], uuid: '4c4c4544-0000-1000-8000-000000000000', os: 'Debian 12.8',
     });
-    expect(toCollectedMinion(web, digest(web.certname), options)).toMatchObject({ sn: 'SER-0001', serial: 'SER-0001' });
-    expect(toCollectedMinion(web, undefined, options)).toEqual({ id: 'web-01.example.com', sn: 'web-01.example.com', status: 'running', ips: [] });
+    expect(toCollectedMinion(nodeState(web, options), digest(web.certname))).toMatchObject({ sn: 'SER-0001', serial: 'SER-0001' });
+    expect(toCollectedMinion(nodeState(web, options), undefined)).toEqual({ id: 'web-01.example.com', sn: 'web-01.example.com', status: 'running', ips: [] });
     expect(factAt(facts.get(web.certname), 'os.release.major')).toBe('12');
     expect(factAt(facts.get(web.certname), 'os.nope.deeper')).toBeUndefined();
   });

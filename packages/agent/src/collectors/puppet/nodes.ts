@@ -109,12 +109,22 @@ export function digestFact(digest: FactDigest, name: string, value: unknown, opt
   }
 }
 
+/** What is kept of a node record while its facts are read: its name and its verdict. */
+export interface NodeState {
+  certname: string;
+  running: boolean;
+}
+
+export function nodeState(node: PdbNode, options: Pick<NodeOptions, 'nowMs' | 'staleMs'>): NodeState {
+  return { certname: node.certname, running: isRunning(node, options.nowMs, options.staleMs) };
+}
+
 /** One PuppetDB node as a minion: certname as id, status from its timestamps, the rest from its facts' digest. */
-export function toCollectedMinion(node: PdbNode, digest: FactDigest | undefined, options: Pick<NodeOptions, 'nowMs' | 'staleMs'>): CollectedMinion {
+export function toCollectedMinion(node: NodeState, digest: FactDigest | undefined): CollectedMinion {
   const minion: CollectedMinion = {
     id: node.certname,
     sn: chooseMinionSn(node.certname, digest?.sn),
-    status: isRunning(node, options.nowMs, options.staleMs) ? 'running' : 'stopped',
+    status: node.running ? 'running' : 'stopped',
     ips: digest?.ips ?? [],
   };
   if (digest?.serial !== undefined) minion.serial = digest.serial;

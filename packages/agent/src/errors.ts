@@ -7,7 +7,7 @@ export const EXIT_CODES = {
   ok: 0,
   /** An unexpected internal error (a bug): nothing useful was sent. */
   internal: 1,
-  /** Usage or configuration error: bad flag, missing value, unreadable file, no collector. */
+  /** Usage or configuration error: bad flag, missing value, unreadable file. */
   usage: 2,
   /** act2-server unreachable, timing out or answering 5xx/429 until `--deadline`. */
   serverUnreachable: 3,
@@ -23,7 +23,6 @@ export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 const CODE_EXIT = {
   ACT2_CONFIG: EXIT_CODES.usage,
-  ACT2_NO_COLLECTOR: EXIT_CODES.usage,
   ACT2_LOG_FILE: EXIT_CODES.usage,
   ACT2_STATE_DIR: EXIT_CODES.usage,
   ACT2_SALT_UNREACHABLE: EXIT_CODES.saltUnavailable,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '@act2/server';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '@act2/server/testing';
-import { MasterDetail } from '@act2/shared';
+import { EventList, MasterDetail } from '@act2/shared';
 import { runCliCaptured } from './helpers/run-cli.js';
 import { freePort, runSshd, startSshd } from './helpers/sshd.js';
 import type { RealSshd } from './helpers/sshd.js';
@@ -128,6 +128,26 @@ suite('--srv-type openssh against a real sshd', () => {
       const lookup = await fetch(`${server.url}/api/v1/lookup?ip=127.0.0.2`);
       expect(lookup.status).toBe(200);
       expect(JSON.stringify(await lookup.json())).toContain('web-01');
+    });
+
+    it('takes a host whose sshd stops as stopped on the next run, recorded as an event', async () => {
+      const own = await startSshd(['127.0.0.7']);
+      const { port } = own.endpoints[0] ?? { port: 0 };
+      const flappy = join(dir, `roster-${dialect}`);
+      writeFileSync(flappy, `flappy:\n  host: 127.0.0.7\n  port: ${port}\nsteady:\n  host: ${sshd.endpoints[0]?.host}\n  port: ${sshd.endpoints[0]?.port}\n`);
+      const sn = `PROXY-FLAP-${dialect}`;
+      const args = ['--srv-type', 'openssh', '--roster', flappy, '--advertise-server', 'http://ssh-proxy.example:8080', '--probe-timeout', '1s', '--act2-server', server.url, '--idc', 'e2e', '--master-sn', sn, '--deadline', '5s'];
+      const statuses = async () => Object.fromEntries(MasterDetail.parse(await (await fetch(`${server.url}/api/v1/masters/${sn}`)).json()).minions.map((m) => [m.sn, m.status]));
+      try {
+        expect((await runCliCaptured(args)).exitCode).toBe(0);
+        expect(await statuses()).toEqual({ flappy: 'running', steady: 'running' });
+      } finally {
+        await own.stop();
+      }
+      expect((await runCliCaptured(args)).exitCode).toBe(0);
+      expect(await statuses()).toEqual({ flappy: 'stopped', steady: 'running' });
+      const events = EventList.parse(await (await fetch(`${server.url}/api/v1/events?master=${sn}&kind=minion.status`)).json());
+      expect(events.items.map((e) => [e.kind, e.minion_sn])).toEqual([['minion.status', 'flappy']]);
     });
   });
 });

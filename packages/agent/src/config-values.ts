@@ -34,7 +34,8 @@ export class Validator {
     return ms ?? 0;
   }
 
-  url(key: string, flag: string): string | undefined {
+  /** An http(s) URL without credentials; `credentialsHint` says where credentials go instead. */
+  url(key: string, flag: string, credentialsHint = 'put credentials in --salt-user/--salt-password'): string | undefined {
     const text = str(this.raw, key)?.trim();
     if (text === undefined) return undefined;
     let url: URL;
@@ -51,7 +52,7 @@ export class Validator {
     // The URL is logged ('config loaded') and --salt-server/--advertise-server is sent as
     // master.server: a password in it would leak twice. The message does not repeat the URL.
     if (url.username !== '' || url.password !== '') {
-      this.errors.push(`${flag}: must not hold a user or password (they would be logged and sent to act2-server): put credentials in --salt-user/--salt-password`);
+      this.errors.push(`${flag}: must not hold a user or password (they would be logged and sent to act2-server): ${credentialsHint}`);
       return undefined;
     }
     return text.replace(/\/+$/, '');

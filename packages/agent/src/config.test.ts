@@ -170,6 +170,8 @@ describe('parseAgentConfig', () => {
     const hint = 'must not hold a user or password (they would be logged and sent to act2-server): put credentials in --salt-user/--salt-password';
     expect(errors).toEqual([`--act2-server: ${hint}`, `--advertise-server: ${hint}`, `--salt-server: ${hint}`]);
     expect(errors.join('\n')).not.toMatch(/act2pw|saltpw/);
+    const puppet = errorsOf(parseAgentConfig(['--dry-run', '--srv-type', 'puppet', '--puppetdb-url', 'http://u:pdbpw@puppet:8080'], {}, { readFile }));
+    expect(puppet).toEqual(['--puppetdb-url: must not hold a user or password (they would be logged and sent to act2-server): PuppetDB takes a client certificate (--puppetdb-cert/--puppetdb-key)']);
   });
 
   it('reports an unknown flag as a usage error', () => {

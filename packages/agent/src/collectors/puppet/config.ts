@@ -32,7 +32,7 @@ export function puppetOptions(): Option[] {
 
 export function parsePuppetSettings({ raw, v, readFile, core }: CollectorConfigInput): { settings: PuppetSettings; warnings: string[] } {
   const warnings: string[] = [];
-  const url = v.url('puppetdbUrl', '--puppetdb-url') ?? '';
+  const url = v.url('puppetdbUrl', '--puppetdb-url', 'PuppetDB takes a client certificate (--puppetdb-cert/--puppetdb-key)') ?? '';
   const cert = v.file('puppetdbCert', '--puppetdb-cert', readFile);
   const key = v.file('puppetdbKey', '--puppetdb-key', readFile);
   const ca = v.file('puppetdbCa', '--puppetdb-ca', readFile);

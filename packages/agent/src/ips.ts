@@ -24,10 +24,16 @@ export function isReportableIpv6(value: unknown): value is string {
   return !/^fe[89ab][0-9a-f]?:/.test(lower);
 }
 
-/** Either family, with the filters above (IPv4-mapped IPv6 is judged as its IPv4). */
+/**
+ * Either family, with the filters above (IPv4-mapped IPv6 is judged as its IPv4). The family is
+ * picked by the colon first: a failed zod check builds an error, and a Puppet fleet has one IPv6
+ * address or more per interface.
+ */
 export function isReportableIp(value: unknown): value is string {
-  if (typeof value === 'string' && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(value)) return isReportableIpv4(value.slice(7));
-  return isReportableIpv4(value) || isReportableIpv6(value);
+  if (typeof value !== 'string') return false;
+  if (!value.includes(':')) return isReportableIpv4(value);
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(value)) return isReportableIpv4(value.slice(7));
+  return isReportableIpv6(value);
 }
 
 /** Compiles interface globs (`virbr*`, `veth?`) into one anchored regular expression; `lo` always matches. */

@@ -1,4 +1,4 @@
-import { singleLineText } from './text.js';
+import { hasControlCharacter, isWellFormedText, singleLineText } from './text.js';
 
 /**
  * Why `text` is not an http(s) URL act2 may store and call, or undefined when it is one.
@@ -23,6 +23,8 @@ export function serviceUrl(max: number) {
   return singleLineText(max)
     .min(1)
     .superRefine((text, ctx) => {
+      // Already reported by singleLineText: one issue per field is enough.
+      if (hasControlCharacter(text) || !isWellFormedText(text)) return;
       const problem = serviceUrlProblem(text);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     });

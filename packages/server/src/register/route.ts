@@ -1,18 +1,22 @@
-import { REGISTER_PATH, RegisterRequest, RegisterResponse } from '@act2/shared';
+import { REGISTER_PATH, RegisterResponse } from '@act2/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clientCertificateCn } from '../auth/plugin.js';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../http/http-error.js';
 import { registerMaster } from './service.js';
+import { validateRegistration } from './validate.js';
 
 /** `POST /register`: seed 000's endpoint, where every act2-heartbeat reports. */
 export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  app.post(REGISTER_PATH, { config: { scope: 'register' }, schema: { body: RegisterRequest, response: { 200: RegisterResponse } } }, async (request) => {
+  // The body is validated by validateRegistration, not a route schema: it must stop early on a
+  // hopeless payload and yield on a huge one, which a schema validator does not.
+  app.post(REGISTER_PATH, { config: { scope: 'register' }, schema: { response: { 200: RegisterResponse } } }, async (request) => {
+    const body = await validateRegistration(request.body, { maxMinions: ctx.config.maxMinions });
     if (ctx.config.tlsClientCnIsSn) {
       // PuppetDB's model: the certificate names the master, whatever other credential came along.
       const cn = clientCertificateCn(request);
-      if (cn !== request.body.master.sn) {
-        throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${request.body.master.sn}`);
+      if (cn !== body.master.sn) {
+        throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${body.master.sn}`);
       }
     }
     return registerMaster(
@@ -25,7 +29,7 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         log: request.log,
         principal: request.principal,
       },
-      request.body,
+      body,
     );
   });
 };

@@ -34,7 +34,7 @@ describeEachDialect('hostile requests', (dialect) => {
   });
 
   it('1: more minions than --max-minions is a 413 with its own code', async () => {
-    const minions = Array.from({ length: MAX_MINIONS + 1 }, (_, i) => ({ sn: `m-${i}`, status: 'running' }));
+    const minions = Array.from({ length: MAX_MINIONS + 1 }, (_, i) => ({ sn: `m-${i}`, status: 'running' as const }));
 
     const response = await postRegister(t.current.app, payload('too-many', minions));
 

@@ -61,10 +61,10 @@ export type AgentInfo = z.infer<typeof AgentInfo>;
 export const RegisterRequest = z.object({
   master: RegisterMaster,
   minions: z.array(RegisterMinion),
-  schema_version: z.number().int().positive().optional(),
+  schema_version: z.number().int().positive().max(1_000_000).optional(),
   agent: AgentInfo.optional(),
-  /** The sender's heartbeat period in seconds. */
-  interval_s: z.number().int().positive().optional(),
+  /** The sender's heartbeat period in seconds (stored in a 32-bit integer column). */
+  interval_s: z.number().int().positive().max(2_147_483_647).optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 /** What a sender builds (before defaults such as `ips: []` are applied). */

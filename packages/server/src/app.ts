@@ -86,9 +86,12 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, { onDbUnavailable: (err) => outage.refused(err) });
   registerBodyHandling(app, config.bodyLimitBytes, {
-    // Two per minion (the minion and its ips) plus the envelope's few; no route nests deeper than 4.
+    // Two per minion (the minion and its ips) plus the envelope's few; no route nests deeper than 4,
+    // no object of the contract has more than a dozen fields, no array more than the minions.
     maxContainers: 2 * config.maxMinions + 64,
     maxDepth: 32,
+    maxMembers: 256,
+    maxElements: Math.max(config.maxMinions, 1024),
   });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.

@@ -109,3 +109,15 @@ describe('RegisterRequest strings', () => {
     }
   });
 });
+
+describe('RegisterRequest numbers', () => {
+  it('bounds interval_s to what a 32-bit integer column holds (found by the fuzz suite: a 500 on PostgreSQL)', () => {
+    const body = (interval_s: number) => ({
+      master: { sn: 'm', server: 'http://m:1', status: 'running', idc: 'i', type: 'salt' },
+      minions: [],
+      interval_s,
+    });
+    expect(RegisterRequest.safeParse(body(1800)).success).toBe(true);
+    expect(RegisterRequest.safeParse(body(Number.MAX_SAFE_INTEGER)).error?.issues.map((i) => i.path.join('.'))).toEqual(['interval_s']);
+  });
+});

@@ -2,7 +2,14 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './http-error.js';
-import { jsonShapeProblem, type JsonShapeLimits } from './json-shape.js';
+import { jsonShapeProblem, type JsonShapeLimits, type JsonShapeProblem } from './json-shape.js';
+
+const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => string> = {
+  containers: (l) => `Request body holds more than ${l.maxContainers} JSON objects and arrays`,
+  depth: (l) => `Request body nests JSON deeper than ${l.maxDepth} levels`,
+  members: (l) => `Request body has an object with more than ${l.maxMembers} members`,
+  elements: (l) => `Request body has an array with more than ${l.maxElements} elements`,
+};
 
 /**
  * Request bodies: JSON only (charset parameter allowed; fastify answers 415 for anything else),
@@ -19,12 +26,8 @@ export function registerBodyHandling(app: FastifyInstance, limitBytes: number, s
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const problem = jsonShapeProblem(body as string, shape);
-    if (problem === 'containers') {
-      done(new HttpError(413, 'ACT2_BODY_TOO_COMPLEX', `Request body holds more than ${shape.maxContainers} JSON objects and arrays`), undefined);
-      return;
-    }
-    if (problem === 'depth') {
-      done(new HttpError(413, 'ACT2_BODY_TOO_COMPLEX', `Request body nests JSON deeper than ${shape.maxDepth} levels`), undefined);
+    if (problem !== undefined) {
+      done(new HttpError(413, 'ACT2_BODY_TOO_COMPLEX', SHAPE_MESSAGES[problem](shape)), undefined);
       return;
     }
     parseJson(request, body as string, done);

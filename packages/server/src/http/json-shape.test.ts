@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { jsonShapeProblem } from './json-shape.js';
 
-const limits = { maxContainers: 10, maxDepth: 3 };
+const limits = { maxContainers: 10, maxDepth: 3, maxMembers: 3, maxElements: 5 };
 
 describe('jsonShapeProblem', () => {
   it('counts objects and arrays outside strings only', () => {
     expect(jsonShapeProblem('{"a":[1,2,{"b":"[[[[{{{{"}]}', limits)).toBeUndefined();
     expect(jsonShapeProblem('{"a":"\\"[[[[[[[[[[[[[[[[[[[[\\\\"}', limits)).toBeUndefined();
-    expect(jsonShapeProblem(`[${'{},'.repeat(10)}{}]`, limits)).toBe('containers');
+    expect(jsonShapeProblem(`[${'[],'.repeat(3)}[]]`, limits)).toBeUndefined();
+    expect(jsonShapeProblem(`[[${'{},'.repeat(4)}{}],[${'{},'.repeat(4)}{}]]`, limits)).toBe('containers');
   });
 
   it('refuses nesting deeper than the limit', () => {
@@ -15,5 +16,12 @@ describe('jsonShapeProblem', () => {
     expect(jsonShapeProblem('[[[[1]]]]', limits)).toBe('depth');
     // Brackets inside a string after an escaped backslash still count as string content.
     expect(jsonShapeProblem('["\\\\", [[[]]]]', limits)).toBe('depth');
+  });
+
+  it('refuses an object with too many members or an array with too many elements, wherever it is', () => {
+    expect(jsonShapeProblem('{"a":1,"b":2,"c":{"x":1,"y":2,"z":3}}', limits)).toBeUndefined();
+    expect(jsonShapeProblem('{"a":1,"b":2,"c":3,"d":4}', limits)).toBe('members');
+    expect(jsonShapeProblem('{"a":[1,2,3,4,5],"b":"1,2,3,4,5,6,7"}', limits)).toBeUndefined();
+    expect(jsonShapeProblem('{"a":[1,2,3,4,5,6]}', limits)).toBe('elements');
   });
 });

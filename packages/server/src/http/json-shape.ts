@@ -3,27 +3,50 @@ export interface JsonShapeLimits {
   /** Objects and arrays together. */
   maxContainers: number;
   maxDepth: number;
+  /** Members of any one object. */
+  maxMembers: number;
+  /** Elements of any one array. */
+  maxElements: number;
 }
 
+export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements';
+
+const OBJECT = 1;
+const ARRAY = 2;
+
 /**
- * Counts objects/arrays and nesting in JSON text without parsing it: one pass over the characters,
- * no allocation. JSON.parse of 16 MiB of `{},{},…` takes seconds and half a gigabyte; this check
- * refuses it in a few milliseconds. Malformed text is left for the real parser to reject.
+ * Counts objects/arrays, nesting and the size of each container in JSON text without parsing it:
+ * one pass over the characters, no allocation per token. JSON.parse of 16 MiB of `{},{},…` takes
+ * seconds and half a gigabyte, as do millions of keys in one object or millions of numbers in one
+ * array; this check refuses them in a few milliseconds. Malformed text is left for the real parser.
  */
-export function jsonShapeProblem(text: string, limits: JsonShapeLimits): 'containers' | 'depth' | undefined {
+export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonShapeProblem | undefined {
   let depth = 0;
   let containers = 0;
+  // Per open container: its kind and the commas seen directly inside it.
+  const kinds = new Uint8Array(limits.maxDepth + 2);
+  const commas = new Float64Array(limits.maxDepth + 2);
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       i = endOfString(text, i);
+    } else if (c === 0x2c) {
+      if (depth > 0) {
+        commas[depth]! += 1;
+        const items = commas[depth]! + 1;
+        if (kinds[depth] === OBJECT ? items > limits.maxMembers : items > limits.maxElements) {
+          return kinds[depth] === OBJECT ? 'members' : 'elements';
+        }
+      }
     } else if (c === 0x7b || c === 0x5b) {
       containers += 1;
       depth += 1;
       if (depth > limits.maxDepth) return 'depth';
       if (containers > limits.maxContainers) return 'containers';
+      kinds[depth] = c === 0x7b ? OBJECT : ARRAY;
+      commas[depth] = 0;
     } else if (c === 0x7d || c === 0x5d) {
-      depth -= 1;
+      if (depth > 0) depth -= 1;
     }
   }
   return undefined;

@@ -92,6 +92,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     maxDepth: 32,
     maxMembers: 256,
     maxElements: Math.max(config.maxMinions, 1024),
+    maxKeyNames: 1024,
   });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.

@@ -9,6 +9,7 @@ const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => stri
   depth: (l) => `Request body nests JSON deeper than ${l.maxDepth} levels`,
   members: (l) => `Request body has an object with more than ${l.maxMembers} members`,
   elements: (l) => `Request body has an array with more than ${l.maxElements} elements`,
+  keys: (l) => `Request body uses more than ${l.maxKeyNames} different member names`,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonShapeProblem } from './json-shape.js';
 
-const limits = { maxContainers: 10, maxDepth: 3, maxMembers: 3, maxElements: 5 };
+const limits = { maxContainers: 10, maxDepth: 3, maxMembers: 3, maxElements: 5, maxKeyNames: 4 };
 
 describe('jsonShapeProblem', () => {
   it('counts objects and arrays outside strings only', () => {
@@ -19,9 +19,14 @@ describe('jsonShapeProblem', () => {
   });
 
   it('refuses an object with too many members or an array with too many elements, wherever it is', () => {
-    expect(jsonShapeProblem('{"a":1,"b":2,"c":{"x":1,"y":2,"z":3}}', limits)).toBeUndefined();
+    expect(jsonShapeProblem('{"a":1,"b":2,"c":{"a":1,"b":2,"c":3}}', limits)).toBeUndefined();
     expect(jsonShapeProblem('{"a":1,"b":2,"c":3,"d":4}', limits)).toBe('members');
     expect(jsonShapeProblem('{"a":[1,2,3,4,5],"b":"1,2,3,4,5,6,7"}', limits)).toBeUndefined();
     expect(jsonShapeProblem('{"a":[1,2,3,4,5,6]}', limits)).toBe('elements');
+  });
+
+  it('refuses more different member names than the limit, counting a repeated name once', () => {
+    expect(jsonShapeProblem('[{"a":"b","c":"d"},{"a":"x", "c" :"y"},{"e":1,"f":["g","h","i"]}]', limits)).toBeUndefined();
+    expect(jsonShapeProblem('[{"a":1,"b":2},{"c":3},{"d":4},{"e":5}]', limits)).toBe('keys');
   });
 });

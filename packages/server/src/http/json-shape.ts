@@ -7,9 +7,11 @@ export interface JsonShapeLimits {
   maxMembers: number;
   /** Elements of any one array. */
   maxElements: number;
+  /** Different member names in the whole document (V8 builds a hidden class per new name). */
+  maxKeyNames: number;
 }
 
-export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements';
+export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' | 'keys';
 
 const OBJECT = 1;
 const ARRAY = 2;
@@ -26,10 +28,16 @@ export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonSha
   // Per open container: its kind and the commas seen directly inside it.
   const kinds = new Uint8Array(limits.maxDepth + 2);
   const commas = new Float64Array(limits.maxDepth + 2);
+  const keyNames = new Set<number>();
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      i = endOfString(text, i);
+      const close = endOfString(text, i);
+      if (kinds[depth] === OBJECT && isKey(text, close)) {
+        keyNames.add(hash(text, i + 1, close));
+        if (keyNames.size > limits.maxKeyNames) return 'keys';
+      }
+      i = close;
     } else if (c === 0x2c) {
       if (depth > 0) {
         commas[depth]! += 1;
@@ -50,6 +58,22 @@ export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonSha
     }
   }
   return undefined;
+}
+
+/** Whether the string closed at `close` is followed by `:` (a member name). */
+function isKey(text: string, close: number): boolean {
+  for (let j = close + 1; j < text.length; j += 1) {
+    const c = text.charCodeAt(j);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x3a;
+  }
+  return false;
+}
+
+/** FNV-1a of `text[from, to)`: names are counted, never allocated. */
+function hash(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let j = from; j < to; j += 1) h = Math.imul(h ^ text.charCodeAt(j), 0x01000193);
+  return h >>> 0;
 }
 
 /** Index of the quote closing the string opened at `open` (or the end of the text). */

@@ -93,6 +93,9 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     maxMembers: 256,
     maxElements: Math.max(config.maxMinions, 1024),
     maxKeyNames: 1024,
+    // A minion has about three short values of its own (an id, one or two IPv4 addresses); statuses
+    // and OS names repeat. Parsing millions of different ones costs seconds.
+    maxShortStrings: 4 * config.maxMinions + 4096,
   });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.

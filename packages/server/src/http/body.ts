@@ -10,6 +10,7 @@ const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => stri
   members: (l) => `Request body has an object with more than ${l.maxMembers} members`,
   elements: (l) => `Request body has an array with more than ${l.maxElements} elements`,
   keys: (l) => `Request body uses more than ${l.maxKeyNames} different member names`,
+  strings: (l) => `Request body holds more than ${l.maxShortStrings} different short strings (raise --max-minions for a master this large)`,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonShapeProblem } from './json-shape.js';
 
-const limits = { maxContainers: 10, maxDepth: 3, maxMembers: 3, maxElements: 5, maxKeyNames: 4 };
+const limits = { maxContainers: 10, maxDepth: 3, maxMembers: 3, maxElements: 5, maxKeyNames: 4, maxShortStrings: 3 };
 
 describe('jsonShapeProblem', () => {
   it('counts objects and arrays outside strings only', () => {
@@ -25,8 +25,13 @@ describe('jsonShapeProblem', () => {
     expect(jsonShapeProblem('{"a":[1,2,3,4,5,6]}', limits)).toBe('elements');
   });
 
+  it('refuses more different short string values than the limit; long or repeated ones are free', () => {
+    expect(jsonShapeProblem(`[["a","b","c","a"],["b","c","${'x'.repeat(11)}","${'y'.repeat(11)}"]]`, limits)).toBeUndefined();
+    expect(jsonShapeProblem('["a","b",["c"],{"k":"d"}]', limits)).toBe('strings');
+  });
+
   it('refuses more different member names than the limit, counting a repeated name once', () => {
-    expect(jsonShapeProblem('[{"a":"b","c":"d"},{"a":"x", "c" :"y"},{"e":1,"f":["g","h","i"]}]', limits)).toBeUndefined();
+    expect(jsonShapeProblem('[{"a":"b","c":"b"},{"a":"b", "c" :"b"},{"e":1,"f":["b","b","b"]}]', limits)).toBeUndefined();
     expect(jsonShapeProblem('[{"a":1,"b":2},{"c":3},{"d":4},{"e":5}]', limits)).toBe('keys');
   });
 });

@@ -9,9 +9,17 @@ export interface JsonShapeLimits {
   maxElements: number;
   /** Different member names in the whole document (V8 builds a hidden class per new name). */
   maxKeyNames: number;
+  /**
+   * Different short string values (at most {@link SHORT_STRING} characters) in the whole document:
+   * V8 interns each one while parsing, which costs about a microsecond apiece once there are millions.
+   */
+  maxShortStrings: number;
 }
 
-export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' | 'keys';
+/** V8's JSON parser interns string values up to this length (longer ones are cheap). */
+export const SHORT_STRING = 10;
+
+export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' | 'keys' | 'strings';
 
 const OBJECT = 1;
 const ARRAY = 2;
@@ -29,6 +37,7 @@ export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonSha
   const kinds = new Uint8Array(limits.maxDepth + 2);
   const commas = new Float64Array(limits.maxDepth + 2);
   const keyNames = new Set<number>();
+  const shortStrings = new Set<number>();
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
@@ -36,6 +45,9 @@ export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonSha
       if (kinds[depth] === OBJECT && isKey(text, close)) {
         keyNames.add(hash(text, i + 1, close));
         if (keyNames.size > limits.maxKeyNames) return 'keys';
+      } else if (close - i - 1 <= SHORT_STRING) {
+        shortStrings.add(hash(text, i + 1, close));
+        if (shortStrings.size > limits.maxShortStrings) return 'strings';
       }
       i = close;
     } else if (c === 0x2c) {

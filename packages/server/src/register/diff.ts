@@ -20,7 +20,7 @@ export function normalizeMinions(minions: readonly RegisterMinion[]): Member[] {
  * {@link normalizeMinions} for a huge snapshot: yields to the event loop every `slice` minions and
  * does not sort (a single sort of 300,000 entries holds the loop for a tenth of a second).
  */
-export async function normalizeMinionsInSlices(minions: readonly RegisterMinion[], slice = 5_000): Promise<Map<string, Member>> {
+export async function normalizeMinionsInSlices(minions: readonly RegisterMinion[], slice = 2_000): Promise<Map<string, Member>> {
   const bySn = new Map<string, Member>();
   for (let i = 0; i < minions.length; i += 1) {
     if (i > 0 && i % slice === 0) await yieldToEventLoop();

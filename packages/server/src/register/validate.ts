@@ -8,7 +8,7 @@ import { yieldToEventLoop } from '../yield.js';
 const Envelope = RegisterRequest.extend({ minions: z.array(z.unknown()) });
 
 /** Minions validated between two yields to the event loop. */
-const VALIDATE_SLICE = 2_000;
+const VALIDATE_SLICE = 1_000;
 
 /**
  * Validates a registration body without letting a huge or hopeless one hold the process:

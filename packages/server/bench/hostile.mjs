@@ -51,6 +51,12 @@ const cpuMs = (pid) => {
 };
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
+const percentile = (xs, q) => {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+};
+
 /** Sends `request` on its own connection while polling /healthz; returns what it cost the server. */
 async function measure(server, request, extra) {
   const pid = server.child.pid;
@@ -59,8 +65,7 @@ async function measure(server, request, extra) {
   const rssBefore = rssMb(pid);
   const cpuBefore = cpuMs(pid);
   let peak = rssBefore;
-  let healthMax = 0;
-  let healthCount = 0;
+  const healthTimes = [];
   let done = false;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 5);
   const prober = (async () => {
@@ -68,8 +73,7 @@ async function measure(server, request, extra) {
       const started = performance.now();
       const r = await health.request({ method: 'GET', path: '/healthz' });
       await r.body.dump();
-      healthMax = Math.max(healthMax, performance.now() - started);
-      healthCount += 1;
+      healthTimes.push(performance.now() - started);
       await new Promise((res) => setTimeout(res, 10));
     }
   })();
@@ -91,8 +95,11 @@ async function measure(server, request, extra) {
     serverCpuMs: Math.round(cpuMs(pid) - cpuBefore),
     peakRssMb: Math.round(peak),
     rssGrowthMb: Math.round(peak - rssBefore),
-    healthzMaxMs: Math.round(healthMax),
-    healthzAnswered: healthCount,
+    healthzAnswered: healthTimes.length,
+    healthzP50Ms: percentile(healthTimes, 0.5),
+    healthzP99Ms: percentile(healthTimes, 0.99),
+    healthzMaxMs: percentile(healthTimes, 1),
+    healthzOver100Ms: healthTimes.filter((t) => t > 100).length,
     ...(extraResult ? { during: await extraResult } : {}),
   };
   await client.close();
@@ -165,7 +172,7 @@ async function smallRegistrations(url, isDone) {
     await new Promise((res) => setTimeout(res, 200));
   }
   await client.close();
-  return { smallRegistrations: latencies.length, smallMaxMs: Math.round(Math.max(0, ...latencies)) };
+  return { smallRegistrations: latencies.length, smallP50Ms: percentile(latencies, 0.5), smallMaxMs: percentile(latencies, 1), smallOver100Ms: latencies.filter((t) => t > 100).length };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'act2-bench-hostile-'));

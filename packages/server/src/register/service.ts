@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { dialectOf } from '../db/create-db.js';
+import { dialectOf } from '../db/dialects/index.js';
 import type { Database, DbOrTrx, EpochMs, MastersTable } from '../db/database.js';
 import { withTxRetry } from '../db/retry.js';
 import { insertEvents, type NewEvent } from '../events/repository.js';
@@ -64,7 +64,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
   const principal: Principal = deps.principal ?? { kind: 'none' };
   checkRegistrationClaim(principal, master);
   let outcome: RegisterOutcome;
-  if (dialectOf(deps.db) === 'sqlite') {
+  if (dialectOf(deps.db).inProcess) {
     // One process serves a SQLite file (serve lock): an in-process lock per master is enough to
     // keep two registrations of one master, chunked or not, from interleaving.
     const chunked = master.status === 'running' && request.minions.length > CHUNKED_ABOVE;

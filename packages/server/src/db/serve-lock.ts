@@ -1,5 +1,6 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 
 /** Who holds a SQLite file's serve lock (the lock file's content). */
 export interface ServeLockOwner {
@@ -43,6 +44,8 @@ export function acquireServeLock(dbFile: string, self: Partial<ServeLockOwner> =
   const file = `${dbFile}.lock`;
   const owner: ServeLockOwner = { pid: self.pid ?? process.pid, hostname: self.hostname ?? hostname(), startedAt: self.startedAt ?? new Date().toISOString() };
   const content = `${JSON.stringify(owner)}\n`;
+  // The lock is taken before the database is opened, which is what creates a new file's directory.
+  mkdirSync(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt += 1) {
     let fd: number;
     try {

@@ -2,6 +2,7 @@ import { clipIssueText, MAX_ERROR_ISSUES, REGISTER_PATH, type ErrorBody, type Er
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { classifyDbError } from '../db/dialects/index.js';
+import { trackAllowedMethods } from './allowed-methods.js';
 import { HttpError } from './http-error.js';
 
 /** Our code for a 4xx fastify raised itself; anything not listed is the client's input (ACT2_VALIDATION). */
@@ -63,7 +64,7 @@ export function validationBody(message: string, issues: readonly ErrorIssue[], o
 
 /** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */
 export function registerErrorHandling(app: FastifyInstance, hooks: ErrorHooks = {}): void {
-  const allowed = registerMethodTable(app);
+  const allowed = trackAllowedMethods(app);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     const methods = allowed(path);
@@ -173,26 +174,4 @@ export function isClientAbort(err: unknown, request: FastifyRequest): boolean {
   const raw = request.raw;
   const aborted = raw.readableAborted || raw.socket?.destroyed === true;
   return aborted && (code === 'ECONNRESET' || code === 'ECONNABORTED' || (err as { message?: unknown }).message === 'aborted');
-}
-
-/**
- * Records every route's methods (fastify answers a known path with the wrong method as a 404) and
- * returns the methods allowed on a concrete path, for a 405 with `Allow`.
- */
-function registerMethodTable(app: FastifyInstance): (path: string) => string[] {
-  const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const pattern = new RegExp(`^${route.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : escapeRegExp(part))).join('/')}/?$`);
-    routes.push({ pattern, methods });
-  });
-  return (path) => {
-    const methods = new Set<string>();
-    for (const route of routes) if (route.pattern.test(path)) for (const m of route.methods) methods.add(m);
-    return [...methods].sort();
-  };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -4,7 +4,8 @@ import { updateMaster } from '../masters/repository.js';
 import { applyMembership, readMembershipPage, type Member, type MembershipChanges } from '../minions/membership.js';
 import { yieldToEventLoop } from '../yield.js';
 import { diffMembershipInSlices, normalizeMinionsInSlices } from './diff.js';
-import { minionEvents, sealCredentials, upsertMaster, type RegisterDeps, type RegisterOutcome } from './service.js';
+import type { RegisterDeps, RegisterOutcome } from './service.js';
+import { minionEvents, sealCredentials, upsertMaster } from './steps.js';
 
 /** Minion changes written per transaction: about ten milliseconds of SQLite work on an idle core. */
 const CHUNK = 250;

@@ -16,7 +16,7 @@ import { postRegister } from './helpers/app.js';
 describe('one act2-server per SQLite file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'act2-lock-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const config = (file: string) => serverConfig({ db: join(dir, file), port: 0, host: '127.0.0.1', secretKey: TEST_SECRET_KEY });
+  const config = (file: string) => serverConfig({ db: join(dir, file), port: 0, host: '127.0.0.1', secretKey: TEST_SECRET_KEY, auth: 'none' });
 
   it('refuses a second server on the same file, naming the first, while admin work on the file goes on', async () => {
     const first = await startServer(config('a.sqlite'));

@@ -7,6 +7,8 @@ import type { AppContext } from './context.js';
 import { resolveSecretKey } from './crypto/key-file.js';
 import { createSecretBox, type SecretBox } from './crypto/secret-box.js';
 import { createDb } from './db/create-db.js';
+import { createOutageTracker } from './db/outage.js';
+import { outagePlugin } from './db/outage-plugin.js';
 import type { Database } from './db/database.js';
 import { eventRoutes } from './events/routes.js';
 import { healthRoutes } from './health/routes.js';
@@ -74,13 +76,27 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     // request.ip (logged with every rejected registration) is the proxy's address unless trusted.
     trustProxy: config.trustProxy,
   });
-  const db = deps.db ?? createDb(config, { log: app.log });
-  if (!deps.db) app.addHook('onClose', async () => db.destroy());
+  const baseDb = deps.db ?? createDb(config, { log: app.log });
+  if (!deps.db) app.addHook('onClose', async () => baseDb.destroy());
+  // Every query that comes back tells the tracker the database is reachable (ends an outage).
+  const outage = createOutageTracker(app.log.child({ module: 'database' }));
+  const db = baseDb.withPlugin(outagePlugin(outage));
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
-  registerBodyHandling(app, config.bodyLimitBytes);
+  registerErrorHandling(app, { onDbUnavailable: (err) => outage.refused(err) });
+  registerBodyHandling(app, config.bodyLimitBytes, {
+    // Two per minion (the minion and its ips) plus the envelope's few; no route nests deeper than 4,
+    // no object of the contract has more than a dozen fields, no array more than the minions.
+    maxContainers: 2 * config.maxMinions + 64,
+    maxDepth: 32,
+    maxMembers: 256,
+    maxElements: Math.max(config.maxMinions, 1024),
+    maxKeyNames: 1024,
+    // A minion has about three short values of its own (an id, one or two IPv4 addresses); statuses
+    // and OS names repeat. Parsing millions of different ones costs seconds.
+    maxShortStrings: 4 * config.maxMinions + 4096,
+  });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.
   await app.register(authPlugin, {

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { AUTH_MODES, DEFAULT_DB, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
+import { AUTH_MODES, DEFAULT_DB, DEFAULT_MAX_MINIONS, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
 
 export type CliResult =
   /** `secretKeyOnArgv`: the key was a flag, so anyone on the host can read it with `ps` (worth a warning). */
@@ -40,6 +40,11 @@ export function buildProgram(output?: CliOutput): Command {
       new Option('--body-limit <size>', 'largest request body, also after gzip decompression (16mb, 1048576)')
         .env('ACT2_BODY_LIMIT')
         .default('16mb'),
+    )
+    .addOption(
+      new Option('--max-minions <n>', 'most minions one registration may list; more is refused with 413')
+        .env('ACT2_MAX_MINIONS')
+        .default(String(DEFAULT_MAX_MINIONS)),
     )
     .addOption(new Option('--secret-key <key>', 'AES-256 key for stored salt-api passwords: 64 hex digits or base64').env('ACT2_SECRET_KEY'))
     .addOption(

@@ -13,6 +13,7 @@ describe('loadServerConfig', () => {
       checkIntervalMs: 60_000,
       heartbeatIntervalMs: 1_800_000,
       bodyLimitBytes: 16 * 1024 * 1024,
+      maxMinions: 200_000,
       instanceId: 'x',
       logLevel: 'info',
       dbPoolSize: 10,
@@ -26,6 +27,15 @@ describe('loadServerConfig', () => {
       authFailureLimit: 20,
       tlsClientCnIsSn: false,
     });
+  });
+
+  it('reads --max-minions and refuses zero or junk', () => {
+    expect([loadServerConfig({ maxMinions: '5000' })].map((r) => r.ok && r.config.maxMinions)).toEqual([5000]);
+    const bad = [loadServerConfig({ maxMinions: '0' }), loadServerConfig({ maxMinions: 'lots' })];
+    expect(bad.map((r) => !r.ok && r.errors)).toEqual([
+      ['--max-minions must be a positive whole number (got 0)'],
+      ['--max-minions: "lots" is not a whole number'],
+    ]);
   });
 
   it('reads the database and shutdown timeouts', () => {

@@ -18,6 +18,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_DB = './data/act2.sqlite';
 
+/** Far above the largest real master (tens of thousands of minions), far below what hurts the server. */
+export const DEFAULT_MAX_MINIONS = 200_000;
+
 /** The longest delay a Node timer (and a PostgreSQL millisecond setting) can hold: 2^31 - 1 ms, about 24.8 days. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -43,6 +46,8 @@ export interface ServerConfig {
   heartbeatIntervalMs: number;
   /** Largest request body accepted, checked on the decompressed size of a gzip body too. */
   bodyLimitBytes: number;
+  /** Most minions one registration may list (413 above); also bounds the JSON structure of a body. */
+  maxMinions: number;
   /** AES-256 key for stored salt-api passwords: base64 or hex of 32 bytes. */
   secretKey?: string | undefined;
   /** File holding the key (same encodings). Without key nor file, SQLite creates `secret.key` beside its file. */
@@ -98,6 +103,7 @@ export function defaultServerConfig(): ServerConfig {
     checkIntervalMs: DEFAULT_CHECK_INTERVAL_MS,
     heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
     bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+    maxMinions: DEFAULT_MAX_MINIONS,
     instanceId: defaultInstanceId(),
     logLevel: 'info',
     dbPoolSize: 10,
@@ -174,6 +180,9 @@ export function validateServerConfig(config: ServerConfig): string[] {
   if (!Number.isInteger(config.bodyLimitBytes) || config.bodyLimitBytes < 1024) {
     errors.push(`--body-limit must be at least 1024 bytes (got ${config.bodyLimitBytes})`);
   }
+  if (!Number.isSafeInteger(config.maxMinions) || config.maxMinions < 1) {
+    errors.push(`--max-minions must be a positive whole number (got ${config.maxMinions})`);
+  }
   if (config.secretKey !== undefined && config.secretKeyFile !== undefined) {
     errors.push('give either --secret-key or --secret-key-file, not both');
   }
@@ -212,6 +221,7 @@ export interface RawServerOptions {
   checkInterval?: string | undefined;
   heartbeatInterval?: string | undefined;
   bodyLimit?: string | undefined;
+  maxMinions?: string | undefined;
   secretKey?: string | undefined;
   secretKeyFile?: string | undefined;
   instanceId?: string | undefined;
@@ -252,6 +262,7 @@ export function loadServerConfig(raw: RawServerOptions): LoadResult {
 
   integer('--port', raw.port, (n) => (config.port = n));
   integer('--db-pool-size', raw.dbPoolSize, (n) => (config.dbPoolSize = n));
+  integer('--max-minions', raw.maxMinions, (n) => (config.maxMinions = n));
   duration('--master-timeout', raw.masterTimeout, (ms) => (config.masterTimeoutMs = ms));
   duration('--check-interval', raw.checkInterval, (ms) => (config.checkIntervalMs = ms));
   duration('--heartbeat-interval', raw.heartbeatInterval, (ms) => (config.heartbeatIntervalMs = ms));

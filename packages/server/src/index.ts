@@ -27,6 +27,7 @@ export {
   type SqlDialect,
 } from './db/dialects/index.js';
 export { runMigrations } from './db/migrate.js';
+export { acquireServeLock, ServeLockError, type ServeLock, type ServeLockOwner } from './db/serve-lock.js';
 export type { Database } from './db/database.js';
 export { databaseClock, type Clock } from './clock.js';
 export { sweepTimeouts, type SweepOptions, type TimedOutMaster } from './jobs/timeout-sweep.js';

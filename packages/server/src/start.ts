@@ -1,11 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/database.js';
 import { buildApp, type AppDeps } from './app.js';
 import type { ServerConfig } from './config.js';
 import { isKeyFileExposed, resolveSecretKey } from './crypto/key-file.js';
 import { createSecretBox, type SecretBox } from './crypto/secret-box.js';
 import { createDb } from './db/create-db.js';
 import { runMigrations } from './db/migrate.js';
+import { acquireServeLock, type ServeLock } from './db/serve-lock.js';
+import { parseDbTarget } from './config.js';
 
 export interface RunningServer {
   /** Base URL clients can reach (a wildcard host is replaced by loopback). */
@@ -22,7 +26,15 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, deps: AppDeps = {}): Promise<RunningServer> {
   // Key problems are configuration errors: report them before connecting to anything.
   const secretBox = deps.secretBox ?? openSecretBox(config, deps.logger);
-  const db = deps.db ?? createDb(config, deps.logger ? { log: deps.logger } : {});
+  // Before opening the file: a second server must not even run migrations on it.
+  const lock = serveLockFor(config);
+  let db: Kysely<Database>;
+  try {
+    db = deps.db ?? createDb(config, deps.logger ? { log: deps.logger } : {});
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const ownsDb = deps.db === undefined;
   try {
     await runMigrations(db);
@@ -34,14 +46,26 @@ export async function startServer(config: ServerConfig, deps: AppDeps = {}): Pro
       url: `${config.tlsCert === undefined ? 'http' : 'https'}://${host}:${port}`,
       app,
       close: async () => {
-        await app.close();
-        if (ownsDb) await db.destroy();
+        try {
+          await app.close();
+          if (ownsDb) await db.destroy();
+        } finally {
+          lock?.release();
+        }
       },
     };
   } catch (err) {
     if (ownsDb) await db.destroy().catch(() => undefined);
+    lock?.release();
     throw err;
   }
+}
+
+/** The serve lock of a SQLite file (PostgreSQL is made for several instances; `:memory:` is private). */
+function serveLockFor(config: ServerConfig): ServeLock | undefined {
+  const target = parseDbTarget(config.db);
+  if (target.dialect !== 'sqlite' || target.file === ':memory:') return undefined;
+  return acquireServeLock(target.file);
 }
 
 /** The configured key's box; a key file others can read is worth a warning (it unlocks every stored password). */

@@ -4,12 +4,14 @@ import { buildApp } from '../src/app.js';
 import { createTestDatabase, describeEachSharedDialect, manualClock, type TestDatabase } from './helpers/db.js';
 import { postRegister } from './helpers/app.js';
 import { payload } from './helpers/payloads.js';
+import { captureLogger } from './helpers/log.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 describeEachSharedDialect('the database going away and coming back', (dialect) => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let app: FastifyInstance;
+  const log = captureLogger('info');
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
@@ -18,7 +20,7 @@ describeEachSharedDialect('the database going away and coming back', (dialect) =
     const viaProxy = new URL(database.url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     // The app opens its own pool through the proxy, exactly as in production.
-    app = await buildApp(database.config({ db: viaProxy.toString() }), { clock: manualClock(), scheduler: false });
+    app = await buildApp(database.config({ db: viaProxy.toString() }), { clock: manualClock(), scheduler: false, logger: log.logger });
     await app.ready();
   });
   afterAll(async () => {
@@ -50,5 +52,24 @@ describeEachSharedDialect('the database going away and coming back', (dialect) =
     expect(again.statusCode).toBe(200);
     expect(masters.json().items.map((m: { sn: string }) => m.sn)).toEqual(['outage-1', 'outage-2']);
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('logs an outage once when it starts (with the cause) and once when it ends (with its length and the refused count)', async () => {
+    const start = log.lines().length;
+    await proxy.close();
+    const refused = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? app.inject({ url: '/api/v1/minions' }) : postRegister(app, payload(`o-${i}`, [])))));
+    await proxy.open();
+    const back = await app.inject({ url: '/api/v1/masters' });
+
+    const lines = log.lines().slice(start).filter((l) => l.msg !== 'request completed' && l.msg !== 'database connection failed' && l.msg !== 'idle database connection failed');
+    expect(refused.map((r) => r.statusCode)).toEqual(refused.map(() => 503));
+    expect(back.statusCode).toBe(200);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [50, 'database unavailable: refusing requests with 503 until it answers again'],
+      [40, 'database available again'],
+    ]);
+    expect(lines[0]!.cause).toMatchObject({ message: expect.any(String) });
+    expect(JSON.stringify(lines[0])).not.toContain('"stack"');
+    expect(lines[1]).toMatchObject({ refused: 20, downMs: expect.any(Number) });
   });
 });

@@ -145,6 +145,28 @@ describe('credentials in the real process', () => {
   });
 });
 
+describe('one act2-server process per SQLite file', () => {
+  it('refuses to start a second server on the same file, naming the first one', async () => {
+    const first = startProcess('locked');
+    await first.listening;
+    const second = startProcess('locked');
+
+    const exit = await within(second.exited, 10_000, 'the second act2-server');
+    first.child.kill('SIGTERM');
+    await within(first.exited, 5_000, 'the first act2-server');
+
+    expect(exit).toEqual({ code: 1, signal: null });
+    const fatal = second
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string; err?: { message: string; code: string } })
+      .find((line) => line.level === 60);
+    expect(fatal?.err?.code).toBe('ACT2_DB_IN_USE');
+    expect(fatal?.err?.message).toContain(`already served by another act2-server (pid ${first.child.pid} on `);
+  });
+});
+
 describe('secret.key creation by instances starting at once', () => {
   it('gives every creator the same key and never a half-written file (2 threads racing, 500 times)', async () => {
     // Two threads of the built library meet at a spin barrier before each round, then both call

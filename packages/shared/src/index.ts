@@ -8,3 +8,5 @@ export * from './queries.js';
 export * from './text.js';
 export * from './ip.js';
 export * from './auth.js';
+export * from './url.js';
+export * from './instant.js';

@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import { EventKind, MasterStatus, MinionStatus, ServerType } from './enums.js';
 import { IpAddress } from './register.js';
+import { parseIsoInstant } from './instant.js';
 import { singleLineText } from './text.js';
 
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
-/** Query strings arrive as text, so `limit` is coerced. `cursor` is the previous page's `next_cursor`. */
-export const ListQuery = z.object({
+/**
+ * Query strings arrive as text, so `limit` is coerced. `cursor` is the previous page's `next_cursor`.
+ * Unknown parameters are refused (strict objects): a misspelt filter (`stauts=stopped`) must not
+ * silently return everything.
+ */
+export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   cursor: z.string().min(1).max(1024).optional(),
 });
@@ -29,15 +34,31 @@ export const MinionListQuery = ListQuery.extend({
 });
 export type MinionListQuery = z.infer<typeof MinionListQuery>;
 
-/** `GET /api/v1/events`: `since` is an ISO 8601 timestamp (inclusive). Events come oldest first. */
+/**
+ * An ISO 8601 date (`2026-11-30`, midnight UTC) or date-time (`2026-11-30T10:00Z`,
+ * `2026-11-30T18:00:00.5+08:00`), parsed to epoch milliseconds (see `parseIsoInstant`).
+ */
+export const IsoInstant = z
+  .string()
+  .max(64)
+  .transform((text, ctx) => {
+    const ms = parseIsoInstant(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date (2026-11-30) or date-time (2026-11-30T10:00:00Z)' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** `GET /api/v1/events`: `since` is an ISO 8601 date or date-time (inclusive). Events come oldest first. */
 export const EventListQuery = ListQuery.extend({
   master: singleLineText(255).min(1).optional(),
   kind: EventKind.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: IsoInstant.optional(),
 });
 export type EventListQuery = z.infer<typeof EventListQuery>;
 
-export const LookupQuery = z.object({ ip: IpAddress });
+export const LookupQuery = z.strictObject({ ip: IpAddress });
 export type LookupQuery = z.infer<typeof LookupQuery>;
 
 /** Path parameter of the detail routes (`/masters/{sn}`, `/minions/{sn}`). */

@@ -77,3 +77,47 @@ describe('RegisterRequest', () => {
     expect(RegisterRequest.parse(payload).master.error).toBe('line 1\n\tline 2\r\n');
   });
 });
+
+describe('RegisterRequest strings', () => {
+  const base = () => ({
+    master: { sn: 'm-1', server: 'http://salt-01:8001', status: 'running', idc: 'idc', type: 'salt' },
+    minions: [{ sn: 'web-01', status: 'running' }],
+  });
+  const failing = (payload: unknown) => RegisterRequest.safeParse(payload).error?.issues.map((i) => i.path.join('.'));
+
+  it('refuses lone surrogates in every string, naming the field', () => {
+    const payload = base();
+    payload.master.sn = 'r2-\ud800';
+    (payload.minions[0] as Record<string, unknown>).os = 'x\udc00y';
+    expect(failing(payload)).toEqual(['master.sn', 'minions.0.os']);
+    // A surrogate pair is a real character and passes.
+    payload.master.sn = 'r2-\ud83d\ude00';
+    (payload.minions[0] as Record<string, unknown>).os = 'linux';
+    expect(failing(payload)).toBeUndefined();
+  });
+
+  it('accepts only http(s) URLs without credentials as master.server', () => {
+    for (const server of ['file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'http://user:password@salt:8001', 'https://user@salt', 'ftp://salt']) {
+      const payload = base();
+      payload.master.server = server;
+      expect([server, failing(payload)]).toEqual([server, ['master.server']]);
+    }
+    for (const server of ['http://salt-01:8001', 'https://10.0.0.1/', 'http://[fd00::1]:8000/api']) {
+      const payload = base();
+      payload.master.server = server;
+      expect([server, failing(payload)]).toEqual([server, undefined]);
+    }
+  });
+});
+
+describe('RegisterRequest numbers', () => {
+  it('bounds interval_s to what a 32-bit integer column holds (found by the fuzz suite: a 500 on PostgreSQL)', () => {
+    const body = (interval_s: number) => ({
+      master: { sn: 'm', server: 'http://m:1', status: 'running', idc: 'i', type: 'salt' },
+      minions: [],
+      interval_s,
+    });
+    expect(RegisterRequest.safeParse(body(1800)).success).toBe(true);
+    expect(RegisterRequest.safeParse(body(Number.MAX_SAFE_INTEGER)).error?.issues.map((i) => i.path.join('.'))).toEqual(['interval_s']);
+  });
+});

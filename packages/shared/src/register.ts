@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MinionStatus, ReportedMasterStatus, ServerType } from './enums.js';
 import { freeText, singleLineText } from './text.js';
+import { serviceUrl } from './url.js';
 
 /**
  * Identifiers are trimmed: the original heartbeat.py sent /sys/class/dmi/id/product_uuid
@@ -20,8 +21,8 @@ export type MasterOptions = z.infer<typeof MasterOptions>;
 
 export const RegisterMaster = z.object({
   sn: Identifier,
-  /** The salt-api URL act2 should use for this master. */
-  server: singleLineText(2048).min(1),
+  /** The salt-api URL act2 should use for this master: http(s), without credentials. */
+  server: serviceUrl(2048),
   status: ReportedMasterStatus,
   idc: singleLineText(255),
   type: ServerType,
@@ -60,10 +61,10 @@ export type AgentInfo = z.infer<typeof AgentInfo>;
 export const RegisterRequest = z.object({
   master: RegisterMaster,
   minions: z.array(RegisterMinion),
-  schema_version: z.number().int().positive().optional(),
+  schema_version: z.number().int().positive().max(1_000_000).optional(),
   agent: AgentInfo.optional(),
-  /** The sender's heartbeat period in seconds. */
-  interval_s: z.number().int().positive().optional(),
+  /** The sender's heartbeat period in seconds (stored in a 32-bit integer column). */
+  interval_s: z.number().int().positive().max(2_147_483_647).optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 /** What a sender builds (before defaults such as `ips: []` are applied). */

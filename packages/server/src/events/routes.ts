@@ -11,7 +11,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     const { items, lastId } = await listEvents(ctx.db, {
       ...filter,
       afterId,
-      since: since === undefined ? undefined : Date.parse(since),
+      since,
     });
     return { items, next_cursor: lastId === null ? null : encodeCursor([lastId]) };
   });

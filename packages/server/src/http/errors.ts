@@ -1,8 +1,9 @@
-import { type ErrorBody, type ErrorCode, type ErrorIssue } from '@act2/shared';
+import { clipIssueText, MAX_ERROR_ISSUES, type ErrorBody, type ErrorCode, type ErrorIssue } from '@act2/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { classifyDbError } from '../db/dialects/index.js';
 import { REGISTER_ROUTES } from '../register/route.js';
+import { trackAllowedMethods } from './allowed-methods.js';
 import { HttpError } from './http-error.js';
 
 /** Our code for a 4xx fastify raised itself; anything not listed is the client's input (ACT2_VALIDATION). */
@@ -46,20 +47,62 @@ function reportedSn(body: unknown): string | undefined {
   return typeof sn === 'string' ? sn.trim().slice(0, 255) : undefined;
 }
 
+/**
+ * A body whose `issues` list is at most {@link MAX_ERROR_ISSUES} long; the rest are counted in
+ * `more_issues`. A payload with a million bad entries gets an answer of a few kilobytes.
+ */
+export function validationBody(message: string, issues: readonly ErrorIssue[], options: { incomplete?: boolean } = {}): ErrorBody {
+  const listed = issues.slice(0, MAX_ERROR_ISSUES);
+  const more = issues.length - listed.length;
+  return {
+    code: 'ACT2_VALIDATION',
+    message,
+    issues: listed,
+    ...(more > 0 ? { more_issues: more } : {}),
+    ...(options.incomplete ? { incomplete: true } : {}),
+  };
+}
+
 /** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, hooks: ErrorHooks = {}): void {
+  const allowed = trackAllowedMethods(app);
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ code: 'ACT2_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` } satisfies ErrorBody);
+    const path = request.url.split('?')[0] ?? '/';
+    const methods = allowed(path);
+    if (methods.length > 0) {
+      reply
+        .code(405)
+        .header('allow', methods.join(', '))
+        .send({ code: 'ACT2_METHOD_NOT_ALLOWED', message: `${clipIssueText(request.method)} is not allowed here; use ${methods.join(', ')}` } satisfies ErrorBody);
+      return;
+    }
+    reply.code(404).send({ code: 'ACT2_NOT_FOUND', message: `No route for ${request.method} ${clipIssueText(path)}` } satisfies ErrorBody);
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isClientAbort(err, request)) {
+      // Nobody is left to answer: not a database outage, not worth a stack.
+      request.log.info({ code: 'ACT2_CLIENT_ABORTED', route: request.routeOptions.url }, 'client closed the connection before its request was read');
+      reply.code(499).send({ code: 'ACT2_CLIENT_ABORTED', message: 'Client closed the connection' } satisfies ErrorBody);
+      return;
+    }
     const { status, body } = toErrorResponse(err);
-    if (status >= 500) {
+    if (body.code === 'ACT2_DB_UNAVAILABLE' && hooks.onDbUnavailable) {
+      // The outage tracker logs the start and end of an outage once each, not every refused request.
+      hooks.onDbUnavailable(err, request);
+    } else if (status >= 500) {
       request.log.error({ err, code: body.code }, 'request failed');
     } else if ((REGISTER_ROUTES as readonly string[]).includes(request.routeOptions.url ?? '')) {
       // A rejected heartbeat means a master that will time out: say which one, and from where.
       request.log.warn(
-        { code: body.code, status, ip: request.ip, sn: reportedSn(request.body), issues: body.issues?.slice(0, MAX_LOGGED_ISSUES) },
+        {
+          code: body.code,
+          status,
+          ip: request.ip,
+          sn: reportedSn(request.body),
+          issues: body.issues?.slice(0, MAX_LOGGED_ISSUES),
+          ...(body.more_issues ? { moreIssues: body.more_issues } : {}),
+        },
         'registration rejected',
       );
     } else {
@@ -72,15 +115,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
 export function toErrorResponse(err: FastifyError): { status: number; body: ErrorBody } {
   if (err instanceof HttpError) {
-    return { status: err.statusCode, body: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } };
+    if (err.body) return { status: err.statusCode, body: err.body };
+    return { status: err.statusCode, body: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues.slice(0, MAX_ERROR_ISSUES) } : {}) } };
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const issues: ErrorIssue[] = err.validation.map((v) => ({
-      path: v.instancePath.replace(/^\//, '').replace(/\//g, '.'),
-      message: v.message ?? 'invalid',
-    }));
+    const issues: ErrorIssue[] = err.validation.flatMap((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      // An unknown query parameter is named as the path, like any other bad parameter.
+      const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(keys)) {
+        return keys.map((key) => ({ path: clipIssueText([path, String(key)].filter(Boolean).join('.')), message: 'unknown parameter' }));
+      }
+      return [{ path: clipIssueText(path), message: clipIssueText(v.message ?? 'invalid') }];
+    });
     const where = err.validationContext ?? 'request';
-    return { status: 400, body: { code: 'ACT2_VALIDATION', message: `Invalid ${where}: ${issues.map((i) => i.path || where).join(', ')}`, issues } };
+    const named = issues.slice(0, MAX_ERROR_ISSUES).map((i) => i.path || where);
+    return { status: 400, body: validationBody(`Invalid ${where}: ${named.join(', ')}`, issues) };
   }
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -108,4 +158,21 @@ export function toErrorResponse(err: FastifyError): { status: number; body: Erro
     return { status, body: { code: FRAMEWORK_4XX_CODES[status] ?? 'ACT2_VALIDATION', message } };
   }
   return { status: 500, body: { code: 'ACT2_INTERNAL', message: 'Internal server error' } };
+}
+
+export interface ErrorHooks {
+  /** Called instead of logging for every request refused because the database is unreachable. */
+  onDbUnavailable?: (err: unknown, request: FastifyRequest) => void;
+}
+
+/**
+ * True when the client went away before its request was read: its upload stopped mid-body
+ * (fastify's body reader sees the socket close) or the request was aborted. Its ECONNRESET must not
+ * be taken for the database's.
+ */
+export function isClientAbort(err: unknown, request: FastifyRequest): boolean {
+  const code = (err as { code?: unknown }).code;
+  const raw = request.raw;
+  const aborted = raw.readableAborted || raw.socket?.destroyed === true;
+  return aborted && (code === 'ECONNRESET' || code === 'ECONNABORTED' || (err as { message?: unknown }).message === 'aborted');
 }

@@ -1,16 +1,22 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Query parameters of the read API whose values are safe to log (filters and paging, never credentials). */
+const LOGGED_PARAMS = ['status', 'idc', 'type', 'master', 'kind', 'since', 'ip', 'limit'] as const;
+const MAX_LOGGED_VALUE = 256;
 
 /**
  * One log line per request, written when the response is done (fastify's own request logging is
- * off). Only method, route, status and timing: never headers or bodies, which carry credentials.
+ * off). Method, route, status and timing, plus the known filter parameters: never the raw URL (a
+ * client may put a token in any query parameter), headers or bodies, which carry credentials.
  */
 export function registerRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
+    const query = loggedQuery(request);
     request.log.info(
       {
         method: request.method,
-        url: request.url,
-        route: request.routeOptions.url,
+        route: request.routeOptions.url ?? null,
+        ...(query ? { query } : {}),
         statusCode: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
         contentLength: request.headers['content-length'],
@@ -18,4 +24,17 @@ export function registerRequestLog(app: FastifyInstance): void {
       'request completed',
     );
   });
+}
+
+/** The known, harmless query parameters as sent (clipped), or undefined when there are none. */
+export function loggedQuery(request: Pick<FastifyRequest, 'url'>): Record<string, string> | undefined {
+  const at = request.url.indexOf('?');
+  if (at < 0) return undefined;
+  const params = new URLSearchParams(request.url.slice(at + 1));
+  const logged: Record<string, string> = {};
+  for (const name of LOGGED_PARAMS) {
+    const value = params.get(name);
+    if (value !== null) logged[name] = value.length > MAX_LOGGED_VALUE ? `${value.slice(0, MAX_LOGGED_VALUE)}…` : value;
+  }
+  return Object.keys(logged).length > 0 ? logged : undefined;
 }

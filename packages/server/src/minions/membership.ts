@@ -31,6 +31,18 @@ export async function readMembership(trx: DbOrTrx, masterSn: string): Promise<Me
     .execute();
 }
 
+/** One page of the master's minion set in sn order, after `afterSn` (keyset paging on the primary key). */
+export async function readMembershipPage(db: DbOrTrx, masterSn: string, afterSn: string | undefined, limit: number): Promise<Member[]> {
+  return db
+    .selectFrom('master_minions')
+    .select(['minion_sn', 'status', 'ips', 'attrs'])
+    .where('master_sn', '=', masterSn)
+    .$if(afterSn !== undefined, (q) => q.where('minion_sn', '>', afterSn!))
+    .orderBy('minion_sn')
+    .limit(limit)
+    .execute();
+}
+
 /**
  * Writes exactly the changes: nothing at all for an identical snapshot. Rows are written in
  * minion-sn order so two masters reporting the same minions lock shared rows in the same order.

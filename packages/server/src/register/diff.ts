@@ -1,5 +1,6 @@
 import { canonicalIp, type RegisterMinion } from '@act2/shared';
 import type { Member, MembershipChanges } from '../minions/membership.js';
+import { yieldToEventLoop } from '../yield.js';
 
 const ATTR_KEYS = ['id', 'serial', 'uuid', 'os', 'saltversion'] as const;
 
@@ -11,20 +12,40 @@ const ATTR_KEYS = ['id', 'serial', 'uuid', 'os', 'saltversion'] as const;
  */
 export function normalizeMinions(minions: readonly RegisterMinion[]): Member[] {
   const bySn = new Map<string, Member>();
-  for (const minion of minions) {
-    const attrs: Record<string, string> = {};
-    for (const key of ATTR_KEYS) {
-      const value = minion[key];
-      if (value !== undefined) attrs[key] = value;
-    }
-    bySn.set(minion.sn, {
-      minion_sn: minion.sn,
-      status: minion.status,
-      ips: JSON.stringify([...new Set(minion.ips.map(canonicalIp))]),
-      attrs: Object.keys(attrs).length > 0 ? JSON.stringify(attrs) : null,
-    });
+  for (const minion of minions) bySn.set(minion.sn, toMember(minion));
+  return [...bySn.values()].sort(byMinionSn);
+}
+
+/**
+ * {@link normalizeMinions} for a huge snapshot: yields to the event loop every `slice` minions and
+ * does not sort (a single sort of 300,000 entries holds the loop for a tenth of a second).
+ */
+export async function normalizeMinionsInSlices(minions: readonly RegisterMinion[], slice = 2_000): Promise<Map<string, Member>> {
+  const bySn = new Map<string, Member>();
+  for (let i = 0; i < minions.length; i += 1) {
+    if (i > 0 && i % slice === 0) await yieldToEventLoop();
+    const minion = minions[i]!;
+    bySn.set(minion.sn, toMember(minion));
   }
-  return [...bySn.values()].sort((a, b) => (a.minion_sn < b.minion_sn ? -1 : a.minion_sn > b.minion_sn ? 1 : 0));
+  return bySn;
+}
+
+function toMember(minion: RegisterMinion): Member {
+  const attrs: Record<string, string> = {};
+  for (const key of ATTR_KEYS) {
+    const value = minion[key];
+    if (value !== undefined) attrs[key] = value;
+  }
+  return {
+    minion_sn: minion.sn,
+    status: minion.status,
+    ips: JSON.stringify([...new Set(minion.ips.map(canonicalIp))]),
+    attrs: Object.keys(attrs).length > 0 ? JSON.stringify(attrs) : null,
+  };
+}
+
+export function byMinionSn(a: Member, b: Member): number {
+  return a.minion_sn < b.minion_sn ? -1 : a.minion_sn > b.minion_sn ? 1 : 0;
 }
 
 /** Compares the stored set with a full snapshot, in memory. */
@@ -39,6 +60,27 @@ export function diffMembership(current: readonly Member[], incoming: readonly Me
       changes.changed.push({ next, previous, ipsChanged: previous.ips !== next.ips });
     }
   }
-  changes.left = [...stored.values()].sort((a, b) => (a.minion_sn < b.minion_sn ? -1 : a.minion_sn > b.minion_sn ? 1 : 0));
+  changes.left = [...stored.values()].sort(byMinionSn);
+  return changes;
+}
+
+/**
+ * {@link diffMembership} for a huge snapshot, yielding every `slice` minions. Consumes `stored`
+ * (what is left in it has left the master). Lists come unsorted: each chunk is sorted when written.
+ */
+export async function diffMembershipInSlices(stored: Map<string, Member>, incoming: Map<string, Member>, slice = 5_000): Promise<MembershipChanges> {
+  const changes: MembershipChanges = { joined: [], changed: [], left: [] };
+  let i = 0;
+  for (const next of incoming.values()) {
+    i += 1;
+    if (i % slice === 0) await yieldToEventLoop();
+    const previous = stored.get(next.minion_sn);
+    stored.delete(next.minion_sn);
+    if (!previous) changes.joined.push(next);
+    else if (previous.status !== next.status || previous.ips !== next.ips || previous.attrs !== next.attrs) {
+      changes.changed.push({ next, previous, ipsChanged: previous.ips !== next.ips });
+    }
+  }
+  changes.left = [...stored.values()];
   return changes;
 }

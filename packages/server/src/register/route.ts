@@ -1,9 +1,10 @@
-import { API_PREFIX, REGISTER_PATH, RegisterRequest, RegisterResponse } from '@act2/shared';
+import { API_PREFIX, REGISTER_PATH, RegisterResponse } from '@act2/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clientCertificateCn } from '../auth/plugin.js';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../http/http-error.js';
 import { registerMaster } from './service.js';
+import { validateRegistration } from './validate.js';
 
 /**
  * `POST /register` is seed 000's endpoint; the original act2 (idcos/cloud-act2) serves the same
@@ -13,13 +14,16 @@ export const REGISTER_ROUTES = [REGISTER_PATH, `${API_PREFIX}${REGISTER_PATH}`] 
 
 /** `POST /register` (and its original-act2 alias): where every act2-heartbeat reports. */
 export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  // The body is validated by validateRegistration, not a route schema: it must stop early on a
+  // hopeless payload and yield on a huge one, which a schema validator does not.
   for (const url of REGISTER_ROUTES) {
-    app.post(url, { config: { scope: 'register' }, schema: { body: RegisterRequest, response: { 200: RegisterResponse } } }, async (request) => {
+    app.post(url, { config: { scope: 'register' }, schema: { response: { 200: RegisterResponse } } }, async (request) => {
+      const body = await validateRegistration(request.body, { maxMinions: ctx.config.maxMinions });
       if (ctx.config.tlsClientCnIsSn) {
         // PuppetDB's model: the certificate names the master, whatever other credential came along.
         const cn = clientCertificateCn(request);
-        if (cn !== request.body.master.sn) {
-          throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${request.body.master.sn}`);
+        if (cn !== body.master.sn) {
+          throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${body.master.sn}`);
         }
       }
       return registerMaster(
@@ -32,7 +36,7 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           log: request.log,
           principal: request.principal,
         },
-        request.body,
+        body,
       );
     });
   }

@@ -3,15 +3,19 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { Database, MastersTable } from '../db/database.js';
+import { dialectOf } from '../db/dialects/index.js';
+import type { Database } from '../db/database.js';
 import { withTxRetry } from '../db/retry.js';
-import { insertEvents, type NewEvent } from '../events/repository.js';
-import { findMasterForUpdate, insertMasterIfAbsent, updateMaster } from '../masters/repository.js';
+import { insertEvents } from '../events/repository.js';
+import { updateMaster } from '../masters/repository.js';
 import { applyMembership, readMembership, type MembershipChanges } from '../minions/membership.js';
-import { describePrincipal, type Principal } from '../auth/principal.js';
-import { checkRegistrationClaim, guardRegistration } from '../auth/registration-guard.js';
+import { registerInChunks } from './chunked.js';
 import { diffMembership, normalizeMinions } from './diff.js';
-import { masterTransition, type MasterEventKind } from './transition.js';
+import { withMasterLock } from './master-lock.js';
+import { byOf, minionEvents, sealCredentials, upsertMaster } from './steps.js';
+import type { MasterEventKind, MasterTransition } from './transition.js';
+import type { Principal } from '../auth/principal.js';
+import { checkRegistrationClaim } from '../auth/registration-guard.js';
 
 export interface RegisterDeps {
   db: Kysely<Database>;
@@ -24,6 +28,9 @@ export interface RegisterDeps {
   principal?: Principal;
 }
 
+/** Above this many minions a SQLite registration is written in chunks (see chunked.ts). */
+export const CHUNKED_ABOVE = 5_000;
+
 const NO_CHANGES: MembershipChanges = { joined: [], changed: [], left: [] };
 
 const TRANSITION_MESSAGES: Record<MasterEventKind, string> = {
@@ -33,114 +40,75 @@ const TRANSITION_MESSAGES: Record<MasterEventKind, string> = {
   'master.recovered': 'master recovered',
 };
 
+/** What storing a registration did, whichever way it was stored. */
+export interface RegisterOutcome {
+  created: boolean;
+  transition: MasterTransition;
+  joined: number;
+  left: number;
+  changed: number;
+  total: number;
+  /** A master key issued to a master enrolled by a register token (returned once). */
+  issuedKey?: string | undefined;
+}
+
 /**
- * Stores one registration in one transaction: lock (or create) the master row, diff its minion
- * set in memory against the snapshot, write only what changed, and record every change as an
- * event. A `stopped` registration keeps the last known minion set.
+ * Stores one registration. A `stopped` registration keeps the last known minion set. On
+ * PostgreSQL, and for ordinary sizes on SQLite, that is one transaction: lock (or create) the
+ * master row, diff its minion set in memory against the snapshot, write only what changed, and
+ * record every change as an event. A huge snapshot on SQLite, whose single transaction would hold
+ * the one connection (and with it every other request) for seconds, is written in short chunks
+ * (see {@link registerInChunks}).
  */
 export async function registerMaster(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterResponse> {
   const { master } = request;
   const principal: Principal = deps.principal ?? { kind: 'none' };
   checkRegistrationClaim(principal, master);
-  // With auth on, every master event says who caused it (`anonymous` for legacy agents).
-  const by = principal.kind === 'none' ? {} : { by: describePrincipal(principal) };
-  const reported = master.status;
-  const incoming = reported === 'running' ? normalizeMinions(request.minions) : undefined;
-  // Sealed outside the transaction: no reason to hold the row lock while encrypting.
-  const credentials = master.options
-    ? { username: master.options.username, password_enc: deps.box.seal(master.options.password) }
-    : undefined;
+  let outcome: RegisterOutcome;
+  if (dialectOf(deps.db).inProcess) {
+    // One process serves a SQLite file (serve lock): an in-process lock per master is enough to
+    // keep two registrations of one master, chunked or not, from interleaving.
+    const chunked = master.status === 'running' && request.minions.length > CHUNKED_ABOVE;
+    outcome = await withMasterLock(master.sn, () => (chunked ? registerInChunks(deps, request) : registerInOneTransaction(deps, request)));
+  } else {
+    outcome = await registerInOneTransaction(deps, request);
+  }
 
-  const outcome = await withTxRetry(() =>
-    deps.db.transaction().execute(async (trx) => {
-      const now = await deps.clock(trx);
-      const fields = {
-        server: master.server,
-        status: reported,
-        idc: master.idc,
-        type: master.type,
-        error: reported === 'stopped' ? (master.error ?? null) : null,
-        agent_version: request.agent?.version ?? null,
-        agent_hostname: request.agent?.hostname ?? null,
-        interval_s: request.interval_s ?? null,
-        last_seen: now,
-      } satisfies Partial<MastersTable>;
-
-      let previous = await findMasterForUpdate(trx, master.sn);
-      let created = false;
-      if (!previous) {
-        created = await insertMasterIfAbsent(trx, {
-          sn: master.sn,
-          ...fields,
-          username: credentials?.username ?? null,
-          password_enc: credentials?.password_enc ?? null,
-          minion_count: incoming?.length ?? 0,
-          first_seen: now,
-          status_changed_at: now,
-        });
-        // Lost a race with another instance creating the same master: continue as an update.
-        if (!created) previous = await findMasterForUpdate(trx, master.sn);
-      }
-      // Under the master's row lock; a refusal throws and rolls back everything above.
-      const { issuedKey } = await guardRegistration(trx, principal, master.sn, now);
-
-      const transition = masterTransition(created ? undefined : previous, reported, now, deps.masterTimeoutMs);
-      const changes = incoming
-        ? diffMembership(created ? [] : await readMembership(trx, master.sn), incoming)
-        : NO_CHANGES;
-      await applyMembership(trx, master.sn, changes, now);
-      if (!created) {
-        await updateMaster(trx, master.sn, {
-          ...fields,
-          ...credentials,
-          ...(incoming ? { minion_count: incoming.length } : {}),
-          ...(transition.statusChanged ? { status_changed_at: now } : {}),
-        });
-      }
-      const events: NewEvent[] = [
-        ...transition.events.map((e) => ({ ...e, master_sn: master.sn, detail: { ...e.detail, ...by } })),
-        ...minionEvents(master.sn, changes),
-      ];
-      await insertEvents(trx, events, { instanceId: deps.instanceId, at: now });
-      // What the master has now: a stopped registration keeps the stored set (none for a new master).
-      const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);
-      return { created, transition, changes, total, issuedKey };
-    }),
-  );
-
-  const { created, transition, changes, total, issuedKey } = outcome;
+  const { created, transition, joined, left, changed, total, issuedKey } = outcome;
+  const by = byOf(principal);
   if (issuedKey !== undefined) deps.log.info({ sn: master.sn, ...by }, 'master enrolled: bound to its own key');
   if (principal.kind === 'anonymous') deps.log.info({ sn: master.sn, ...by }, 'anonymous registration');
   for (const event of transition.events) {
     deps.log.info({ sn: master.sn, event: event.kind, detail: event.detail }, TRANSITION_MESSAGES[event.kind]);
   }
-  const joined = changes.joined.length;
-  const left = changes.left.length;
-  const changed = changes.changed.length;
   if (joined + left + changed > 0) deps.log.info({ sn: master.sn, joined, left, changed }, 'minion set changed');
 
   return {
-    master: { sn: master.sn, status: reported, recovered: transition.recovered, created },
+    master: { sn: master.sn, status: master.status, recovered: transition.recovered, created },
     minions: { total, joined, left, changed },
     ...(issuedKey === undefined ? {} : { master_key: issuedKey }),
   };
 }
 
-function minionEvents(masterSn: string, changes: MembershipChanges): NewEvent[] {
-  const ips = (text: string) => JSON.parse(text) as string[];
-  return [
-    ...changes.joined.map((m) => ({
-      kind: 'minion.joined' as const,
-      master_sn: masterSn,
-      minion_sn: m.minion_sn,
-      detail: { status: m.status, ips: ips(m.ips) },
-    })),
-    ...changes.changed.map(({ next, previous }) => ({
-      kind: 'minion.status' as const,
-      master_sn: masterSn,
-      minion_sn: next.minion_sn,
-      detail: { status: next.status, previous_status: previous.status, ips: ips(next.ips), previous_ips: ips(previous.ips) },
-    })),
-    ...changes.left.map((m) => ({ kind: 'minion.left' as const, master_sn: masterSn, minion_sn: m.minion_sn, detail: null })),
-  ];
+
+async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterOutcome> {
+  const { master } = request;
+  const incoming = master.status === 'running' ? normalizeMinions(request.minions) : undefined;
+  const credentials = sealCredentials(deps, request);
+
+  return withTxRetry(() =>
+    deps.db.transaction().execute(async (trx) => {
+      const now = await deps.clock(trx);
+      const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, incoming?.length);
+      const changes = incoming
+        ? diffMembership(created ? [] : await readMembership(trx, master.sn), incoming)
+        : NO_CHANGES;
+      await applyMembership(trx, master.sn, changes, now);
+      if (!created && incoming) await updateMaster(trx, master.sn, { minion_count: incoming.length });
+      await insertEvents(trx, minionEvents(master.sn, changes), { instanceId: deps.instanceId, at: now });
+      // What the master has now: a stopped registration keeps the stored set (none for a new master).
+      const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);
+      return { created, transition, joined: changes.joined.length, left: changes.left.length, changed: changes.changed.length, total, issuedKey };
+    }),
+  );
 }

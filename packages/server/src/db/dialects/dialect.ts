@@ -49,6 +49,12 @@ export interface SqlDialect {
   readonly name: DialectName;
   /** `--db` URL schemes that select this dialect (without `:`/`://`). */
   readonly schemes: readonly string[];
+  /**
+   * Statements run synchronously on the event loop, on one connection served by one process
+   * (SQLite). Long work is then cut into short transactions that yield between them, and an
+   * in-process lock is enough to serialise work on one row (see register/chunked.ts).
+   */
+  readonly inProcess: boolean;
 
   /** Opens the pool (or file) `target` names. */
   open(target: string, options: ConnectionOptions): Kysely<Database>;

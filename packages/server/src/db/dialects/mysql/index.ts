@@ -22,6 +22,7 @@ const byteOrder = (column: string) => sql<string>`cast(${sql.ref(column)} as bin
 export const mysqlDialect: SqlDialect = {
   name: 'mysql',
   schemes: ['mysql', 'mariadb'],
+  inProcess: false,
   open: openMysql,
   owns: (db) => db.getExecutor().adapter instanceof MysqlAdapter,
   now: async (db) => {

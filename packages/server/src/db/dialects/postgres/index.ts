@@ -15,6 +15,7 @@ const byteOrder = (column: string) => sql<string>`${sql.ref(column)} collate "C"
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   schemes: ['postgres', 'postgresql'],
+  inProcess: false,
   open: openPostgres,
   owns: (db) => db.getExecutor().adapter instanceof PostgresAdapter,
   now: async (db) => {

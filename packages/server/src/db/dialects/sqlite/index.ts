@@ -12,6 +12,7 @@ import { classifySqliteError } from './errors.js';
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   schemes: ['sqlite'],
+  inProcess: true,
   open: (target) => openSqlite(target),
   owns: (db) => db.getExecutor().adapter instanceof SqliteAdapter,
   // Embedded: the process clock is the database host's clock.

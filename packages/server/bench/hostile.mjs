@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+// Hostile-payload and responsiveness benchmark (issue 11, findings 1 and 2). The built act2-server
+// runs in its own process on SQLite with its default limits (16 MiB body, 200,000 minions); each
+// payload is sent once while /healthz is polled every 10 ms on another connection. Measured from
+// /proc: the server's CPU time for the request and its peak RSS while it runs.
+//
+//   npx -y pnpm@10 --filter @act2/server build && node packages/server/bench/hostile.mjs
+//
+// Part 1: the worst payloads within the body limit (each must cost < 1 s CPU, < 300 MB).
+// Part 2: one valid 300,000-minion registration (body limit raised to 64 MiB for it), with /healthz
+// and a small registration of another master sent meanwhile (both must answer within 100 ms).
+// Env: ACT2_BENCH_BIG_MINIONS (default 300000), ACT2_BENCH_ONLY=1|2.
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Client } from 'undici';
+
+const SERVER = fileURLToPath(new URL('../dist/act2-server.js', import.meta.url));
+const BIG = Number(process.env.ACT2_BENCH_BIG_MINIONS ?? 300_000);
+const ONLY = process.env.ACT2_BENCH_ONLY;
+const TICK_MS = 1000 / 100; // USER_HZ
+
+async function startServer(dir, args = []) {
+  const child = spawn(process.execPath, [SERVER, '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'act2.sqlite'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    const onData = (chunk) => {
+      out += chunk;
+      const match = /"url":"(http:[^"]+)"/.exec(out);
+      if (match) {
+        child.stdout.off('data', onData);
+        // Keep draining the request log so the server never blocks on a full pipe.
+        child.stdout.resume();
+        resolve(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+  return { child, url };
+}
+
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+};
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
+const percentile = (xs, q) => {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+};
+
+/** Sends `request` on its own connection while polling /healthz; returns what it cost the server. */
+async function measure(server, request, extra) {
+  const pid = server.child.pid;
+  const client = new Client(server.url, { bodyTimeout: 600_000, headersTimeout: 600_000 });
+  const health = new Client(server.url);
+  const rssBefore = rssMb(pid);
+  const cpuBefore = cpuMs(pid);
+  let peak = rssBefore;
+  const healthTimes = [];
+  let done = false;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 5);
+  const prober = (async () => {
+    while (!done) {
+      const started = performance.now();
+      const r = await health.request({ method: 'GET', path: '/healthz' });
+      await r.body.dump();
+      healthTimes.push(performance.now() - started);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  })();
+  const started = performance.now();
+  const extraResult = extra ? extra(() => done) : undefined;
+  const response = await client.request({ method: 'POST', path: '/register', headers: request.headers, body: request.body });
+  const text = await response.body.text();
+  const wallMs = performance.now() - started;
+  done = true;
+  await prober;
+  clearInterval(sampler);
+  const result = {
+    payload: request.name,
+    bytes: request.body.length,
+    status: response.statusCode,
+    code: response.statusCode === 200 ? 'ok' : JSON.parse(text).code,
+    answerBytes: Buffer.byteLength(text),
+    wallMs: Math.round(wallMs),
+    serverCpuMs: Math.round(cpuMs(pid) - cpuBefore),
+    peakRssMb: Math.round(peak),
+    rssGrowthMb: Math.round(peak - rssBefore),
+    healthzAnswered: healthTimes.length,
+    healthzP50Ms: percentile(healthTimes, 0.5),
+    healthzP99Ms: percentile(healthTimes, 0.99),
+    healthzMaxMs: percentile(healthTimes, 1),
+    healthzOver100Ms: healthTimes.filter((t) => t > 100).length,
+    ...(extraResult ? { during: await extraResult } : {}),
+  };
+  await client.close();
+  await health.close();
+  return result;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const LIMIT = 16 * 1024 * 1024;
+const MASTER = '"master":{"sn":"bench","server":"http://bench:8001","status":"running","idc":"b","type":"salt"}';
+const fill = (unit, room) => unit.repeat(Math.floor(room / unit.length) - 1);
+
+function hostilePayloads() {
+  const room = LIMIT - MASTER.length - 32;
+  const wrap = (inner) => `{${MASTER},"minions":[${inner}]}`;
+  const list = [
+    ['1,000,000 empty minions (the issue: 3 MB)', wrap(`${'{},'.repeat(999_999)}{}`)],
+    ['16 MiB of empty minions', wrap(`${fill('{},', room)}{}`)],
+    ['16 MiB of nesting', `${'['.repeat(LIMIT / 2 - 8)}${']'.repeat(LIMIT / 2 - 8)}`],
+    ['199,999 empty minions (under every limit: validation stops early)', wrap(`${'{},'.repeat(199_998)}{}`)],
+    ['199,999 minions with every field wrong', wrap(`${'{"sn":1,"status":2,"ips":3},'.repeat(199_998)}{}`)],
+    ['16 MiB of numbers in 200,000-element arrays', wrap(Array.from({ length: Math.floor(room / 400_002) }, () => `[${'0,'.repeat(199_999)}0]`).join(','))],
+    ['16 MiB of distinct short strings', (() => {
+      const parts = [];
+      let length = 0;
+      for (let i = 0; length < room - 16_384; i += 1) {
+        const group = Array.from({ length: 1000 }, (_, j) => `"${(i * 1000 + j).toString(36)}"`).join(',');
+        parts.push(`[${group}]`);
+        length += group.length + 3;
+      }
+      return wrap(parts.join(','));
+    })()],
+    ['16 MiB of objects with 256 distinct member names each', (() => {
+      const parts = [];
+      let length = 0;
+      for (let i = 0; length < room - 16_384; i += 1) {
+        const object = `{${Array.from({ length: 256 }, (_, j) => `"k${i}_${j}":0`).join(',')}}`;
+        parts.push(object);
+        length += object.length + 1;
+      }
+      return wrap(parts.join(','));
+    })()],
+    ['one 16 MiB string', `{"master":{"sn":"${'x'.repeat(room)}"},"minions":[]}`],
+  ];
+  const out = list.map(([name, body]) => ({ name, headers: JSON_HEADERS, body: Buffer.from(body) }));
+  out.push({ name: 'gzip bomb (20 MiB of whitespace in 20 KB)', headers: { ...JSON_HEADERS, 'content-encoding': 'gzip' }, body: gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20)) });
+  for (const p of out) if (p.headers['content-encoding'] === undefined && p.body.length > LIMIT) throw new Error(`${p.name} is over the body limit`);
+  return out;
+}
+
+function bigRegistration(count, prefix = 'big') {
+  return {
+    master: { sn: `${prefix}-master`, server: 'http://big:8001', status: 'running', idc: 'b', type: 'salt' },
+    minions: Array.from({ length: count }, (_, i) => ({ sn: `${prefix}-${String(i).padStart(6, '0')}`, status: 'running', ips: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`] })),
+  };
+}
+
+/** A small registration of another master, sent every 200 ms while the big one runs. */
+async function smallRegistrations(url, isDone) {
+  const client = new Client(url);
+  const latencies = [];
+  await new Promise((r) => setTimeout(r, 300));
+  for (let n = 0; !isDone(); n += 1) {
+    const body = JSON.stringify({ master: { sn: 'small', server: 'http://small:8001', status: 'running', idc: 's', type: 'salt' }, minions: [{ sn: `s-${n % 3}`, status: 'running', ips: ['10.9.9.9'] }] });
+    const started = performance.now();
+    const r = await client.request({ method: 'POST', path: '/register', headers: JSON_HEADERS, body });
+    await r.body.dump();
+    if (r.statusCode !== 200) throw new Error(`small registration answered ${r.statusCode}`);
+    latencies.push(performance.now() - started);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  await client.close();
+  return { smallRegistrations: latencies.length, smallP50Ms: percentile(latencies, 0.5), smallMaxMs: percentile(latencies, 1), smallOver100Ms: latencies.filter((t) => t > 100).length };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'act2-bench-hostile-'));
+try {
+  if (ONLY !== '2') {
+    const server = await startServer(join(dir, 'one'), []);
+    try {
+      console.log('Part 1: worst payloads within the 16 MiB body limit (SQLite, default limits)');
+      for (const payload of hostilePayloads()) console.log(JSON.stringify(await measure(server, payload)));
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+  }
+  if (ONLY !== '1') {
+    const server = await startServer(join(dir, 'two'), ['--body-limit', '64mb', '--max-minions', String(Math.max(BIG, 200_000))]);
+    try {
+      console.log(`Part 2: one valid ${BIG}-minion registration (SQLite), first time then identical re-send`);
+      for (const label of ['first', 'again']) {
+        const body = Buffer.from(JSON.stringify(bigRegistration(BIG)));
+        const result = await measure(server, { name: `${BIG} minions (${label})`, headers: JSON_HEADERS, body }, (isDone) =>
+          smallRegistrations(server.url, isDone),
+        );
+        console.log(JSON.stringify(result));
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,116 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createTestDatabase, manualClock, type TestDatabase } from './helpers/db.js';
+import { manyMinions, payload } from './helpers/payloads.js';
+
+// Issue 11, finding 2: one valid 300,000-minion registration held a SQLite server for 7.6 s.
+// The full-size figures are in BENCHMARKS.md (bench/responsive.mjs); this test uses 40,000 minions
+// (several seconds of writes in one transaction before the fix) and checks what must hold at any
+// size: other requests are served while it is stored, and what is stored is the whole snapshot.
+
+const MINIONS = 40_000;
+
+describe('a huge registration on SQLite', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  let base: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    app = await buildApp(database.config({ bodyLimitBytes: 64 * 1024 * 1024 }), { db: database.db, clock: manualClock(), scheduler: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.destroy();
+  });
+
+  const post = async (body: unknown) => {
+    const response = await request(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.statusCode, body: (await response.body.json()) as { minions: Record<string, number> } };
+  };
+
+  it('keeps answering /healthz and small registrations while it is stored, and stores all of it', { timeout: 120_000 }, async () => {
+    const big = payload('huge', manyMinions(MINIONS, 'h'));
+    let bigDone = 0;
+    const bigRequest = post(big).then((r) => {
+      bigDone = performance.now();
+      return r;
+    });
+    // Wait until the server is busy with it (the master row exists), then probe.
+    await expect.poll(async () => (await database.db.selectFrom('masters').select('sn').where('sn', '=', 'huge').executeTakeFirst())?.sn, { interval: 5, timeout: 60_000 }).toBe('huge');
+    const latencies: number[] = [];
+    let smallDone = 0;
+    const small = (async () => {
+      const r = await post(payload('small', [{ sn: 's-1', status: 'running', ips: ['10.9.9.9'] }]));
+      smallDone = performance.now();
+      return r;
+    })();
+    while (bigDone === 0) {
+      const started = performance.now();
+      const health = await request(`${base}/healthz`);
+      await health.body.dump();
+      latencies.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+
+    const [bigResult, smallResult] = await Promise.all([bigRequest, small]);
+    expect([bigResult.status, bigResult.body.minions]).toEqual([200, { total: MINIONS, joined: MINIONS, left: 0, changed: 0 }]);
+    expect(smallResult.status).toBe(200);
+    // The small one did not wait for the big one.
+    expect(smallDone).toBeLessThan(bigDone);
+    expect(latencies.length).toBeGreaterThan(5);
+    expect(Math.max(...latencies)).toBeLessThan(1_000);
+
+    const counts = await database.db
+      .selectFrom('master_minions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('master_sn', '=', 'huge')
+      .executeTakeFirstOrThrow();
+    const joinedEvents = await database.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('master_sn', '=', 'huge')
+      .where('kind', '=', 'minion.joined')
+      .executeTakeFirstOrThrow();
+    const master = await database.db.selectFrom('masters').select('minion_count').where('sn', '=', 'huge').executeTakeFirstOrThrow();
+    expect([Number(counts.n), Number(joinedEvents.n), master.minion_count]).toEqual([MINIONS, MINIONS, MINIONS]);
+  });
+
+  it('diffs a changed huge snapshot exactly: joined, left and changed minions, IPs and events', { timeout: 120_000 }, async () => {
+    const minions = manyMinions(MINIONS, 'h').slice(1_000); // 1,000 left
+    for (let i = 0; i < 500; i += 1) minions[i] = { ...minions[i]!, status: 'stopped' }; // 500 changed
+    minions.push(...manyMinions(2_000, 'new')); // 2,000 joined
+
+    const result = await post(payload('huge', minions));
+
+    expect([result.status, result.body.minions]).toEqual([200, { total: MINIONS + 1_000, joined: 2_000, left: 1_000, changed: 500 }]);
+    const ips = await database.db
+      .selectFrom('minion_ips')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('master_sn', '=', 'huge')
+      .executeTakeFirstOrThrow();
+    const kinds = await database.db
+      .selectFrom('events')
+      .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('master_sn', '=', 'huge')
+      .groupBy('kind')
+      .orderBy('kind')
+      .execute();
+    const gone = await app.inject({ url: '/api/v1/minions/h-00000' });
+    const stopped = await app.inject({ url: '/api/v1/minions/h-01000' });
+    expect(Number(ips.n)).toBe(MINIONS + 1_000);
+    expect(kinds.map((k) => [k.kind, Number(k.n)])).toEqual([
+      ['master.registered', 1],
+      ['minion.joined', MINIONS + 2_000],
+      ['minion.left', 1_000],
+      ['minion.status', 500],
+    ]);
+    expect(gone.statusCode).toBe(404);
+    expect(stopped.json().masters[0].minion_status).toBe('stopped');
+  });
+});

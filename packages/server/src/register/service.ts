@@ -82,7 +82,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
         if (!created) previous = await findMasterForUpdate(trx, master.sn);
       }
       // Under the master's row lock; a refusal throws and rolls back everything above.
-      const { issuedKey } = await guardRegistration(trx, principal, master.sn, now);
+      const { issuedKey } = await guardRegistration(trx, principal, master.sn, created ? undefined : previous, now);
 
       const transition = masterTransition(created ? undefined : previous, reported, now, deps.masterTimeoutMs);
       const changes = incoming

@@ -64,20 +64,27 @@ export async function listTokens(db: DbOrTrx): Promise<TokenInfo[]> {
   return rows.map(toInfo);
 }
 
-/** Revokes by id or name; revoking a revoked token keeps its first revocation time. */
+/**
+ * Revokes by id or name, in one transaction with the auth epoch bump that makes every instance
+ * drop its cached checks. Revoking a revoked token keeps its first revocation time and bumps the
+ * epoch again, so re-running a revocation repairs one whose bump never landed.
+ */
 export async function revokeToken(db: DbOrTrx, idOrName: string, now: EpochMs): Promise<TokenInfo> {
-  const row = await db
-    .selectFrom('api_tokens')
-    .selectAll()
-    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-    .executeTakeFirst();
-  if (!row) throw new TokenError('ACT2_TOKEN_NOT_FOUND', `no token with id or name "${idOrName}" (see: act2-server token list)`);
-  if (row.revoked_at === null) {
-    await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
-    await bumpAuthEpoch(db);
-    row.revoked_at = now;
-  }
-  return toInfo(row);
+  const revoke = async (trx: DbOrTrx): Promise<TokenInfo> => {
+    const row = await trx
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst();
+    if (!row) throw new TokenError('ACT2_TOKEN_NOT_FOUND', `no token with id or name "${idOrName}" (see: act2-server token list)`);
+    if (row.revoked_at === null) {
+      await trx.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+      row.revoked_at = now;
+    }
+    await bumpAuthEpoch(trx);
+    return toInfo(row);
+  };
+  return db.isTransaction ? revoke(db) : db.transaction().execute(revoke);
 }
 
 /** Tokens that can still authenticate at `now`: what start-up counts to warn about an unusable server. */

@@ -188,6 +188,33 @@ describeEachDialect('a master bound to its own key', (dialect) => {
     expect((await post(free, payload('FREE-8', [], { idc: 'bj-01' }))).statusCode).toBe(200);
   });
 
+  it('token names are at most 200 characters, so a key enrolled by one fits enrolled_by (VARCHAR(255) on MySQL)', async () => {
+    const cli = async (name: string) => {
+      const err: string[] = [];
+      const args = ['node', 'act2-server', 'token', 'create', '--name', name, '--scope', 'register', '--db', t.current.database.url];
+      const code = await runAdminCli(args, { writeOut: () => undefined, writeErr: (s) => err.push(s) });
+      return { code, err: err.join('') };
+    };
+    // Characters, not bytes or UTF-16 units: 200 CJK or emoji characters are a valid name too.
+    const longest = `agents-${'字'.repeat(100)}${'😀'.repeat(93)}`;
+    expect([...longest]).toHaveLength(200);
+
+    const tooLong = await cli('n'.repeat(201));
+    const fits = await cli(longest);
+    const token = (await db().selectFrom('api_tokens').select('name').where('name', '=', longest).execute()).length;
+    // The longest name enrolls a master: `token:<name>` is stored in full.
+    const secret = await addToken(db(), `${longest.slice(0, -2)}x`, ['register']);
+    const enrolled = await post(secret, payload('LONG-NAME', []));
+
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.err).toContain('a token name is 1 to 200 characters (this one has 201)');
+    expect(await db().selectFrom('api_tokens').select('id').where('name', '=', 'n'.repeat(201)).execute()).toEqual([]);
+    expect([fits.code, token]).toEqual([0, 1]);
+    expect(enrolled.statusCode).toBe(200);
+    const row = await db().selectFrom('master_keys').select('enrolled_by').where('sn', '=', 'LONG-NAME').executeTakeFirstOrThrow();
+    expect(row.enrolled_by).toBe(`token:${longest.slice(0, -2)}x`);
+  });
+
   it('two instances enrolling one new sn at once: exactly one gets the key, the other 409', async () => {
     const enroll = await addToken(db(), 'enroll-6', ['register']);
     const results = await Promise.all([1, 2, 3].map(() => post(enroll, payload('RACE-6', [minion('race-1', '10.6.0.1')]))));

@@ -34,10 +34,19 @@ export class TokenError extends Error {
   }
 }
 
+/**
+ * The longest token name, in characters: a key it enrolls records `token:<name>` in
+ * master_keys.enrolled_by, a key column (VARCHAR(255) on MySQL, where a longer value is an error).
+ */
+export const TOKEN_NAME_MAX = 200;
+
 /** Creates a token; the returned `token` is the only time its secret exists outside the caller. */
 export async function createToken(db: DbOrTrx, input: NewToken, now: EpochMs): Promise<{ token: string; info: TokenInfo }> {
   const name = input.name.trim();
-  if (name === '' || name.length > 255) throw new TokenError('ACT2_TOKEN_INVALID', 'a token name is 1 to 255 characters');
+  const length = [...name].length;
+  if (length === 0 || length > TOKEN_NAME_MAX) {
+    throw new TokenError('ACT2_TOKEN_INVALID', `a token name is 1 to ${TOKEN_NAME_MAX} characters (this one has ${length})`);
+  }
   const scopes = [...new Set(input.scopes)].sort();
   if (scopes.length === 0) throw new TokenError('ACT2_TOKEN_INVALID', `give at least one --scope (${TokenScope.options.join(', ')})`);
   if (input.expiresAt !== undefined && input.expiresAt <= now) throw new TokenError('ACT2_TOKEN_INVALID', 'the expiry is in the past');

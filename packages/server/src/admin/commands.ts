@@ -24,7 +24,7 @@ export function isAdminCommand(argv: readonly string[]): boolean {
 }
 
 const dbOption = () =>
-  new Option('--db <db>', 'the database the servers use: SQLite file (or sqlite:<path>) or postgres:// URL').env('ACT2_DB').default(DEFAULT_DB);
+  new Option('--db <db>', 'the database the servers use: SQLite file (or sqlite:<path>), or a postgres:// (postgresql://) or mysql:// (mariadb://) URL').env('ACT2_DB').default(DEFAULT_DB);
 const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
 function iso(ms: number | null): string {

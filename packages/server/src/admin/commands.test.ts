@@ -77,6 +77,17 @@ describeEachDialect('act2-server token / master commands', (dialect) => {
   });
 });
 
+describe('admin command help', () => {
+  it('names every --db form the servers accept, MySQL and MariaDB included', async () => {
+    for (const command of [['token', 'create'], ['token', 'list'], ['token', 'revoke'], ['master', 'rebind']]) {
+      const help = await cli(...command, '--help');
+      const db = help.out.replace(/\s+/g, ' ').match(/--db <db> (.*?)\(default/)?.[1] ?? '';
+      expect([command.join(' '), help.code]).toEqual([command.join(' '), 0]);
+      for (const form of ['sqlite:', 'postgres://', 'mysql://', 'mariadb://']) expect(db, command.join(' ')).toContain(form);
+    }
+  });
+});
+
 describe('admin command helpers', () => {
   it('recognises admin commands and reads expiries', () => {
     expect([isAdminCommand(['node', 'x', 'token']), isAdminCommand(['node', 'x', '--port', '1'])]).toEqual([true, false]);

@@ -3,7 +3,7 @@ import { parseDuration, TokenScope } from '@act2/shared';
 import { Command, CommanderError, Option } from 'commander';
 import type { Kysely } from 'kysely';
 import { rebindMaster } from '../auth/rebind.js';
-import { createToken, isoSeconds, listTokens, revokeToken, toApiToken, TokenError, tokenState } from '../auth/tokens.js';
+import { createToken, isoSeconds, listTokens, revokeToken, toApiToken, TOKEN_NAME_MAX, TokenError, tokenState } from '../auth/tokens.js';
 import { DEFAULT_DB, describeDb } from '../config.js';
 import { createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
@@ -24,7 +24,7 @@ export function isAdminCommand(argv: readonly string[]): boolean {
 }
 
 const dbOption = () =>
-  new Option('--db <db>', 'the database the servers use: SQLite file (or sqlite:<path>) or postgres:// URL').env('ACT2_DB').default(DEFAULT_DB);
+  new Option('--db <db>', 'the database the servers use: SQLite file (or sqlite:<path>), or a postgres:// (postgresql://) or mysql:// (mariadb://) URL').env('ACT2_DB').default(DEFAULT_DB);
 const jsonOption = () => new Option('--json', 'print JSON instead of text');
 
 function iso(ms: number | null): string {
@@ -67,7 +67,7 @@ function buildAdminProgram(io: AdminIo, now: () => number): Command {
   token
     .command('create')
     .description('create a token and print it, once: only its hash is stored')
-    .requiredOption('--name <name>', 'unique name: says who holds it (logged, and recorded as requested_by)')
+    .requiredOption('--name <name>', `unique name, at most ${TOKEN_NAME_MAX} characters: says who holds it (logged, and recorded as requested_by)`)
     .addOption(
       new Option('--scope <scope...>', `what it may do (repeat or comma-separate): ${TokenScope.options.join(', ')}`).argParser(
         (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)],

@@ -156,6 +156,65 @@ describeEachDialect('a master bound to its own key', (dialect) => {
     expect((await post(undefined, payload('LEGACY-5', []))).statusCode).toBe(409);
   });
 
+  it('an idc-limited register token cannot take over an unbound master of another idc, nor can the key it enrolled move idc', async () => {
+    const sh = await addToken(db(), 'agents-sh-8', ['register'], { idc: 'sh-01' });
+    const reader = await addToken(db(), 'reader-8', ['read']);
+    // BJ-8 is an existing, unbound master of idc bj-01 (an anonymous legacy agent registered it).
+    expect((await post(undefined, payload('BJ-8', [minion('bj8-1', '10.8.0.1')], { idc: 'bj-01' }))).statusCode).toBe(200);
+    const before = await snapshot(app(), db(), reader, 'BJ-8', 'bj8-1', '10.8.0.1');
+
+    // The sh-01 token claims BJ-8 while saying sh-01: the stored master is of bj-01.
+    const takeover = await post(sh, payload('BJ-8', [minion('evil-8', '10.66.8.1')], { idc: 'sh-01', server: 'http://evil.example:8001' }));
+
+    expect([takeover.statusCode, takeover.json().code]).toEqual([403, 'ACT2_FORBIDDEN']);
+    expect(takeover.json().message).toBe('The token "agents-sh-8" may only register masters of idc sh-01; master BJ-8 is of idc bj-01');
+    expect(await snapshot(app(), db(), reader, 'BJ-8', 'bj8-1', '10.8.0.1')).toEqual(before);
+    expect(await db().selectFrom('master_keys').selectAll().where('sn', '=', 'BJ-8').execute()).toEqual([]);
+
+    // A key enrolled through the sh-01 token keeps its master in sh-01.
+    const key = (await post(sh, payload('SH-8', [minion('sh8-1', '10.8.1.1')], { idc: 'sh-01' }))).json().master_key as string;
+    expect(await db().selectFrom('master_keys').select(['sn', 'idc']).where('sn', '=', 'SH-8').execute()).toEqual([{ sn: 'SH-8', idc: 'sh-01' }]);
+    const shBefore = await db().selectFrom('masters').selectAll().where('sn', '=', 'SH-8').executeTakeFirstOrThrow();
+    const move = await post(key, payload('SH-8', [minion('sh8-1', '10.8.1.1')], { idc: 'bj-01' }));
+    const stay = await post(key, payload('SH-8', [minion('sh8-1', '10.8.1.1')], { idc: 'sh-01' }));
+
+    expect([move.statusCode, move.json().code]).toEqual([403, 'ACT2_FORBIDDEN']);
+    expect(move.json().message).toBe('The key of master SH-8 was enrolled by a token of idc sh-01: it may not register it in idc bj-01');
+    expect(stay.statusCode).toBe(200);
+    expect((await db().selectFrom('masters').select('idc').where('sn', '=', 'SH-8').executeTakeFirstOrThrow()).idc).toBe(shBefore.idc);
+    // A token without an idc enrolls a key without one: that master may move.
+    const any = await addToken(db(), 'agents-any-8', ['register']);
+    const free = (await post(any, payload('FREE-8', [], { idc: 'sh-01' }))).json().master_key as string;
+    expect((await post(free, payload('FREE-8', [], { idc: 'bj-01' }))).statusCode).toBe(200);
+  });
+
+  it('token names are at most 200 characters, so a key enrolled by one fits enrolled_by (VARCHAR(255) on MySQL)', async () => {
+    const cli = async (name: string) => {
+      const err: string[] = [];
+      const args = ['node', 'act2-server', 'token', 'create', '--name', name, '--scope', 'register', '--db', t.current.database.url];
+      const code = await runAdminCli(args, { writeOut: () => undefined, writeErr: (s) => err.push(s) });
+      return { code, err: err.join('') };
+    };
+    // Characters, not bytes or UTF-16 units: 200 CJK or emoji characters are a valid name too.
+    const longest = `agents-${'字'.repeat(100)}${'😀'.repeat(93)}`;
+    expect([...longest]).toHaveLength(200);
+
+    const tooLong = await cli('n'.repeat(201));
+    const fits = await cli(longest);
+    const token = (await db().selectFrom('api_tokens').select('name').where('name', '=', longest).execute()).length;
+    // The longest name enrolls a master: `token:<name>` is stored in full.
+    const secret = await addToken(db(), `${longest.slice(0, -2)}x`, ['register']);
+    const enrolled = await post(secret, payload('LONG-NAME', []));
+
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.err).toContain('a token name is 1 to 200 characters (this one has 201)');
+    expect(await db().selectFrom('api_tokens').select('id').where('name', '=', 'n'.repeat(201)).execute()).toEqual([]);
+    expect([fits.code, token]).toEqual([0, 1]);
+    expect(enrolled.statusCode).toBe(200);
+    const row = await db().selectFrom('master_keys').select('enrolled_by').where('sn', '=', 'LONG-NAME').executeTakeFirstOrThrow();
+    expect(row.enrolled_by).toBe(`token:${longest.slice(0, -2)}x`);
+  });
+
   it('two instances enrolling one new sn at once: exactly one gets the key, the other 409', async () => {
     const enroll = await addToken(db(), 'enroll-6', ['register']);
     const results = await Promise.all([1, 2, 3].map(() => post(enroll, payload('RACE-6', [minion('race-1', '10.6.0.1')]))));

@@ -78,7 +78,7 @@ export const authPlugin = fp<AuthOptions>(
     // the epoch moves (or 5 minutes, hygiene), an unknown one for --auth-cache.
     const ttls = { positiveTtlMs: options.cacheTtlMs > 0 ? POSITIVE_TTL_MS : 0, negativeTtlMs: options.cacheTtlMs };
     const tokens = createCredentialCache<TokenInfo>(ttls);
-    const keys = createCredentialCache<string>(ttls);
+    const keys = createCredentialCache<{ sn: string; idc: string | null }>(ttls);
     let epoch: number | undefined;
     let epochTimer: NodeJS.Timeout | undefined;
     let epochRead: Promise<void> | undefined;
@@ -137,13 +137,13 @@ export const authPlugin = fp<AuthOptions>(
       tokens.set(hash, info, now(), generation);
       return info;
     };
-    const lookupKey = async (hash: string): Promise<string | undefined> => {
+    const lookupKey = async (hash: string): Promise<{ sn: string; idc: string | null } | undefined> => {
       const cached = keys.get(hash, now());
       if (cached) return cached.value;
       const generation = keys.generation;
-      const sn = await findMasterByKeyHash(options.db, hash);
-      keys.set(hash, sn, now(), generation);
-      return sn;
+      const bound = await findMasterByKeyHash(options.db, hash);
+      keys.set(hash, bound, now(), generation);
+      return bound;
     };
     const touch = (id: string) => {
       const at = now();
@@ -202,14 +202,14 @@ export const authPlugin = fp<AuthOptions>(
       const hash = hashSecret(secret);
 
       if (kind === 'master-key') {
-        const sn = await lookupKey(hash);
-        if (sn === undefined) {
+        const bound = await lookupKey(hash);
+        if (bound === undefined) {
           return deny(request, reply, 401, 'ACT2_UNAUTHORIZED', 'The master key is unknown (released by an admin rebind?)', { reason: 'unknown-master-key' });
         }
         if (scope !== 'register') {
-          return deny(request, reply, 403, 'ACT2_FORBIDDEN', `A master key can only register its master; this route needs scope ${scope}`, { reason: 'scope', sn });
+          return deny(request, reply, 403, 'ACT2_FORBIDDEN', `A master key can only register its master; this route needs scope ${scope}`, { reason: 'scope', sn: bound.sn });
         }
-        request.principal = { kind: 'master-key', sn };
+        request.principal = { kind: 'master-key', sn: bound.sn, idc: bound.idc };
         return;
       }
 

@@ -1,4 +1,4 @@
-import type { DbOrTrx, EpochMs } from '../db/database.js';
+import type { DbOrTrx, EpochMs, MastersTable } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
 import { bindMasterKey, findMasterKeyHash } from './master-keys.js';
 import { describePrincipal, type Principal } from './principal.js';
@@ -6,7 +6,8 @@ import { generateMasterKey, hashSecret } from './secrets.js';
 
 /**
  * What a principal may do to master `sn` of `idc`, decided before the transaction: a token
- * limited to another idc, a key or certificate of another master. Nothing is read or written.
+ * limited to another idc, a key or certificate of another master, a key enrolled by a token of
+ * another idc. Nothing is read or written.
  */
 export function checkRegistrationClaim(principal: Principal, master: { sn: string; idc: string }): void {
   if (principal.kind === 'token' && principal.idc !== null && principal.idc !== master.idc) {
@@ -14,6 +15,13 @@ export function checkRegistrationClaim(principal: Principal, master: { sn: strin
   }
   if (principal.kind === 'master-key' && principal.sn !== master.sn) {
     throw new HttpError(409, 'ACT2_MASTER_BOUND', 'This master key belongs to another master: a master may only register itself');
+  }
+  if (principal.kind === 'master-key' && principal.idc !== null && principal.idc !== master.idc) {
+    throw new HttpError(
+      403,
+      'ACT2_FORBIDDEN',
+      `The key of master ${principal.sn} was enrolled by a token of idc ${principal.idc}: it may not register it in idc ${master.idc}`,
+    );
   }
   if (principal.kind === 'certificate' && principal.cn !== master.sn) {
     throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${principal.cn}) may only register master ${principal.cn}`);
@@ -31,14 +39,16 @@ function boundError(sn: string, principal: Principal): HttpError {
 }
 
 /**
- * Inside the registration's transaction, after the master row is locked: refuses (409, the
- * transaction rolls back, nothing changes) a registration that may not write this master, and
- * binds a master that a register token enrolls for the first time to a new key, returned once.
+ * Inside the registration's transaction, after the master row is locked (`stored`: that row,
+ * undefined for a master this registration creates): refuses (403 or 409, the transaction rolls
+ * back, nothing changes) a registration that may not write this master, and binds a master that
+ * a register token enrolls for the first time to a new key, limited to the token's idc, returned once.
  */
 export async function guardRegistration(
   trx: DbOrTrx,
   principal: Principal,
   sn: string,
+  stored: Pick<MastersTable, 'idc'> | undefined,
   now: EpochMs,
 ): Promise<{ issuedKey?: string }> {
   switch (principal.kind) {
@@ -53,10 +63,14 @@ export async function guardRegistration(
       // within that, like a token revocation. No query here: this is every agent's hot path.
       return {};
     case 'token': {
+      // The request's idc was checked before; a token of sh-01 must not claim a bj-01 master either.
+      if (principal.idc !== null && stored !== undefined && stored.idc !== principal.idc) {
+        throw new HttpError(403, 'ACT2_FORBIDDEN', `The token "${principal.name}" may only register masters of idc ${principal.idc}; master ${sn} is of idc ${stored.idc}`);
+      }
       if ((await findMasterKeyHash(trx, sn)) !== undefined) throw boundError(sn, principal);
       const key = generateMasterKey();
       // Two instances enrolling the same sn at once: the second insert finds the first binding.
-      const bound = await bindMasterKey(trx, { sn, keyHash: hashSecret(key), enrolledBy: describePrincipal(principal) }, now);
+      const bound = await bindMasterKey(trx, { sn, keyHash: hashSecret(key), enrolledBy: describePrincipal(principal), idc: principal.idc }, now);
       if (!bound) throw boundError(sn, principal);
       return { issuedKey: key };
     }

@@ -4,6 +4,8 @@ import { buildApp } from '../app.js';
 import { runAdminCli } from '../admin/commands.js';
 import { injectAs } from '../../test/helpers/auth.js';
 import { createTestDatabase, describeEachDialect, manualClock } from '../../test/helpers/db.js';
+import { readAuthEpoch } from './epoch.js';
+import { createToken, revokeToken } from './tokens.js';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -72,6 +74,36 @@ describeEachDialect('the per-instance credential cache', (dialect) => {
       expect(ms).toBeLessThan(2_000);
     } finally {
       await app.close();
+      await database.destroy();
+    }
+  });
+});
+
+describeEachDialect('revokeToken', (dialect) => {
+  it('revokes and bumps the epoch in one transaction: a failing bump leaves the token usable, and revoking again bumps again', async () => {
+    const database = await createTestDatabase(dialect);
+    const db = database.db;
+    try {
+      await createToken(db, { name: 'atomic', scopes: ['read'] }, 1_000);
+      const epoch0 = await readAuthEpoch(db);
+
+      const first = await revokeToken(db, 'atomic', 2_000);
+      const epoch1 = await readAuthEpoch(db);
+      // Already revoked: the first revocation time stays, and the epoch moves again, so re-running
+      // a revocation repairs an instance that missed it.
+      const again = await revokeToken(db, 'atomic', 3_000);
+      const epoch2 = await readAuthEpoch(db);
+
+      expect([first.revokedAt, again.revokedAt]).toEqual([2_000, 2_000]);
+      expect([epoch1 - epoch0, epoch2 - epoch1]).toEqual([1, 1]);
+
+      // The bump fails (its table is gone): the revocation must not be half done.
+      await createToken(db, { name: 'half', scopes: ['read'] }, 1_000);
+      await db.schema.dropTable('auth_epoch').execute();
+      await expect(revokeToken(db, 'half', 4_000)).rejects.toThrow();
+      const half = await db.selectFrom('api_tokens').select('revoked_at').where('name', '=', 'half').executeTakeFirstOrThrow();
+      expect(half.revoked_at).toBeNull();
+    } finally {
       await database.destroy();
     }
   });

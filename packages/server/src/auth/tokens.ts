@@ -34,10 +34,19 @@ export class TokenError extends Error {
   }
 }
 
+/**
+ * The longest token name, in characters: a key it enrolls records `token:<name>` in
+ * master_keys.enrolled_by, a key column (VARCHAR(255) on MySQL, where a longer value is an error).
+ */
+export const TOKEN_NAME_MAX = 200;
+
 /** Creates a token; the returned `token` is the only time its secret exists outside the caller. */
 export async function createToken(db: DbOrTrx, input: NewToken, now: EpochMs): Promise<{ token: string; info: TokenInfo }> {
   const name = input.name.trim();
-  if (name === '' || name.length > 255) throw new TokenError('ACT2_TOKEN_INVALID', 'a token name is 1 to 255 characters');
+  const length = [...name].length;
+  if (length === 0 || length > TOKEN_NAME_MAX) {
+    throw new TokenError('ACT2_TOKEN_INVALID', `a token name is 1 to ${TOKEN_NAME_MAX} characters (this one has ${length})`);
+  }
   const scopes = [...new Set(input.scopes)].sort();
   if (scopes.length === 0) throw new TokenError('ACT2_TOKEN_INVALID', `give at least one --scope (${TokenScope.options.join(', ')})`);
   if (input.expiresAt !== undefined && input.expiresAt <= now) throw new TokenError('ACT2_TOKEN_INVALID', 'the expiry is in the past');
@@ -64,20 +73,27 @@ export async function listTokens(db: DbOrTrx): Promise<TokenInfo[]> {
   return rows.map(toInfo);
 }
 
-/** Revokes by id or name; revoking a revoked token keeps its first revocation time. */
+/**
+ * Revokes by id or name, in one transaction with the auth epoch bump that makes every instance
+ * drop its cached checks. Revoking a revoked token keeps its first revocation time and bumps the
+ * epoch again, so re-running a revocation repairs one whose bump never landed.
+ */
 export async function revokeToken(db: DbOrTrx, idOrName: string, now: EpochMs): Promise<TokenInfo> {
-  const row = await db
-    .selectFrom('api_tokens')
-    .selectAll()
-    .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-    .executeTakeFirst();
-  if (!row) throw new TokenError('ACT2_TOKEN_NOT_FOUND', `no token with id or name "${idOrName}" (see: act2-server token list)`);
-  if (row.revoked_at === null) {
-    await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
-    await bumpAuthEpoch(db);
-    row.revoked_at = now;
-  }
-  return toInfo(row);
+  const revoke = async (trx: DbOrTrx): Promise<TokenInfo> => {
+    const row = await trx
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst();
+    if (!row) throw new TokenError('ACT2_TOKEN_NOT_FOUND', `no token with id or name "${idOrName}" (see: act2-server token list)`);
+    if (row.revoked_at === null) {
+      await trx.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+      row.revoked_at = now;
+    }
+    await bumpAuthEpoch(trx);
+    return toInfo(row);
+  };
+  return db.isTransaction ? revoke(db) : db.transaction().execute(revoke);
 }
 
 /** Tokens that can still authenticate at `now`: what start-up counts to warn about an unusable server. */

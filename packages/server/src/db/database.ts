@@ -92,6 +92,8 @@ export interface MasterKeysTable {
   /** Who enrolled it: `token:<name>` (or `certificate:<cn>`). */
   enrolled_by: string;
   created_at: EpochMs;
+  /** The idc of the token that enrolled it (null: not limited): the key registers its master only there. */
+  idc: string | null;
 }
 
 /** A single row (id 1) whose epoch moves with every revocation and rebind. */

@@ -66,7 +66,7 @@ export async function upsertMaster(
   }
   // Under the master's row lock; a refusal throws and rolls back everything above.
   const principal: Principal = deps.principal ?? { kind: 'none' };
-  const { issuedKey } = await guardRegistration(trx, principal, master.sn, now);
+  const { issuedKey } = await guardRegistration(trx, principal, master.sn, created ? undefined : previous, now);
   const transition = masterTransition(created ? undefined : previous, reported, now, deps.masterTimeoutMs);
   if (!created) {
     await updateMaster(trx, master.sn, { ...fields, ...credentials, ...(transition.statusChanged ? { status_changed_at: now } : {}) });

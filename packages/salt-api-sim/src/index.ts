@@ -2,6 +2,7 @@ export { createSaltApiSim, DEFAULT_USER } from './server.js';
 export type { SaltApiSim, SaltApiSimOptions, SimRequestRecord } from './server.js';
 export { generateMinions, generateGrains } from './generate.js';
 export type { GenerateMinionsOptions } from './generate.js';
+export { jobsPreset, jobsMinions, JOBS_USERS, JOBS_SECRETS, JOBS_MASTER_ID } from './presets/jobs.js';
 export { oraclePreset, oracleMinions, ORACLE_USERS, ORACLE_SECRETS, ORACLE_MASTER_ID } from './presets/oracle.js';
 export { pyJson, pyJsonBuffer, plainPyJson, pyFloatRepr, PyFloat, RawJson } from './py-json.js';
 export { pyYaml } from './py-yaml.js';

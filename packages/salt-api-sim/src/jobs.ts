@@ -5,9 +5,12 @@
 
 export interface MinionResult {
   return: unknown;
-  retcode: number;
-  success: boolean;
+  /** Absent for a runner job's result (capture 111). */
+  retcode?: number;
+  success?: boolean;
   out?: string;
+  /** Epoch ms from which the return is in the job cache (a slow minion's answer arrives later). */
+  readyAtMs?: number;
 }
 
 export interface JobRecord {
@@ -21,6 +24,8 @@ export interface JobRecord {
   startUs: number;
   minions: string[];
   results: Map<string, MinionResult>;
+  /** The lowstate's `metadata` (searchable with `jobs.list_jobs search_metadata`). */
+  metadata?: unknown;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -66,9 +71,9 @@ export class JobCache {
     return { jid: jidOf(us), startUs: us };
   }
 
-  record(job: Omit<JobRecord, 'jid' | 'startUs' | 'results'> & { jid?: string; startUs?: number }): JobRecord {
+  record(job: Omit<JobRecord, 'jid' | 'startUs' | 'results'> & { jid?: string; startUs?: number; results?: Map<string, MinionResult> }): JobRecord {
     const ids = job.jid && job.startUs ? { jid: job.jid, startUs: job.startUs } : this.nextJid();
-    const record: JobRecord = { ...job, ...ids, results: new Map() };
+    const record: JobRecord = { ...job, ...ids, results: job.results ?? new Map() };
     this.jobs.set(record.jid, record);
     if (this.jobs.size > this.limit) {
       const oldest = this.jobs.keys().next().value;
@@ -81,16 +86,34 @@ export class JobCache {
     return this.jobs.get(jid);
   }
 
-  /** `jobs.list_jobs`: `{jid: {Function, Arguments, Target, Target-type, User, StartTime}}`. */
-  listJobs(): Map<string, Record<string, unknown>> {
+  /** The returns that reached the cache by now, in arrival order. */
+  returned(job: JobRecord): Map<string, MinionResult> {
+    const now = this.nowMs();
+    const ready = [...job.results].filter(([, r]) => (r.readyAtMs ?? 0) <= now);
+    ready.sort(([, a], [, b]) => (a.readyAtMs ?? 0) - (b.readyAtMs ?? 0));
+    return new Map(
+      ready.map(([id, r]) => [
+        id,
+        { return: r.return, ...(r.retcode !== undefined ? { retcode: r.retcode, success: r.success } : {}), ...(r.out ? { out: r.out } : {}) },
+      ]),
+    );
+  }
+
+  /**
+   * `jobs.list_jobs`: `{jid: {Function, Arguments, Target, Target-type, User[, Metadata], StartTime}}`;
+   * `search_metadata` keeps the jobs whose Metadata has one of its keys with an equal value.
+   */
+  listJobs(searchMetadata?: unknown): Map<string, Record<string, unknown>> {
     const out = new Map<string, Record<string, unknown>>();
     for (const job of this.jobs.values()) {
+      if (searchMetadata && typeof searchMetadata === 'object' && !metadataMatches(job.metadata, searchMetadata as Record<string, unknown>)) continue;
       out.set(job.jid, {
         Function: job.fun,
         Arguments: job.args,
         Target: job.target,
         'Target-type': job.tgtType,
         User: job.user,
+        ...(job.metadata !== undefined ? { Metadata: job.metadata } : {}),
         StartTime: startTimeOf(job.startUs),
       });
     }
@@ -100,7 +123,8 @@ export class JobCache {
   /** `jobs.list_job`: the job with every targeted minion and the returns that arrived (capture 37). */
   listJob(jid: string): Record<string, unknown> {
     const job = this.jobs.get(jid);
-    if (!job) return { jid, Result: {}, StartTime: '', Error: 'Cannot contact returner or no job with this jid' };
+    // Another master's jid, or one this master never made (capture 125).
+    if (!job) return { jid, Error: 'Cannot contact returner or no job with this jid', StartTime: startTimeOfJid(jid), Result: new Map() };
     return {
       jid: job.jid,
       Function: job.fun,
@@ -108,9 +132,25 @@ export class JobCache {
       Target: job.target,
       'Target-type': job.tgtType,
       User: job.user,
-      Minions: job.minions,
+      ...(job.metadata !== undefined ? { Metadata: job.metadata } : {}),
+      // Runner jobs target the master and list no minions (capture 111).
+      ...(job.fun.startsWith('runner.') ? {} : { Minions: job.minions }),
       StartTime: startTimeOf(job.startUs),
-      Result: new Map(job.results),
+      Result: this.returned(job),
     };
   }
+}
+
+function metadataMatches(metadata: unknown, search: Record<string, unknown>): boolean {
+  if (!metadata || typeof metadata !== 'object') return false;
+  const m = metadata as Record<string, unknown>;
+  return Object.keys(search).some((k) => k in m && JSON.stringify(m[k]) === JSON.stringify(search[k]));
+}
+
+/** `salt.utils.jid.jid_to_time`: the jid's own digits as a StartTime ('' when it is not a jid). */
+export function startTimeOfJid(jid: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{6})$/.exec(jid);
+  if (!m) return '';
+  const [, y, mo, d, h, mi, se, us] = m;
+  return `${y}, ${MONTHS[Number(mo) - 1] ?? ''} ${d} ${h}:${mi}:${se}.${us}`;
 }

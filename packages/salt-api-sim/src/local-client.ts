@@ -26,6 +26,17 @@ interface Publish {
   args: unknown[];
   kwargs: Record<string, unknown>;
   targeted: SimMinion[];
+  /** Ids of a list target that have no accepted key (captures 88, 114). */
+  unknown: string[];
+}
+
+/** `max_event_size` (salt's default): a bigger return becomes "VALUE_TRIMMED" on the minion (95, 104–108). */
+export const DEFAULT_MAX_EVENT_SIZE = 1_048_576;
+
+/** salt.utils.dicttrim.trim_dict, approximated: the return's JSON size against max_event_size. */
+function trimmed(ret: unknown, maxEventSize: number): unknown {
+  if (typeof ret === 'string' ? ret.length * 1.2 < maxEventSize / 2 : ret === null || typeof ret !== 'object') return ret;
+  return Buffer.byteLength(JSON.stringify(ret) ?? '') > maxEventSize ? 'VALUE_TRIMMED' : ret;
 }
 
 function prepare(rt: SimRuntime, low: Record<string, unknown>, principal: Principal): Publish {
@@ -35,7 +46,8 @@ function prepare(rt: SimRuntime, low: Record<string, unknown>, principal: Princi
   const kwargs = low.kwarg && typeof low.kwarg === 'object' ? (low.kwarg as Record<string, unknown>) : {};
   const targeted = matchMinions(rt.fleet.all(), low.tgt, low.tgt_type ?? 'glob');
   if (!localAllowed(principal.perms, fun, rt.fleet.all(), targeted)) throw new HttpError(401, MESSAGES.authorizationError);
-  return { fun, args, kwargs, targeted };
+  const unknown = low.tgt_type === 'list' && Array.isArray(low.tgt) ? low.tgt.map(String).filter((id) => !rt.fleet.get(id)) : [];
+  return { fun, args, kwargs, targeted, unknown };
 }
 
 function isPlain(v: unknown): boolean {
@@ -50,16 +62,46 @@ function minionDict(entries: Array<[string, unknown]>, ensureAscii: boolean): un
   return new RawJson(plainPyJson(obj, { ensureAscii }), obj);
 }
 
-function recordJob(rt: SimRuntime, low: Record<string, unknown>, p: Publish, user: string, answers: Map<string, MinionReturn>) {
-  const job = rt.jobs.record({ fun: p.fun, args: p.args, target: low.tgt, tgtType: String(low.tgt_type ?? 'glob'), user, minions: p.targeted.map((m) => m.id) });
-  for (const [id, r] of answers) job.results.set(id, { return: r.ret, retcode: r.retcode, success: r.retcode === 0, ...(r.out ? { out: r.out } : {}) });
+/** Job `Arguments`: the args, then the kwargs as a trailing `{"__kwarg__": true, …}` (capture 100). */
+function jobArgs(p: Publish): unknown[] {
+  return Object.keys(p.kwargs).length > 0 ? [...p.args, { __kwarg__: true, ...p.kwargs }] : p.args;
+}
+
+/** A minion's answer and when (simulated seconds after the publish) it reaches the master. */
+interface Answer extends MinionReturn {
+  afterS: number;
+}
+
+function recordJob(rt: SimRuntime, low: Record<string, unknown>, p: Publish, user: string, answers: Map<string, Answer>) {
+  const job = rt.jobs.record({
+    fun: p.fun,
+    args: jobArgs(p),
+    target: low.tgt,
+    tgtType: String(low.tgt_type ?? 'glob'),
+    user,
+    minions: p.targeted.map((m) => m.id),
+    ...(low.metadata !== undefined ? { metadata: low.metadata } : {}),
+  });
+  const startMs = rt.nowMs();
+  for (const [id, r] of answers) {
+    if (!Number.isFinite(r.afterS)) continue;
+    job.results.set(id, { return: r.ret, retcode: r.retcode, success: r.retcode === 0, ...(r.out ? { out: r.out } : {}), readyAtMs: startMs + rt.simToRealMs(r.afterS) });
+  }
   return job;
 }
 
-function answer(rt: SimRuntime, p: Publish): Map<string, MinionReturn> {
-  const answers = new Map<string, MinionReturn>();
-  for (const m of p.targeted) if (m.up) answers.set(m.id, callMinion(p.fun, m, p.args, p.kwargs, rt.fleet));
+function answer(rt: SimRuntime, p: Publish): Map<string, Answer> {
+  const answers = new Map<string, Answer>();
+  for (const m of p.targeted) {
+    if (!m.up) continue;
+    const r = callMinion(p.fun, m, p.args, p.kwargs, rt.fleet);
+    answers.set(m.id, { ...r, ret: trimmed(r.ret, rt.maxEventSize), afterS: (m.latencyS ?? 0) + (r.tookS ?? 0) });
+  }
   return answers;
+}
+
+function noResponse(jid: string): string {
+  return `Minion did not return. [No response]\nThe minions may not have all finished running and any remaining minions will return upon completion. To look up the return data for this job later, run the following command:\n\nsalt-run jobs.lookup_jid ${jid}`;
 }
 
 /** Sync publish; `local_batch` yields one return element per minion, the others one dict. */
@@ -76,14 +118,17 @@ export async function runLocal(
     p.targeted = p.targeted.filter((m) => m.up).slice(0, Number.isFinite(sub) ? sub : 3);
   }
   if (p.targeted.length === 0) return variant === 'local_batch' ? [] : [{}];
-  const answers = answer(rt, p);
-  const job = recordJob(rt, low, p, principal.user, answers);
-  const silent = p.targeted.filter((m) => !m.up).map((m) => m.id);
+  const allAnswers = answer(rt, p);
+  const job = recordJob(rt, low, p, principal.user, allAnswers);
+  // A minion slower than the publish timeout is silent to this call, like a down one.
+  const waitS = silentMinionWaitS(low.timeout, low.gather_job_timeout);
+  const answers = new Map([...allAnswers].filter(([, r]) => r.afterS <= waitS));
+  const silent = p.targeted.filter((m) => !answers.has(m.id)).map((m) => m.id);
   if (silent.length > 0) {
     rt.jobs.record({ fun: 'saltutil.find_job', args: [job.jid], target: silent, tgtType: 'list', user: principal.user, minions: silent });
-    await rt.sleep(silentMinionWaitS(low.timeout, low.gather_job_timeout), signal);
+    await rt.sleep(waitS, signal);
   } else {
-    await rt.sleep(0, signal, rt.pingLatencyMs);
+    await rt.sleep(Math.max(0, ...[...answers.values()].map((r) => r.afterS)), signal, rt.pingLatencyMs);
   }
   const full = pyTruthy(low.full_return);
   const shape = (r: MinionReturn): unknown =>
@@ -91,6 +136,8 @@ export async function runLocal(
   const entries: Array<[string, unknown]> = [...answers].map(([id, r]) => [id, shape(r)]);
   if (variant === 'local_batch') return entries.map(([id, v]) => new Map([[id, v]]));
   for (const id of silent) entries.push([id, false]);
+  // An id without a key answers at once with salt's "[No response]" text (capture 88).
+  for (const id of p.unknown) entries.push([id, noResponse(job.jid)]);
   return [minionDict(entries, rt.ensureAscii)];
 }
 

@@ -1,8 +1,9 @@
 /**
  * Execution modules the simulated minions answer. Unknown functions answer like a real minion does:
- * the string `'<fun>' is not available.` with retcode 254.
+ * the string `'<fun>' is not available.` with retcode 1 and the `nested` outputter (capture 103).
  */
 import type { Fleet } from './fleet.js';
+import { renderJinja, runShell } from './shell.js';
 import type { Grains, SimMinion } from './types.js';
 
 export interface MinionReturn {
@@ -10,6 +11,8 @@ export interface MinionReturn {
   /** The outputter salt names in full returns and job results (`nested` for grains). */
   out?: string;
   retcode: number;
+  /** Simulated seconds the function itself took (`sleep` in a command). */
+  tookS?: number;
 }
 
 type MinionFunction = (m: SimMinion, args: unknown[], kwargs: Record<string, unknown>, fleet: Fleet) => MinionReturn;
@@ -55,9 +58,30 @@ const FUNCTIONS: Record<string, MinionFunction> = {
   },
   'grains.ls': (m) => ok(Object.keys(m.grains).sort(), 'nested'),
   'saltutil.find_job': () => ok({}, 'nested'),
+  // cmd.run merges stderr into its answer; cmd.run_all returns both with the retcode inside (110).
+  'cmd.run': (m, args, kwargs) => {
+    const r = runShell(command(m, args, kwargs));
+    return { ret: [r.stdout, r.stderr].filter((s) => s !== '').join('\n'), retcode: r.retcode, tookS: r.sleptS };
+  },
+  'cmd.run_all': (m, args, kwargs) => {
+    const r = runShell(command(m, args, kwargs));
+    return { ret: { pid: pidOf(m.id), retcode: r.retcode, stdout: r.stdout, stderr: r.stderr }, retcode: r.retcode, tookS: r.sleptS };
+  },
 };
+
+function command(m: SimMinion, args: unknown[], kwargs: Record<string, unknown>): string {
+  const cmd = String(args[0] ?? kwargs.cmd ?? '');
+  return kwargs.template === 'jinja' ? renderJinja(cmd, m.grains) : cmd;
+}
+
+/** A plausible, stable pid per minion. */
+function pidOf(id: string): number {
+  let h = 0;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return 1000 + (h % 60000);
+}
 
 export function callMinion(fun: string, m: SimMinion, args: unknown[], kwargs: Record<string, unknown>, fleet: Fleet): MinionReturn {
   const f = FUNCTIONS[fun];
-  return f ? f(m, args, kwargs, fleet) : { ret: `'${fun}' is not available.`, retcode: 254 };
+  return f ? f(m, args, kwargs, fleet) : { ret: `'${fun}' is not available.`, out: 'nested', retcode: 1 };
 }

@@ -11,7 +11,7 @@ import { specCheck } from './perms.js';
 import { pyStr } from './py-str.js';
 import { RUNNERS } from './runners.js';
 import type { SimRuntime } from './runtime.js';
-import { LOCAL_PUBLISH_TIMEOUT_S, MASTER_HANG_S, REST_TIMEOUT_S, callerOf, timeoutSeconds } from './runtime.js';
+import { LOCAL_ASYNC_PUBLISH_TIMEOUT_S, LOCAL_PUBLISH_TIMEOUT_S, MASTER_HANG_S, REST_TIMEOUT_S, callerOf, timeoutSeconds } from './runtime.js';
 import { ALL_CLIENTS } from './types.js';
 import { WHEEL_FUNCTIONS } from './wheel.js';
 import { stampOf } from './jobs.js';
@@ -56,6 +56,29 @@ async function runRunner(rt: SimRuntime, low: Low, signal: AbortSignal): Promise
   return plan.value;
 }
 
+/** RunnerClient.cmd_async: the job's result is the runner's event wrapper, keyed by `<id>_master` (96, 111). */
+function runRunnerAsync(rt: SimRuntime, low: Low, principal: Principal): unknown {
+  const fun = String(low.fun);
+  const def = RUNNERS[fun];
+  const job = rt.jobs.record({ fun: `runner.${fun}`, args: [], target: `${rt.masterId}_master`, tgtType: 'list', user: principal.user, minions: [] });
+  if (!def) return { tag: `salt/run/${job.jid}`, jid: job.jid };
+  const call = runnerCallArgs(low);
+  const funArgs = Object.keys(call.kwargs).length > 0 ? [...call.args, call.kwargs] : call.args;
+  let value: unknown;
+  let success = true;
+  try {
+    value = def.plan(rt, bindCall(def.sig, call.args, call.kwargs)).value;
+  } catch (err) {
+    if (!(err instanceof PyTypeError)) throw err;
+    value = invalidArgumentsText(err, def.sig);
+    success = false;
+  }
+  const stamp = stampOf(Math.floor(rt.nowMs() * 1000));
+  const wrapper = { fun: `runner.${fun}`, jid: job.jid, user: principal.user, fun_args: funArgs, _stamp: stamp, return: value, success };
+  job.results.set(`${rt.masterId}_master`, { return: wrapper });
+  return { tag: `salt/run/${job.jid}`, jid: job.jid };
+}
+
 async function runWheel(rt: SimRuntime, low: Low, signal: AbortSignal, async: boolean): Promise<unknown> {
   const fun = String(low.fun);
   const impl = WHEEL_FUNCTIONS[fun];
@@ -86,8 +109,7 @@ export async function runChunk(rt: SimRuntime, low: Low, signal: AbortSignal): P
     case 'runner_async': {
       if (!RUNNERS[String(low.fun)]) throw new SaltUnexpectedError('unknown runner');
       const principal = await masterCall(rt, low, 'runner', signal);
-      const job = rt.jobs.record({ fun: `runner.${String(low.fun)}`, args: [], target: `${rt.masterId}_master`, tgtType: 'list', user: principal.user, minions: [] });
-      return [{ tag: `salt/run/${job.jid}`, jid: job.jid }];
+      return [runRunnerAsync(rt, low, principal)];
     }
     case 'wheel':
     case 'wheel_async':
@@ -100,8 +122,9 @@ export async function runChunk(rt: SimRuntime, low: Low, signal: AbortSignal): P
       break;
   }
   if (rt.masterDown() === 'hang') {
-    // The publish never reaches the master; LocalClient gives up after 5 s with a plain exception (73).
-    await rt.sleep(LOCAL_PUBLISH_TIMEOUT_S, signal);
+    // The publish never reaches the master; LocalClient gives up with a plain exception: 5 s for a
+    // sync call (73, 99), 15 s for local_async (99, 131).
+    await rt.sleep(client === 'local_async' ? LOCAL_ASYNC_PUBLISH_TIMEOUT_S : LOCAL_PUBLISH_TIMEOUT_S, signal);
     throw new SaltUnexpectedError('publish timed out');
   }
   const principal = await authenticate(rt, callerOf(low), 'local', signal);

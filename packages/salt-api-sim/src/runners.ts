@@ -158,8 +158,21 @@ export const RUNNERS: Record<string, RunnerDef> = {
     },
   },
   'jobs.list_jobs': {
-    sig: { name: 'list_jobs', params: [{ name: 'ext_source', default: null }, { name: 'outputter', default: null }], varKwargs: true, doc: doc('List all detectable jobs and associated functions') },
-    plan: (rt) => ({ value: rt.jobs.listJobs(), simSeconds: 0 }),
+    sig: {
+      name: 'list_jobs',
+      params: [
+        { name: 'ext_source', default: null },
+        { name: 'outputter', default: null },
+        { name: 'search_metadata', default: null },
+        { name: 'search_function', default: null },
+        { name: 'search_target', default: null },
+        { name: 'start_time', default: null },
+        { name: 'end_time', default: null },
+        { name: 'display_progress', default: false },
+      ],
+      doc: doc('List all detectable jobs and associated functions'),
+    },
+    plan: (rt, a) => ({ value: rt.jobs.listJobs(a.search_metadata), simSeconds: 0 }),
   },
   'jobs.list_job': {
     sig: { name: 'list_job', params: [{ name: 'jid', required: true }, { name: 'ext_source', default: null }, { name: 'display_progress', default: false }], doc: doc('List a specific job given by its jid') },
@@ -168,8 +181,13 @@ export const RUNNERS: Record<string, RunnerDef> = {
   'jobs.lookup_jid': {
     sig: { name: 'lookup_jid', params: [{ name: 'jid', required: true }, { name: 'ext_source', default: null }, { name: 'returned', default: true }, { name: 'missing', default: false }, { name: 'display_progress', default: false }], doc: doc('Return the printout from a previously executed job') },
     plan: (rt, a) => {
+      // Flat `{id: return}`, no retcodes; `missing: true` names the targeted minions that have not
+      // returned, dead or still running alike (captures 84, 91, 100, 101).
       const job = rt.jobs.get(String(a.jid));
-      return { value: new Map([...(job?.results ?? [])].map(([id, r]) => [id, r.return])), simSeconds: 0 };
+      if (!job) return { value: new Map(), simSeconds: 0 };
+      const value = new Map([...rt.jobs.returned(job)].map(([id, r]) => [id, r.return as unknown]));
+      if (a.missing) for (const id of job.minions) if (!value.has(id)) value.set(id, 'Minion did not return');
+      return { value, simSeconds: 0 };
     },
   },
 };

@@ -12,6 +12,8 @@ export const REST_TIMEOUT_S = 300;
 export const MASTER_HANG_S = 180;
 /** A local publish to a dead master fails after 5 s (capture 73). */
 export const LOCAL_PUBLISH_TIMEOUT_S = 5;
+/** A local_async publish to a dead master (sockets left behind) fails after 15 s (captures 99, 131). */
+export const LOCAL_ASYNC_PUBLISH_TIMEOUT_S = 15;
 
 export interface SimRuntime {
   fleet: Fleet;
@@ -20,7 +22,11 @@ export interface SimRuntime {
   masterId: string;
   ensureAscii: boolean;
   pingLatencyMs: number;
+  /** salt's `max_event_size`: returns bigger than this become "VALUE_TRIMMED". */
+  maxEventSize: number;
   nowMs(): number;
+  /** Simulated salt seconds → real milliseconds (× timeScale). */
+  simToRealMs(simSeconds: number): number;
   masterDown(): MasterDownMode;
   clientsEnabled(): readonly string[];
   /**

@@ -12,6 +12,7 @@ import { SimError } from './errors.js';
 import { Fleet } from './fleet.js';
 import { generateMinions } from './generate.js';
 import { JobCache } from './jobs.js';
+import { DEFAULT_MAX_EVENT_SIZE } from './local-client.js';
 import { callsOf, preflightReply, readBody, writeReply } from './http-io.js';
 import { htmlReply, serve, type Reply, type SimRequest } from './pipeline.js';
 import { route } from './router.js';
@@ -30,6 +31,8 @@ export interface SaltApiSimOptions {
   timeScale?: number;
   /** Extra real milliseconds an all-up ping or local call takes (not scaled). Default 0. */
   pingLatencyMs?: number;
+  /** salt's `max_event_size`: a minion return bigger than this comes back as "VALUE_TRIMMED". Default 1 MiB. */
+  maxEventSize?: number;
   /** Serve HTTPS with this key pair. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** The master's id (runner jobs target `<id>_master`). Default `salt-master`. */
@@ -68,6 +71,8 @@ export interface SaltApiSim {
   /** The base URL once listening ('' before). */
   readonly url: string;
   setMinionUp(id: string, up: boolean): void;
+  /** Simulated seconds before this minion's job returns arrive (`Infinity`: never). */
+  setMinionLatency(id: string, latencyS: number): void;
   setMasterDown(mode: MasterDownMode): void;
   setClientsEnabled(clients: readonly string[]): void;
   setGrains(id: string, grains: Grains): void;
@@ -109,7 +114,9 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
     masterId: options.masterId ?? 'salt-master',
     ensureAscii,
     pingLatencyMs: options.pingLatencyMs ?? 0,
+    maxEventSize: options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE,
     nowMs: clock,
+    simToRealMs: (simSeconds) => simSeconds * 1000 * timeScale,
     masterDown: () => masterDown,
     clientsEnabled: () => clientsEnabled,
     sleep: async (simSeconds, signal, realMs = 0) => {
@@ -199,6 +206,9 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
       abortAll();
     },
     setMinionUp: (id, up) => fleet.setUp(id, up),
+    setMinionLatency: (id, latencyS) => {
+      fleet.require(id).latencyS = latencyS;
+    },
     setMasterDown: (mode) => {
       masterDown = mode;
     },

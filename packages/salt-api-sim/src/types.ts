@@ -9,6 +9,11 @@ export interface SimMinion {
   grains: Grains;
   /** False: the master never cached its grains, so cache.grains gives `{}` for it. Default true. */
   cached?: boolean;
+  /**
+   * Simulated seconds between a publish and this minion's return reaching the job cache (scaled by
+   * timeScale). `Infinity`: it answers pings but never returns a job. Default 0.
+   */
+  latencyS?: number;
 }
 
 export const EAUTH_BACKENDS = ['pam', 'file', 'sharedsecret', 'auto', 'ldap'] as const;

@@ -15,6 +15,8 @@ export type HeaderPairs = Array<[string, string]>;
 export interface CapturedExchange {
   id: string;
   name: string;
+  /** Epoch ms the capture started (NaN when the file does not say). */
+  capturedAt: number;
   request: { method: string; path: string; headers: HeaderPairs; body?: string };
   response: { status: number; headers: HeaderPairs; body: Buffer; bodyType?: 'json' | 'yaml' | 'html' };
 }
@@ -36,12 +38,14 @@ function headerBlock(lines: string[]): { first: string; headers: HeaderPairs } {
   return { first: block[0] ?? '', headers };
 }
 
+/** `id` is a capture number (its first file) or a full capture name such as `99-master-down-local`. */
 export function loadCapture(id: string): CapturedExchange {
   const files = readdirSync(CAPTURES_DIR);
-  const txt = files.find((f) => f.startsWith(`${id}-`) && f.endsWith('.txt'));
+  const txt = files.find((f) => f === `${id}.txt`) ?? files.find((f) => f.startsWith(`${id}-`) && f.endsWith('.txt'));
   if (!txt) throw new Error(`no capture ${id}`);
   const name = txt.slice(0, -4);
   const text = readFileSync(join(CAPTURES_DIR, txt), 'utf8');
+  const capturedAt = Date.parse(/captured (\S+Z)/.exec(text)?.[1] ?? '');
   const lines = text.split('\n');
   const req = headerBlock(section(lines, '### REQUEST LINE'));
   const [method = 'GET', path = '/'] = req.first.split(' ');
@@ -53,6 +57,7 @@ export function loadCapture(id: string): CapturedExchange {
   return {
     id,
     name,
+    capturedAt,
     request: { method, path, headers: req.headers, body },
     response: {
       status: Number(res.first.split(' ')[1] ?? 0),

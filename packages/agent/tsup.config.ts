@@ -43,7 +43,7 @@ export default defineConfig((cli): Options[] => {
       entry: { index: 'src/index.ts' },
       format: ['esm'],
       outExtension: () => ({ js: '.mjs' }),
-      noExternal: ['@act2/shared'],
+      noExternal: ['@act2/shared', '@act2/salt-api-client'],
       dts: false,
     },
   ];

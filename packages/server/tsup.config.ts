@@ -12,7 +12,7 @@ const common: Options = {
   sourcemap: true,
   // Two builds run side by side: cleaning in one would delete the other's output.
   clean: false,
-  noExternal: ['@act2/shared'],
+  noExternal: ['@act2/shared', '@act2/salt-api-client'],
   define: { __ACT2_VERSION__: JSON.stringify(version) },
   esbuildOptions(options) {
     options.conditions = ['source'];

@@ -1,3 +1,5 @@
+import { SaltApiError, type SaltErrorCode } from '@act2/salt-api-client';
+
 /**
  * Exit codes of `act2-heartbeat`, documented in `--help` and the README. Cron wrappers and
  * monitoring match on these numbers, so they never change meaning.
@@ -43,6 +45,7 @@ const CODE_EXIT = {
   ACT2_PUPPETDB_BAD_RESPONSE: EXIT_CODES.saltUnavailable,
   ACT2_ROSTER_UNREADABLE: EXIT_CODES.saltUnavailable,
   ACT2_ROSTER_INVALID: EXIT_CODES.saltUnavailable,
+  ACT2_SALT_NOT_LOGGED_IN: EXIT_CODES.internal,
   ACT2_COLLECTOR_FAILED: EXIT_CODES.saltUnavailable,
   ACT2_SERVER_UNREACHABLE: EXIT_CODES.serverUnreachable,
   ACT2_SERVER_REJECTED: EXIT_CODES.serverRejected,
@@ -50,7 +53,7 @@ const CODE_EXIT = {
   ACT2_SERVER_BAD_RESPONSE: EXIT_CODES.serverRejected,
   ACT2_INVALID_PAYLOAD: EXIT_CODES.internal,
   ACT2_INTERNAL: EXIT_CODES.internal,
-} as const satisfies Record<`ACT2_${string}`, ExitCode>;
+} as const satisfies Record<`ACT2_${string}`, ExitCode> & Record<SaltErrorCode, ExitCode>;
 
 /** Stable error codes: callers and log alerts match on `code`, never on `message`. */
 export type AgentErrorCode = keyof typeof CODE_EXIT;
@@ -70,12 +73,15 @@ export class AgentError extends Error {
 }
 
 export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof SaltApiError) return CODE_EXIT[error.code];
   return error instanceof AgentError ? CODE_EXIT[error.code] : EXIT_CODES.internal;
 }
 
 /** Wraps anything thrown into an AgentError, keeping the original as `cause`. */
 export function toAgentError(error: unknown, fallback: AgentErrorCode = 'ACT2_INTERNAL'): AgentError {
   if (error instanceof AgentError) return error;
+  // The salt-api client's codes are the agent's ACT2_SALT_* codes (CODE_EXIT maps every one).
+  if (error instanceof SaltApiError) return new AgentError(error.code, error.message, { cause: error, details: error.details });
   const message = error instanceof Error ? error.message : String(error);
   return new AgentError(fallback, firstLine(message), { cause: error });
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ErrorBody, REGISTER_PATH, RegisterResponse } from '@act2/shared';
 import type { RegisterRequestInput } from '@act2/shared';
 import { AgentError, firstLine } from '../errors.js';
-import { describeNetworkError } from '../net-errors.js';
+import { describeNetworkError } from '@act2/shared';
 import { USER_AGENT } from '../version.js';
 import type { MasterKeyStore } from '../state-file.js';
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterMs } from './backoff.js';

@@ -2,7 +2,7 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { AgentError, firstLine } from '../../errors.js';
-import { describeNetworkError } from '../../net-errors.js';
+import { describeNetworkError } from '@act2/shared';
 import { USER_AGENT } from '../../version.js';
 
 export interface PuppetDbClientOptions {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AgentError, toAgentError } from '../../errors.js';
+import type { SaltClient } from '@act2/salt-api-client';
 import type { SaltSettings } from './config.js';
-import type { SaltClient } from './salt-client.js';
 import { GRAIN_NAMES, GrainsByMinion } from './schema.js';
 
 /** Raw grains per minion id, as salt-api returned them (parsed per minion later). */

@@ -7,8 +7,9 @@ import type { SaltSettings } from './config.js';
 import { collectGrains } from './grains.js';
 import { interfaceMatcher } from './ips.js';
 import { isReportableId, toCollectedMinion } from './minions.js';
-import { createSaltClient } from './salt-client.js';
+import { createSaltClient } from '@act2/salt-api-client';
 import { ManageStatus } from './schema.js';
+import { USER_AGENT } from '../../version.js';
 
 async function collectOrThrow(ctx: CollectContext, salt: SaltSettings, core: CoreConfig, log: Logger): Promise<CollectResult> {
   const { now } = ctx;
@@ -21,6 +22,7 @@ async function collectOrThrow(ctx: CollectContext, salt: SaltSettings, core: Cor
     timeoutMs: core.timeoutMs,
     log,
     now,
+    userAgent: USER_AGENT,
   });
   let started = now();
   await client.login();

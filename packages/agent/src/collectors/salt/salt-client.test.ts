@@ -4,8 +4,8 @@ import { capture, cherrypyPage, saltJson } from '../../../test/helpers/captures.
 import { captureLogs } from '../../../test/helpers/logs.js';
 import { startReplayServer } from '../../../test/helpers/replay-server.js';
 import type { Expectation, ReplayServer } from '../../../test/helpers/replay-server.js';
-import { createSaltClient } from './salt-client.js';
-import type { Lowstate } from './salt-client.js';
+import { createSaltClient } from '@act2/salt-api-client';
+import type { Lowstate } from '@act2/salt-api-client';
 
 const STATUS: Lowstate = { client: 'runner', fun: 'manage.status', kwarg: { timeout: 5, gather_job_timeout: 10 } };
 const TOKEN_01 = 'f72c45c225d0cec0bd711080f880892c144f073b';
@@ -34,6 +34,7 @@ async function clientFor(expectations: Expectation[], overrides: { user?: string
     timeoutMs: overrides.timeoutMs ?? 5000,
     log: captureLogs().log,
     now: Date.now,
+    userAgent: 'act2-heartbeat/test',
   });
 }
 

@@ -5,14 +5,6 @@ import { z } from 'zod';
  * a field of the wrong type reads as missing (`.catch`) so one odd grain never sinks a run.
  */
 
-/** Every salt-api JSON answer: `{"return": [<one result per lowstate chunk>]}`. */
-export const SaltReturn = z.object({ return: z.array(z.unknown()).min(1) });
-export type SaltReturn = z.infer<typeof SaltReturn>;
-
-/** `return[0]` of POST /login. `token` is the CherryPy session id sent back as X-Auth-Token. */
-export const LoginResult = z.object({ token: z.string().min(1) });
-export type LoginResult = z.infer<typeof LoginResult>;
-
 const strings = z.array(z.unknown()).transform((items) => items.filter((i): i is string => typeof i === 'string'));
 
 /** Runner `manage.status`: sorted minion ids that answered the ping and those that did not. */

@@ -1,4 +1,4 @@
-import { formatDuration } from '@act2/shared';
+import { formatDuration } from './duration.js';
 
 export type NetworkFailureKind = 'timeout' | 'refused' | 'dns' | 'tls' | 'reset' | 'other';
 

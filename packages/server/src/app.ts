@@ -15,6 +15,8 @@ import { healthRoutes } from './health/routes.js';
 import { registerBodyHandling } from './http/body.js';
 import { registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { registerRequestLog } from './http/request-log.js';
+import { jobRunnerPlugin } from './jobs/job-runner.js';
+import { jobRoutes } from './jobs/routes.js';
 import { schedulerPlugin } from './jobs/scheduler.js';
 import { sweepTimeouts, type TimedOutMaster } from './jobs/timeout-sweep.js';
 import { masterRoutes } from './masters/routes.js';
@@ -23,6 +25,9 @@ import { registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
 import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
+
+declare const __ACT2_VERSION__: string | undefined;
+const SERVER_VERSION = typeof __ACT2_VERSION__ === 'string' ? __ACT2_VERSION__ : 'dev';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
 export const CONNECTION_TIMEOUT_MS = 180_000;
@@ -41,6 +46,8 @@ export interface AppDeps {
   scheduler?: boolean;
   /** Wall clock of the auth plugin (token expiry, lookup cache, rate limit); tests move it. */
   authNow?: () => number;
+  /** Follow salt jobs on this instance (default true). */
+  jobRunner?: boolean;
 }
 
 declare module 'fastify' {
@@ -129,5 +136,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   await app.register(minionRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
+  await app.register(jobRunnerPlugin, { ctx, enabled: deps.jobRunner !== false, userAgent: `act2-server/${SERVER_VERSION}` });
+  await app.register(jobRoutes, { ctx });
   return app;
 }

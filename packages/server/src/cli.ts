@@ -94,6 +94,22 @@ export function buildProgram(output?: CliOutput): Command {
         'ACT2_TLS_CLIENT_CN_IS_SN',
       ),
     )
+    .addOption(
+      new Option('--job-functions <globs>', 'salt functions a job may run, comma-separated globs (test.*,cmd.run); others get 403')
+        .env('ACT2_JOB_FUNCTIONS')
+        .default('*'),
+    )
+    .addOption(new Option('--job-output-limit <size>', "a target's stored return is cut at this size (truncated: true)").env('ACT2_JOB_OUTPUT_LIMIT').default('1mb'))
+    .addOption(new Option('--job-poll-interval <duration>', "how often a job's jids are looked up on their masters").env('ACT2_JOB_POLL_INTERVAL').default('2s'))
+    .addOption(
+      new Option('--job-lease <duration>', 'how long an instance holds a job without renewing before another resumes it').env('ACT2_JOB_LEASE').default('60s'),
+    )
+    .addOption(
+      new Option('--job-salt-timeout <duration>', "longest one salt-api call of a job may take (a stopped master answers 500 after 15 s)")
+        .env('ACT2_JOB_SALT_TIMEOUT')
+        .default('30s'),
+    )
+    .addOption(new Option('--job-salt-eauth <backend>', "eauth backend for the masters' stored salt-api credentials").env('ACT2_JOB_SALT_EAUTH').default('pam'))
     .addHelpText('after', ADMIN_HELP)
     .exitOverride();
   if (output) program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });

@@ -84,6 +84,18 @@ export interface ServerConfig {
   tlsClientCa?: string | undefined;
   /** A client certificate's CN is the master sn it may register (needs `tlsClientCa`). */
   tlsClientCnIsSn: boolean;
+  /** Salt functions a job may run: globs (`test.*`, `cmd.run`); anything else is refused with 403. */
+  jobFunctions: string[];
+  /** A target's stored return is cut to this many bytes (`truncated: true`). */
+  jobOutputLimitBytes: number;
+  /** How often a followed job's jids are looked up on their masters. */
+  jobPollIntervalMs: number;
+  /** How long an instance holds a job it follows without renewing (another instance resumes it after). */
+  jobLeaseMs: number;
+  /** Per salt-api call of a job: bounds a dead master's 15 s 500 and 180 s 503 (captures 99, 131). */
+  jobSaltTimeoutMs: number;
+  /** eauth backend for the stored credentials (registrations do not carry one). */
+  jobSaltEauth: string;
 }
 
 export const AUTH_MODES = ['tokens', 'none'] as const;
@@ -116,6 +128,12 @@ export function defaultServerConfig(): ServerConfig {
     authCacheMs: 1_000,
     authFailureLimit: 20,
     tlsClientCnIsSn: false,
+    jobFunctions: ['*'],
+    jobOutputLimitBytes: 1024 * 1024,
+    jobPollIntervalMs: 2_000,
+    jobLeaseMs: 60_000,
+    jobSaltTimeoutMs: 30_000,
+    jobSaltEauth: 'pam',
   };
 }
 
@@ -157,6 +175,9 @@ export function validateServerConfig(config: ServerConfig): string[] {
     ['--db-statement-timeout', config.dbStatementTimeoutMs],
     ['--db-lock-timeout', config.dbLockTimeoutMs],
     ['--shutdown-timeout', config.shutdownTimeoutMs],
+    ['--job-poll-interval', config.jobPollIntervalMs],
+    ['--job-lease', config.jobLeaseMs],
+    ['--job-salt-timeout', config.jobSaltTimeoutMs],
   ] as const) {
     if (!Number.isFinite(value) || value <= 0) errors.push(`${flag} must be a positive duration`);
     else if (!Number.isSafeInteger(value)) errors.push(`${flag} is too long`);
@@ -168,6 +189,9 @@ export function validateServerConfig(config: ServerConfig): string[] {
     ['--db-statement-timeout', config.dbStatementTimeoutMs],
     ['--db-lock-timeout', config.dbLockTimeoutMs],
     ['--shutdown-timeout', config.shutdownTimeoutMs],
+    ['--job-poll-interval', config.jobPollIntervalMs],
+    ['--job-lease', config.jobLeaseMs],
+    ['--job-salt-timeout', config.jobSaltTimeoutMs],
   ] as const) {
     if (value > MAX_TIMER_MS) errors.push(`${flag} (${formatDuration(value)}) must be at most 24 days (${MAX_TIMER_MS} ms)`);
   }
@@ -189,6 +213,16 @@ export function validateServerConfig(config: ServerConfig): string[] {
   if (!Number.isInteger(config.dbPoolSize) || config.dbPoolSize < 2) {
     errors.push(`--db-pool-size must be an integer >= 2 (got ${config.dbPoolSize})`);
   }
+  if (!Number.isInteger(config.jobOutputLimitBytes) || config.jobOutputLimitBytes < 1024) {
+    errors.push(`--job-output-limit must be at least 1024 bytes (got ${config.jobOutputLimitBytes})`);
+  }
+  if (config.jobFunctions.length === 0 || config.jobFunctions.some((g) => !/^[\w.*?[\]!-]+$/.test(g))) {
+    errors.push('--job-functions must be a comma-separated list of salt function globs (cmd.run, test.*, *)');
+  }
+  if (config.jobLeaseMs < 3 * config.jobPollIntervalMs) {
+    errors.push(`--job-lease (${formatDuration(config.jobLeaseMs)}) must be at least 3 × --job-poll-interval (${formatDuration(config.jobPollIntervalMs)})`);
+  }
+  if (config.jobSaltEauth.trim() === '') errors.push('--job-salt-eauth must not be empty');
   if (!LOG_LEVELS.includes(config.logLevel)) errors.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   if (config.instanceId.trim() === '') errors.push('--instance-id must not be empty');
   // Stored with every event, in a 255-character column on MySQL.
@@ -239,6 +273,12 @@ export interface RawServerOptions {
   tlsKey?: string | undefined;
   tlsClientCa?: string | undefined;
   tlsClientCnIsSn?: boolean | string | undefined;
+  jobFunctions?: string | undefined;
+  jobOutputLimit?: string | undefined;
+  jobPollInterval?: string | undefined;
+  jobLease?: string | undefined;
+  jobSaltTimeout?: string | undefined;
+  jobSaltEauth?: string | undefined;
 }
 
 export type LoadResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
@@ -292,6 +332,16 @@ export function loadServerConfig(raw: RawServerOptions): LoadResult {
     const value = raw[key]?.trim();
     if (value) config[key] = value;
   }
+  duration('--job-poll-interval', raw.jobPollInterval, (ms) => (config.jobPollIntervalMs = ms));
+  duration('--job-lease', raw.jobLease, (ms) => (config.jobLeaseMs = ms));
+  duration('--job-salt-timeout', raw.jobSaltTimeout, (ms) => (config.jobSaltTimeoutMs = ms));
+  if (raw.jobOutputLimit !== undefined) {
+    const bytes = parseByteSize(raw.jobOutputLimit);
+    if (bytes === undefined) errors.push(`--job-output-limit: cannot read ${JSON.stringify(raw.jobOutputLimit)} as a size (e.g. 1mb, 65536)`);
+    else config.jobOutputLimitBytes = bytes;
+  }
+  if (raw.jobFunctions !== undefined) config.jobFunctions = raw.jobFunctions.split(',').map((g) => g.trim()).filter((g) => g !== '');
+  if (raw.jobSaltEauth !== undefined) config.jobSaltEauth = raw.jobSaltEauth.trim();
   if (raw.host !== undefined) config.host = raw.host.trim();
   if (raw.db !== undefined) config.db = raw.db.trim();
   if (raw.instanceId !== undefined) config.instanceId = raw.instanceId.trim();

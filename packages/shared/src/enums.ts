@@ -27,5 +27,7 @@ export const EventKind = z.enum([
   'minion.joined',
   'minion.left',
   'minion.status',
+  'job.created',
+  'job.finished',
 ]);
 export type EventKind = z.infer<typeof EventKind>;

@@ -11,3 +11,4 @@ export * from './auth.js';
 export * from './url.js';
 export * from './instant.js';
 export * from './net-errors.js';
+export * from './jobs.js';

@@ -1,5 +1,5 @@
 import type { Generated, Kysely, Transaction } from 'kysely';
-import type { EventKind, MasterStatus, MinionStatus, ServerType } from '@act2/shared';
+import type { EventKind, JobOutcome, JobStatus, MasterStatus, MinionStatus, ServerType } from '@act2/shared';
 
 /**
  * Times are epoch milliseconds in integer columns (BIGINT on PostgreSQL and MySQL) so comparisons
@@ -102,6 +102,66 @@ export interface AuthEpochTable {
   epoch: number;
 }
 
+/** One salt job act2 was asked to run; its progress lives here so any instance can carry it on. */
+export interface JobsTable {
+  id: string;
+  status: JobStatus;
+  fun: string;
+  /** JSON, as shown to readers: values that look like secrets masked. */
+  arg: string;
+  kwarg: string;
+  /** The real `{arg, kwarg}` sealed with the secret box: only the dispatch opens it. */
+  call_enc: string;
+  timeout_s: number;
+  requested_by: string;
+  created_at: EpochMs;
+  deadline_at: EpochMs;
+  finished_at: EpochMs | null;
+  /** The instance following the job, until `lease_until` (renewed while it lives). */
+  lease_owner: string | null;
+  lease_until: EpochMs | null;
+}
+
+/** One target of a job, in request order (`seq`). */
+export interface JobTargetsTable {
+  job_id: string;
+  seq: number;
+  sn: string;
+  ip: string | null;
+  /** The minion id salt knows it by (the `id` extension when the agent reported one, else the sn). */
+  salt_id: string;
+  /** JSON array of master sns to try, best first (running masters only, as resolved at creation). */
+  candidates: string;
+  outcome: JobOutcome;
+  master_sn: string | null;
+  jid: string | null;
+  retcode: number | null;
+  /** 0/1. */
+  success: number | null;
+  /** JSON text of salt's return (or of the cut text). */
+  return_json: string | null;
+  /** 0/1. */
+  truncated: number;
+  reason: string | null;
+  started_at: EpochMs | null;
+  finished_at: EpochMs | null;
+}
+
+/** Every call made (or being made) for a target; written before the call so a restart can find out. */
+export interface JobAttemptsTable {
+  job_id: string;
+  seq: number;
+  /** 1, 2, … per target. */
+  n: number;
+  master_sn: string;
+  /** Shared by the targets sent in one local_async; also the `act2_dispatch` metadata salt keeps. */
+  dispatch_id: string;
+  at: EpochMs;
+  /** null while in flight, then 0/1. */
+  ok: number | null;
+  reason: string | null;
+}
+
 export interface Database {
   masters: MastersTable;
   minions: MinionsTable;
@@ -111,6 +171,9 @@ export interface Database {
   api_tokens: ApiTokensTable;
   master_keys: MasterKeysTable;
   auth_epoch: AuthEpochTable;
+  jobs: JobsTable;
+  job_targets: JobTargetsTable;
+  job_attempts: JobAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

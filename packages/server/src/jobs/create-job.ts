@@ -1,0 +1,69 @@
+/** `POST /api/v1/jobs`: check the function, resolve the targets, store the job; the runner does the rest. */
+import { randomUUID } from 'node:crypto';
+import type { Job, JobRequest } from '@act2/shared';
+import type { AppContext } from '../context.js';
+import { insertEvents } from '../events/repository.js';
+import { HttpError } from '../http/http-error.js';
+import { maskArgs, maskKwarg } from './audit-mask.js';
+import { functionAllowed } from './function-allow-list.js';
+import { getJob, insertJob } from './repository.js';
+import { resolveTargets } from './resolve-targets.js';
+
+export async function createJob(ctx: AppContext, request: JobRequest, requestedBy: string): Promise<Job> {
+  // Before anything else: a refused function never reaches a master, nor the database.
+  if (!functionAllowed(request.fun, ctx.config.jobFunctions)) {
+    throw new HttpError(403, 'ACT2_FORBIDDEN', `salt function ${request.fun} is not allowed by --job-functions`);
+  }
+  const now = await ctx.clock(ctx.db);
+  const resolved = await resolveTargets(ctx.db, request.target, now, ctx.config.masterTimeoutMs);
+  const id = randomUUID();
+  const arg = maskArgs(request.arg);
+  const kwarg = maskKwarg(request.kwarg);
+  await ctx.db.transaction().execute(async (trx) => {
+    await insertJob(
+      trx,
+      {
+        id,
+        status: 'pending',
+        fun: request.fun,
+        arg: JSON.stringify(arg),
+        kwarg: JSON.stringify(kwarg),
+        call_enc: ctx.box.seal(JSON.stringify({ arg: request.arg, kwarg: request.kwarg })),
+        timeout_s: request.timeout_s,
+        requested_by: requestedBy,
+        created_at: now,
+        deadline_at: now + request.timeout_s * 1000,
+        finished_at: null,
+        lease_owner: null,
+        lease_until: null,
+      },
+      resolved.map((t, seq) => ({
+        job_id: id,
+        seq,
+        sn: t.sn,
+        ip: t.ip,
+        salt_id: t.saltId,
+        candidates: JSON.stringify(t.candidates),
+        outcome: t.outcome,
+        master_sn: null,
+        jid: null,
+        retcode: null,
+        success: null,
+        return_json: null,
+        truncated: 0,
+        reason: t.reason,
+        started_at: null,
+        finished_at: t.outcome === 'pending' ? null : now,
+      })),
+    );
+    await insertEvents(
+      trx,
+      [{ kind: 'job.created', master_sn: '', detail: { job_id: id, fun: request.fun, arg, kwarg, requested_by: requestedBy, targets: resolved.length } }],
+      { instanceId: ctx.config.instanceId, at: now },
+    );
+  });
+  ctx.log.info({ job: id, fun: request.fun, targets: resolved.length, requested_by: requestedBy }, 'job created');
+  const job = await getJob(ctx.db, id);
+  if (!job) throw new Error('job vanished after insert');
+  return job;
+}

@@ -1,0 +1,211 @@
+/** Jobs, their targets and attempts: every read and write the API and the follower make. */
+import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
+import type { Insertable, Selectable } from 'kysely';
+import type { Db, DbOrTrx, EpochMs, JobAttemptsTable, JobsTable, JobTargetsTable } from '../db/database.js';
+import { chunk } from '../db/retry.js';
+import { iso } from '../http/iso.js';
+
+export type JobRow = Selectable<JobsTable>;
+export type TargetRow = Selectable<JobTargetsTable>;
+export type AttemptRow = Selectable<JobAttemptsTable>;
+
+const BATCH = 500;
+
+export async function insertJob(trx: DbOrTrx, job: Insertable<JobsTable>, targets: ReadonlyArray<Insertable<JobTargetsTable>>): Promise<void> {
+  await trx.insertInto('jobs').values(job).execute();
+  for (const batch of chunk(targets, BATCH)) await trx.insertInto('job_targets').values(batch).execute();
+}
+
+export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefined> {
+  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function jobTargets(db: DbOrTrx, id: string): Promise<TargetRow[]> {
+  return db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute();
+}
+
+export async function jobAttempts(db: DbOrTrx, id: string): Promise<AttemptRow[]> {
+  return db.selectFrom('job_attempts').selectAll().where('job_id', '=', id).orderBy('seq').orderBy('n').execute();
+}
+
+function bool(v: number | null): boolean | null {
+  return v === null ? null : Number(v) === 1;
+}
+
+function countOutcomes(targets: ReadonlyArray<{ outcome: JobOutcome }>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of targets) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;
+  return counts;
+}
+
+export function toSummary(row: JobRow, counts: Record<string, number>): JobSummary {
+  return {
+    id: row.id,
+    status: row.status,
+    fun: row.fun,
+    arg: JSON.parse(row.arg) as unknown[],
+    kwarg: JSON.parse(row.kwarg) as Record<string, unknown>,
+    timeout_s: Number(row.timeout_s),
+    requested_by: row.requested_by,
+    created_at: iso(Number(row.created_at)),
+    finished_at: row.finished_at === null ? null : iso(Number(row.finished_at)),
+    counts,
+  };
+}
+
+/** The whole job as `GET /api/v1/jobs/{id}` shows it. */
+export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> {
+  const row = await findJob(db, id);
+  if (!row) return undefined;
+  const [targets, attempts] = await Promise.all([jobTargets(db, id), jobAttempts(db, id)]);
+  const bySeq = new Map<number, AttemptRow[]>();
+  for (const a of attempts) bySeq.set(Number(a.seq), [...(bySeq.get(Number(a.seq)) ?? []), a]);
+  const items = targets.map(
+    (t): JobTargetResult => ({
+      sn: t.sn,
+      ip: t.ip,
+      outcome: t.outcome,
+      master: t.master_sn,
+      jid: t.jid,
+      attempts: (bySeq.get(Number(t.seq)) ?? []).map((a) => ({ master: a.master_sn, ok: bool(a.ok), reason: a.reason, at: iso(Number(a.at)) })),
+      retcode: t.retcode === null ? null : Number(t.retcode),
+      success: bool(t.success),
+      return: t.return_json === null ? null : (JSON.parse(t.return_json) as unknown),
+      truncated: Number(t.truncated) === 1,
+      reason: t.reason,
+      started_at: t.started_at === null ? null : iso(Number(t.started_at)),
+      finished_at: t.finished_at === null ? null : iso(Number(t.finished_at)),
+    }),
+  );
+  return { ...toSummary(row, countOutcomes(targets)), targets: items };
+}
+
+export interface JobFilter {
+  status?: JobStatus | undefined;
+  master?: string | undefined;
+  minion?: string | undefined;
+  since?: EpochMs | undefined;
+  /** The last row of the previous page: [created_at, id]. */
+  before?: readonly [number, string] | undefined;
+  limit: number;
+}
+
+/** Newest first, paged by (created_at, id). */
+export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items: JobSummary[]; last: [number, string] | null }> {
+  const rows = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
+    .$if(filter.since !== undefined, (q) => q.where('created_at', '>=', filter.since!))
+    .$if(filter.master !== undefined, (q) =>
+      q.where((eb) => eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.master_sn', '=', filter.master!))),
+    )
+    .$if(filter.minion !== undefined, (q) =>
+      q.where((eb) => eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!))),
+    )
+    .$if(filter.before !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([eb('created_at', '<', filter.before![0]), eb.and([eb('created_at', '=', filter.before![0]), eb('id', '<', filter.before![1])])]),
+      ),
+    )
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const counts = new Map<string, Record<string, number>>();
+  if (page.length > 0) {
+    const grouped = await db
+      .selectFrom('job_targets')
+      .select(['job_id', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('job_id', 'in', page.map((r) => r.id))
+      .groupBy(['job_id', 'outcome'])
+      .execute();
+    for (const g of grouped) counts.set(g.job_id, { ...(counts.get(g.job_id) ?? {}), [g.outcome]: Number(g.n) });
+  }
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => toSummary(r, counts.get(r.id) ?? {})),
+    last: rows.length > filter.limit && last ? [Number(last.created_at), last.id] : null,
+  };
+}
+
+/** Jobs no live instance follows: unfinished, and never leased or with the lease run out. */
+export async function claimableJobIds(db: DbOrTrx, now: EpochMs, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('status', 'in', ['pending', 'running'])
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Takes the lease if nobody holds a live one; true when this instance now follows the job. */
+export async function claimJob(db: Db, id: string, owner: string, now: EpochMs, leaseMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ lease_owner: owner, lease_until: now + leaseMs })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'running'])
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Extends the lease; false when another instance took the job over (this one must stop writing). */
+export async function renewLease(db: DbOrTrx, id: string, owner: string, now: EpochMs, leaseMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ lease_until: now + leaseMs })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Gives the job up at once (graceful shutdown), so another instance resumes it without waiting. */
+export async function releaseLease(db: DbOrTrx, id: string, owner: string): Promise<void> {
+  await db.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).where('lease_owner', '=', owner).where('status', 'in', ['pending', 'running']).execute();
+}
+
+export async function insertAttempts(trx: DbOrTrx, attempts: ReadonlyArray<Insertable<JobAttemptsTable>>): Promise<void> {
+  for (const batch of chunk(attempts, BATCH)) await trx.insertInto('job_attempts').values(batch).execute();
+}
+
+/** Settles every in-flight attempt of one dispatch: ok for `okSeqs`, failed with `reason` for the rest. */
+export async function settleDispatch(
+  trx: DbOrTrx,
+  dispatchId: string,
+  okSeqs: ReadonlySet<number>,
+  failures: ReadonlyMap<number, string>,
+): Promise<void> {
+  for (const batch of chunk([...okSeqs], BATCH)) {
+    await trx.updateTable('job_attempts').set({ ok: 1 }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();
+  }
+  const byReason = new Map<string, number[]>();
+  for (const [seq, reason] of failures) byReason.set(reason, [...(byReason.get(reason) ?? []), seq]);
+  for (const [reason, seqs] of byReason) {
+    for (const batch of chunk(seqs, BATCH)) {
+      await trx.updateTable('job_attempts').set({ ok: 0, reason }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();
+    }
+  }
+}
+
+export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly number[], patch: Partial<JobTargetsTable>): Promise<void> {
+  for (const batch of chunk(seqs, BATCH)) {
+    await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', 'in', batch).execute();
+  }
+}
+
+export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Partial<JobTargetsTable>): Promise<void> {
+  await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', '=', seq).execute();
+}
+
+export async function updateJob(trx: DbOrTrx, id: string, patch: Partial<JobsTable>): Promise<void> {
+  await trx.updateTable('jobs').set(patch).where('id', '=', id).execute();
+}
+
+export { countOutcomes };

@@ -1,0 +1,41 @@
+import { API_PREFIX, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '@act2/shared';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { HttpError } from '../http/http-error.js';
+import { createJob } from './create-job.js';
+import { getJob, listJobs } from './repository.js';
+
+/** The API token's name when the auth plugin identified one (issue 7), else `anonymous`. */
+function requester(request: FastifyRequest): string {
+  const principal = (request as FastifyRequest & { principal?: { name?: unknown } }).principal;
+  return typeof principal?.name === 'string' && principal.name !== '' ? principal.name : 'anonymous';
+}
+
+const JOBS_SCOPE = { scope: 'jobs' } as const;
+
+export const jobRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.post(
+    `${API_PREFIX}/jobs`,
+    { config: JOBS_SCOPE, schema: { body: JobRequest, response: { 202: Job } } },
+    async (request, reply) => {
+      const job = await createJob(ctx, request.body, requester(request));
+      app.jobRunner.wake();
+      return reply.code(202).send(job);
+    },
+  );
+
+  app.get(`${API_PREFIX}/jobs/:id`, { config: JOBS_SCOPE, schema: { params: JobIdParams, response: { 200: Job } } }, async (request) => {
+    const job = await getJob(ctx.db, request.params.id);
+    if (!job) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No job with this id');
+    return job;
+  });
+
+  app.get(`${API_PREFIX}/jobs`, { config: JOBS_SCOPE, schema: { querystring: JobListQuery, response: { 200: JobList } } }, async (request) => {
+    const { cursor, since, ...filter } = request.query;
+    const before = cursor === undefined ? undefined : decodeCursor(cursor, ['number', 'string'] as const);
+    const { items, last } = await listJobs(ctx.db, { ...filter, before, since: since === undefined ? undefined : Date.parse(since) });
+    return { items, next_cursor: last === null ? null : encodeCursor(last) };
+  });
+};

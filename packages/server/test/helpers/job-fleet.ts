@@ -1,0 +1,80 @@
+/**
+ * The job tests' world: simulated salt-apis (an HA pair A/B sharing minions ha-001..ha-003, and a
+ * lone master C with c-001..c-003) registered with an act2-server app the way agents register them.
+ */
+import { Writable } from 'node:stream';
+import { createSaltApiSim, generateMinions, type SaltApiSim } from '@act2/salt-api-sim';
+import type { Job, RegisterMinionInput } from '@act2/shared';
+import type { FastifyInstance } from 'fastify';
+import { createLogger } from '../../src/logger.js';
+
+/** The salt-api password of every simulated master: it must never show up in a response, event or log. */
+export const SALT_PASSWORD = 'Pw-5a1t-9f3e-never-logged';
+const USERS = [{ name: 'salt-api', password: SALT_PASSWORD, eauth: ['pam' as const], perms: ['.*', '@runner', '@wheel', '@jobs'] }];
+
+export interface JobFleet {
+  a: SaltApiSim;
+  b: SaltApiSim;
+  c: SaltApiSim;
+  close(): Promise<void>;
+}
+
+export async function startJobFleet(options: { maxEventSize?: number } = {}): Promise<JobFleet> {
+  const ha = generateMinions({ count: 3, seed: 'ha', prefix: 'ha-' });
+  const lone = generateMinions({ count: 3, seed: 'lone', prefix: 'c-' });
+  const common = { timeScale: 0.001, users: USERS, ...(options.maxEventSize ? { maxEventSize: options.maxEventSize } : {}) };
+  const a = createSaltApiSim({ ...common, minions: ha, masterId: 'master-a' });
+  const b = createSaltApiSim({ ...common, minions: ha, masterId: 'master-b' });
+  const c = createSaltApiSim({ ...common, minions: lone, masterId: 'master-c' });
+  await Promise.all([a.listen(), b.listen(), c.listen()]);
+  return { a, b, c, close: async () => void (await Promise.all([a.close(), b.close(), c.close()])) };
+}
+
+const minion = (sn: string, ip: string): RegisterMinionInput => ({ sn, status: 'running', ips: [ip] });
+
+/** Registers B first, then A (A is the fresher, so the first candidate of ha-*), then C. */
+export async function registerFleet(app: FastifyInstance, fleet: JobFleet, password = SALT_PASSWORD): Promise<void> {
+  const register = async (sn: string, sim: SaltApiSim, minions: RegisterMinionInput[]) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: { master: { sn, server: sim.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password } }, minions },
+    });
+    if (res.statusCode !== 200) throw new Error(`register ${sn}: ${res.statusCode} ${res.body}`);
+  };
+  const ha = [minion('ha-001', '10.8.0.1'), minion('ha-002', '10.8.0.2'), minion('ha-003', '10.8.0.3'), minion('ghost-1', '10.8.0.99')];
+  await register('master-b', fleet.b, ha);
+  await new Promise((r) => setTimeout(r, 5));
+  await register('master-a', fleet.a, ha);
+  // c-003 shares an IP with ha-003: a job by that IP is ambiguous.
+  await register('master-c', fleet.c, [minion('c-001', '10.9.0.1'), minion('c-002', '10.9.0.2'), minion('c-003', '10.8.0.3')]);
+}
+
+/** Posts a job (expects 202) and reads it until it is finished. */
+export async function runJob(app: FastifyInstance, body: object, timeoutMs = 15_000): Promise<Job> {
+  const created = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: body });
+  if (created.statusCode !== 202) throw new Error(`POST /api/v1/jobs: ${created.statusCode} ${created.body}`);
+  return waitForJob(app, (created.json() as Job).id, timeoutMs);
+}
+
+export async function waitForJob(app: FastifyInstance, id: string, timeoutMs = 15_000): Promise<Job> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
+    if (['done', 'partial', 'failed'].includes(job.status)) return job;
+    if (Date.now() > until) throw new Error(`job ${id} still ${job.status}: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A logger whose every line is kept, to check what reached the logs. */
+export function capturingLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines };
+}

@@ -1,0 +1,214 @@
+/**
+ * Salt jobs end to end: an act2-server app on a real database, masters that are salt-api simulators
+ * speaking the captured protocol (an HA pair and a lone master), jobs followed by the app's runner.
+ */
+import type { Job, JobList, MinionDetail } from '@act2/shared';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
+import { capturingLogger, registerFleet, runJob, SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
+
+const localAsyncCalls = (fleet: JobFleet) => ({
+  a: fleet.a.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length,
+  b: fleet.b.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length,
+  c: fleet.c.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length,
+});
+
+describeEachDialect('salt jobs', (dialect) => {
+  let database: TestDatabase;
+  let fleet: JobFleet;
+  let app: FastifyInstance;
+  const captured = capturingLogger();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    fleet = await startJobFleet({ maxEventSize: 64 * 1024 });
+    const config = database.config({
+      jobPollIntervalMs: 50,
+      jobLeaseMs: 3000,
+      jobSaltTimeoutMs: 5000,
+      jobOutputLimitBytes: 2048,
+      jobFunctions: ['test.*', 'cmd.run'],
+    });
+    app = await buildApp(config, { db: database.db, scheduler: false, logger: captured.logger });
+    await app.ready();
+    await registerFleet(app, fleet);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await fleet?.close();
+    await database?.destroy();
+  });
+
+  it('routes each target to the first running master GET /api/v1/minions/{sn} lists, one local_async per master', async () => {
+    const before = localAsyncCalls(fleet);
+    const detail = (await app.inject({ url: '/api/v1/minions/ha-001' })).json() as MinionDetail;
+
+    const job = await runJob(app, { target: { minions: ['ha-001', 'ha-002', 'c-001'] }, fun: 'test.ping' });
+
+    expect(detail.masters.map((m) => m.sn)).toEqual(['master-a', 'master-b']);
+    expect(job.status).toBe('done');
+    expect(job.targets.map((t) => [t.sn, t.outcome, t.master, t.return, t.retcode, t.success])).toEqual([
+      ['ha-001', 'returned', 'master-a', true, 0, true],
+      ['ha-002', 'returned', 'master-a', true, 0, true],
+      ['c-001', 'returned', 'master-c', true, 0, true],
+    ]);
+    expect(job.targets[0]?.jid).toMatch(/^\d{20}$/);
+    expect(job.targets[0]?.jid).toBe(job.targets[1]?.jid);
+    expect(localAsyncCalls(fleet)).toEqual({ a: before.a + 1, b: before.b, c: before.c + 1 });
+  });
+
+  it('fails over inside the HA pair when the first master is down, keeping both attempts', async () => {
+    fleet.a.setMasterDown('hang');
+    try {
+      const job = await runJob(app, { target: { minions: ['ha-003'] }, fun: 'cmd.run', arg: ['echo hi'] });
+
+      const [target] = job.targets;
+      expect(target?.outcome).toBe('returned');
+      expect(target?.master).toBe('master-b');
+      expect(target?.return).toBe('hi');
+      expect(target?.attempts.map((a) => [a.master, a.ok])).toEqual([
+        ['master-a', false],
+        ['master-b', true],
+      ]);
+      expect(target?.attempts[0]?.reason).toMatch(/HTTP 500.*An unexpected error occurred/);
+    } finally {
+      fleet.a.setMasterDown(false);
+    }
+  });
+
+  it('a minion whose key no candidate master has ends dispatch_failed after trying each', async () => {
+    const job = await runJob(app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
+
+    expect(job.status).toBe('failed');
+    expect(job.targets[0]?.outcome).toBe('dispatch_failed');
+    expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
+      ['master-a', false],
+      ['master-b', false],
+    ]);
+    expect(job.targets[0]?.attempts[0]?.reason).toMatch(/did not list ghost-1/);
+  });
+
+  it('targets nobody reports, IPs several minions claim and minions without a running master get their own outcome', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: { master: { sn: 'master-d', server: 'http://127.0.0.1:9', status: 'stopped', idc: 'idc-1', type: 'salt', error: 'salt-api down' }, minions: [] },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: { master: { sn: 'master-e', server: 'http://127.0.0.1:9', status: 'running', idc: 'idc-1', type: 'salt' }, minions: [{ sn: 'e-001', status: 'running', ips: ['10.7.0.1'] }] },
+    });
+    await app.inject({ method: 'POST', url: '/register', payload: { master: { sn: 'master-e', server: 'http://127.0.0.1:9', status: 'stopped', idc: 'idc-1', type: 'salt' }, minions: [] } });
+
+    const byIp = await runJob(app, { target: { ips: ['10.9.0.2', '10.8.0.3', '10.1.2.3'] }, fun: 'test.ping' });
+    const bySn = await runJob(app, { target: { minions: ['e-001', 'nobody'] }, fun: 'test.ping' });
+
+    expect(byIp.status).toBe('partial');
+    expect(byIp.targets.map((t) => [t.sn, t.ip, t.outcome])).toEqual([
+      ['c-002', '10.9.0.2', 'returned'],
+      ['10.8.0.3', '10.8.0.3', 'ambiguous'],
+      ['10.1.2.3', '10.1.2.3', 'unknown_target'],
+    ]);
+    expect(byIp.targets[1]?.reason).toContain('c-003, ha-003');
+    expect(bySn.status).toBe('failed');
+    expect(bySn.targets.map((t) => [t.sn, t.outcome, t.attempts.length])).toEqual([
+      ['e-001', 'no_master', 0],
+      ['nobody', 'unknown_target', 0],
+    ]);
+  });
+
+  it('keeps non-zero retcodes, cuts outputs at --job-output-limit and flags salt’s VALUE_TRIMMED', async () => {
+    const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'cmd.run', arg: ['exit 3'] });
+    const long = await runJob(app, { target: { minions: ['c-002'] }, fun: 'cmd.run', arg: ['seq 1 1000'] });
+    const huge = await runJob(app, { target: { minions: ['c-003'] }, fun: 'cmd.run', arg: ['seq 1 20000'] });
+
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', retcode: 3, success: false, return: '', truncated: false });
+    expect(long.targets[0]?.truncated).toBe(true);
+    expect(long.targets[0]?.return).toBe(Array.from({ length: 1000 }, (_, i) => i + 1).join('\n').slice(0, 2048));
+    expect(huge.targets[0]).toMatchObject({ outcome: 'returned', return: 'VALUE_TRIMMED', truncated: true, retcode: 0 });
+  });
+
+  it('a minion that never returns is no_return after timeout_s', async () => {
+    fleet.c.setMinionLatency('c-002', Number.POSITIVE_INFINITY);
+    try {
+      const job = await runJob(app, { target: { minions: ['c-001', 'c-002'] }, fun: 'test.ping', timeout_s: 1 });
+
+      expect(job.status).toBe('partial');
+      expect(job.targets.map((t) => [t.sn, t.outcome])).toEqual([
+        ['c-001', 'returned'],
+        ['c-002', 'no_return'],
+      ]);
+      expect(job.targets[1]?.jid).toMatch(/^\d{20}$/);
+      expect(job.targets[1]?.reason).toMatch(/no return from master-c within timeout_s \(1 s\)/);
+    } finally {
+      fleet.c.setMinionLatency('c-002', 0);
+    }
+  });
+
+  it('refuses a function outside --job-functions with 403 before any master is contacted', async () => {
+    const requests = fleet.a.requests().length + fleet.b.requests().length + fleet.c.requests().length;
+
+    const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'state.apply' } });
+
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'ACT2_FORBIDDEN' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fleet.a.requests().length + fleet.b.requests().length + fleet.c.requests().length).toBe(requests);
+  });
+
+  it('audits who, what and where with secret-looking kwargs masked; no password in responses, events or logs', async () => {
+    const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping', arg: ['db_password=arg-secret-42'], kwarg: { api_token: 'kw-secret-42', verbose: true } });
+    const events = await app.inject({ url: '/api/v1/events?kind=job.created&limit=1000' });
+    const finished = await app.inject({ url: '/api/v1/events?kind=job.finished&limit=1000' });
+    const list = await app.inject({ url: '/api/v1/jobs?limit=1000' });
+
+    expect(job).toMatchObject({ requested_by: 'anonymous', fun: 'test.ping', arg: ['db_password=***'], kwarg: { api_token: '***', verbose: true } });
+    expect(events.json().items.some((e: { detail: { job_id: string } }) => e.detail.job_id === job.id)).toBe(true);
+    expect(finished.json().items.some((e: { detail: { job_id: string; status: string } }) => e.detail.job_id === job.id && e.detail.status === 'done')).toBe(true);
+    const everything = [JSON.stringify(job), events.body, finished.body, list.body, captured.lines.join('')].join('\n');
+    expect(captured.lines.some((l) => l.includes('"msg":"dispatched"'))).toBe(true);
+    for (const secret of [SALT_PASSWORD, 'arg-secret-42', 'kw-secret-42']) {
+      expect(everything).not.toContain(secret);
+    }
+    const stored = await database.db.selectFrom('jobs').select(['arg', 'kwarg', 'call_enc']).where('id', '=', job.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain('secret-42');
+  });
+
+  it('lists jobs newest first with status, master, minion and since filters, paginated', async () => {
+    const all = (await app.inject({ url: '/api/v1/jobs?limit=1000' })).json() as JobList;
+    const onB = (await app.inject({ url: '/api/v1/jobs?master=master-b&limit=1000' })).json() as JobList;
+    const ghost = (await app.inject({ url: '/api/v1/jobs?minion=ghost-1' })).json() as JobList;
+    const failed = (await app.inject({ url: '/api/v1/jobs?status=failed&limit=1000' })).json() as JobList;
+    const future = (await app.inject({ url: `/api/v1/jobs?since=${new Date(Date.now() + 60_000).toISOString()}` })).json() as JobList;
+    const first = (await app.inject({ url: '/api/v1/jobs?limit=2' })).json() as JobList;
+    const second = (await app.inject({ url: `/api/v1/jobs?limit=2&cursor=${first.next_cursor}` })).json() as JobList;
+
+    expect(all.items.length).toBeGreaterThanOrEqual(9);
+    const created = all.items.map((j) => j.created_at);
+    expect(created).toEqual([...created].sort().reverse());
+    expect(onB.items.map((j) => j.fun)).toEqual(['cmd.run']);
+    expect(ghost.items).toHaveLength(1);
+    expect(failed.items.every((j) => j.status === 'failed')).toBe(true);
+    expect(failed.items.length).toBeGreaterThanOrEqual(2);
+    expect(future.items).toEqual([]);
+    expect([...first.items, ...second.items].map((j) => j.id)).toEqual(all.items.slice(0, 4).map((j) => j.id));
+    expect((await app.inject({ url: '/api/v1/jobs/no-such-job' })).statusCode).toBe(404);
+  });
+
+  it('answers 202 at once with the job pending or running and its targets resolved', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001', 'nobody'] }, fun: 'test.ping' } });
+    const body = res.json() as Job;
+
+    expect(res.statusCode).toBe(202);
+    expect(['pending', 'running']).toContain(body.status);
+    expect(body.timeout_s).toBe(300);
+    expect(body.targets.map((t) => [t.sn, t.outcome])).toEqual([
+      ['c-001', 'pending'],
+      ['nobody', 'unknown_target'],
+    ]);
+  });
+});

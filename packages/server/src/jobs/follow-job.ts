@@ -10,7 +10,7 @@ import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { Db, DbOrTrx } from '../db/database.js';
+import type { Db, DbOrTrx, JobTargetsTable } from '../db/database.js';
 import { insertEvents } from '../events/repository.js';
 import { getMasterCredentials } from '../masters/repository.js';
 import { limitOutput } from './output-limit.js';
@@ -240,19 +240,26 @@ async function pollRound(ctx: FollowContext, job: JobRow, followed: TargetRow[],
       const unlisted = info.minions ? targets.filter((t) => !info.results.has(t.salt_id) && !info.minions?.includes(t.salt_id)) : [];
       if (returned.length === 0 && unlisted.length === 0) return;
       await guarded(ctx, job.id, async (trx, now) => {
+        // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
+        const same = new Map<string, { patch: Partial<JobTargetsTable>; seqs: number[] }>();
         for (const t of returned) {
           const r = info.results.get(t.salt_id);
           const out = limitOutput(r?.return, ctx.outputLimitBytes);
-          await updateTarget(trx, job.id, Number(t.seq), {
-            outcome: 'returned',
+          const patch = {
+            outcome: 'returned' as const,
             retcode: r?.retcode ?? null,
             success: r?.success === undefined ? null : r.success ? 1 : 0,
             return_json: out.json,
             truncated: out.truncated ? 1 : 0,
             reason: null,
             finished_at: now,
-          });
+          };
+          const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, out.json]);
+          const group = same.get(key) ?? { patch, seqs: [] };
+          group.seqs.push(Number(t.seq));
+          same.set(key, group);
         }
+        for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, patch);
         // Only after a recovery: salt did not publish to a minion whose key it lacks; try the next master.
         for (const t of unlisted) {
           const reason = `salt on ${master} did not publish jid ${jid} to ${t.salt_id} (no accepted key there)`;

@@ -88,7 +88,7 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
         });
     }
 
-    app.decorate('jobRunner', { wake: tick, following: () => [...followed.keys()] } satisfies JobRunner);
+    app.decorate('jobRunner', { wake: enabled ? tick : () => undefined, following: () => [...followed.keys()] } satisfies JobRunner);
     if (!enabled) return;
     app.addHook('onReady', async () => {
       tick();

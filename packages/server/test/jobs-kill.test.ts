@@ -1,0 +1,109 @@
+/**
+ * Two act2-server processes on one PostgreSQL; the one following a job is killed with SIGKILL while
+ * a minion is still running it. The other resumes following when the lease runs out and finishes the
+ * job; salt saw one local_async per target, never two.
+ */
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { Job } from '@act2/shared';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, describePostgres, TEST_SECRET_KEY, type TestDatabase } from './helpers/db.js';
+import { SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
+
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+describePostgres('a job survives kill -9 of the instance following it (2 processes, PostgreSQL)', () => {
+  let buildDir = '';
+  let database: TestDatabase;
+  let fleet: JobFleet;
+  const children = new Map<string, { child: ChildProcessByStdio<null, Readable, Readable>; url: string; stdout: () => string }>();
+
+  beforeAll(async () => {
+    mkdirSync(join(PACKAGE_DIR, 'node_modules', '.cache'), { recursive: true });
+    buildDir = mkdtempSync(join(PACKAGE_DIR, 'node_modules', '.cache', 'act2-server-kill-'));
+    execFileSync('npx', ['tsup', '--out-dir', buildDir, '--silent'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
+    database = await createTestDatabase('postgres');
+    fleet = await startJobFleet();
+    for (const id of ['kill-a', 'kill-b']) children.set(id, await start(id));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const { child } of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await fleet?.close();
+    await database?.destroy();
+    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+  });
+
+  async function start(instanceId: string) {
+    const child = spawn(
+      process.execPath,
+      [
+        join(buildDir, 'act2-server.js'),
+        ...['--port', '0', '--host', '127.0.0.1', '--db', database.url, '--instance-id', instanceId, '--db-pool-size', '3'],
+        ...['--job-poll-interval', '100ms', '--job-lease', '1s', '--job-salt-timeout', '5s'],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ACT2_SECRET_KEY: TEST_SECRET_KEY } },
+    );
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const found = /"url":"(http:[^"]+)"/.exec(stdout)?.[1];
+        if (found) resolve(found);
+      });
+      child.on('exit', () => reject(new Error(`${instanceId} exited before listening: ${stdout}`)));
+    });
+    return { child, url, stdout: () => stdout };
+  }
+
+  const post = async (url: string, path: string, body: unknown) => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+
+  it('the other instance finishes the job and no target is dispatched twice', async () => {
+    const a = children.get('kill-a')!;
+    const b = children.get('kill-b')!;
+    const master = { sn: 'master-c', server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } };
+    const minions = ['c-001', 'c-002', 'c-003'].map((sn, i) => ({ sn, status: 'running', ips: [`10.9.0.${i + 1}`] }));
+    expect((await post(a.url, '/register', { master, minions })).status).toBe(200);
+    // c-002 answers after 3 real seconds: the job is still being followed when its follower dies.
+    fleet.c.setMinionLatency('c-002', 3000);
+
+    const created = await post(a.url, '/api/v1/jobs', { target: { minions: ['c-001', 'c-002', 'c-003'] }, fun: 'test.ping', timeout_s: 60 });
+    expect(created.status).toBe(202);
+    const id = (created.body as Job).id;
+    let owner: string | null = null;
+    for (let i = 0; i < 100 && owner === null; i += 1) {
+      const row = await database.db.selectFrom('jobs').select('lease_owner').where('id', '=', id).executeTakeFirst();
+      const dispatched = await database.db.selectFrom('job_targets').select('jid').where('job_id', '=', id).where('jid', 'is not', null).execute();
+      if (row?.lease_owner && dispatched.length === 3) owner = row.lease_owner;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(owner).not.toBeNull();
+    const victim = children.get(owner!)!;
+    const survivor = owner === 'kill-a' ? b : a;
+    victim.child.kill('SIGKILL');
+
+    let job: Job | undefined;
+    for (let i = 0; i < 200; i += 1) {
+      job = (await (await fetch(`${survivor.url}/api/v1/jobs/${id}`)).json()) as Job;
+      if (['done', 'partial', 'failed'].includes(job.status)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const finished = await database.db.selectFrom('events').select('instance_id').where('kind', '=', 'job.finished').execute();
+    const published = fleet.c.requests().filter((r) => r.calls.some((c) => c.client === 'local_async'));
+
+    expect(job?.status).toBe('done');
+    expect(job?.targets.map((t) => [t.sn, t.outcome, t.attempts.length])).toEqual([
+      ['c-001', 'returned', 1],
+      ['c-002', 'returned', 1],
+      ['c-003', 'returned', 1],
+    ]);
+    expect(published).toHaveLength(1);
+    expect(finished.map((e) => e.instance_id)).toEqual([owner === 'kill-a' ? 'kill-b' : 'kill-a']);
+  });
+});

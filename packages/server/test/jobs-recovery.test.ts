@@ -1,0 +1,92 @@
+/**
+ * Recovery of a dispatch an instance recorded but never settled (it died between writing the attempt
+ * and writing salt's answer): the next instance asks the master's job cache for the dispatch's
+ * metadata and follows the jid it finds, or marks the target `unknown`; it never dispatches again.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
+import { registerFleet, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
+import type { Job } from '@act2/shared';
+
+describeEachDialect('job recovery after an instance died mid-dispatch', (dialect) => {
+  let database: TestDatabase;
+  let fleet: JobFleet;
+  let app: FastifyInstance | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    fleet = await startJobFleet();
+    const registrar = await buildApp(database.config(), { db: database.db, scheduler: false, jobRunner: false });
+    await registerFleet(registrar, fleet);
+    await registrar.close();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  afterAll(async () => {
+    await fleet?.close();
+    await database?.destroy();
+  });
+
+  /** A job created by an instance whose runner is off, then the attempt "a dead instance" recorded. */
+  async function jobWithInFlightDispatch(dispatchId: string): Promise<string> {
+    const creator = await buildApp(database.config({ instanceId: 'dead-1' }), { db: database.db, scheduler: false, jobRunner: false });
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    await creator.close();
+    const id = (res.json() as Job).id;
+    const now = Date.now();
+    await database.db.updateTable('jobs').set({ status: 'running', lease_owner: 'dead-1', lease_until: now - 1 }).where('id', '=', id).execute();
+    await database.db.insertInto('job_attempts').values({ job_id: id, seq: 0, n: 1, master_sn: 'master-c', dispatch_id: dispatchId, at: now, ok: null, reason: null }).execute();
+    return id;
+  }
+
+  async function startSurvivor(): Promise<FastifyInstance> {
+    app = await buildApp(database.config({ instanceId: 'survivor', jobPollIntervalMs: 50, jobLeaseMs: 1000 }), { db: database.db, scheduler: false });
+    await app.ready();
+    return app;
+  }
+
+  const localAsyncCount = () => fleet.c.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length;
+
+  it('follows the jid salt recorded with the dispatch metadata, without dispatching again', async () => {
+    const dispatchId = `d-${dialect}-found`;
+    const id = await jobWithInFlightDispatch(dispatchId);
+    // What the dead instance's local_async did reach salt with.
+    const login = await fetch(`${fleet.c.url}/login`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username: 'salt-api', password: SALT_PASSWORD, eauth: 'pam' }) });
+    const token = login.headers.get('x-auth-token') ?? '';
+    const sent = await fetch(fleet.c.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-auth-token': token },
+      body: JSON.stringify([{ client: 'local_async', tgt: ['c-001'], tgt_type: 'list', fun: 'test.ping', metadata: { act2_job: id, act2_dispatch: dispatchId } }]),
+    });
+    const { jid } = ((await sent.json()) as { return: Array<{ jid: string }> }).return[0] ?? { jid: '' };
+    const before = localAsyncCount();
+
+    const survivor = await startSurvivor();
+    const job = await waitForJob(survivor, id);
+
+    expect(job.status).toBe('done');
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-c', jid, return: true });
+    expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([['master-c', true]]);
+    expect(localAsyncCount()).toBe(before);
+  });
+
+  it('marks the target unknown, with the reason, when salt has no job with that metadata', async () => {
+    const id = await jobWithInFlightDispatch(`d-${dialect}-missing`);
+    const before = localAsyncCount();
+
+    const survivor = await startSurvivor();
+    const job = await waitForJob(survivor, id);
+
+    expect(job.status).toBe('failed');
+    expect(job.targets[0]?.outcome).toBe('unknown');
+    expect(job.targets[0]?.reason).toMatch(/job cache has no job with act2_dispatch d-.*-missing: whether it ran is unknown/);
+    expect(job.targets[0]?.attempts.map((a) => a.ok)).toEqual([false]);
+    expect(localAsyncCount()).toBe(before);
+  });
+});

@@ -255,7 +255,7 @@ async function pollRound(ctx: FollowContext, job: JobRow, followed: TargetRow[],
             finished_at: now,
           };
           const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, out.json]);
-          const group = same.get(key) ?? { patch, seqs: [] };
+          const group = same.get(key) ?? { patch, seqs: [] as number[] };
           group.seqs.push(Number(t.seq));
           same.set(key, group);
         }

@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSaltApiSim, type SaltApiSim } from '@act2/salt-api-sim';
 import { runAdminCli, serverConfig, startServer } from '@act2/server';
-import { MasterList, MinionDetail, type Master } from '@act2/shared';
+import { Job, MasterList, MinionDetail, type Master } from '@act2/shared';
 import type { AgentRun, RunAgent } from './agent-runner.js';
 import { demoFleet, type DemoMaster } from './fleet.js';
-import { lookupTable, mastersTable } from './summary.js';
+import { jobTable, lookupTable, mastersTable } from './summary.js';
 
 export interface DemoOptions {
   runAgent: RunAgent;
@@ -21,7 +21,11 @@ export interface DemoResult {
   masters: Master[];
   /** The shared minion of the HA pair, with both masters healthy. */
   shared: MinionDetail;
-  /** The same minion after BJ-MASTER-01's salt-api went down and its agent ran again. */
+  /** A job on the shared minion with both masters of the pair up: it runs on the first candidate. */
+  firstJob: Job;
+  /** The same job after the first candidate's salt-api stopped: two attempts, the answer from the other master. */
+  failoverJob: Job;
+  /** The shared minion after the stopped master's agent ran again (it reports the master stopped). */
   afterFailure: MinionDetail;
 }
 
@@ -49,6 +53,23 @@ async function getJson(url: string, token: string): Promise<unknown> {
   return res.json();
 }
 
+/** POST /api/v1/jobs, then GET /api/v1/jobs/{id} until the job is finished. */
+async function runJob(serverUrl: string, token: string, body: unknown): Promise<Job> {
+  const res = await fetch(`${serverUrl}/api/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 202) throw new Error(`POST /api/v1/jobs answered ${res.status}: ${await res.text()}`);
+  const { id } = Job.parse(await res.json());
+  for (let i = 0; i < 600; i += 1) {
+    const job = Job.parse(await getJson(`${serverUrl}/api/v1/jobs/${id}`, token));
+    if (job.status !== 'pending' && job.status !== 'running') return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
 function describeRun(master: DemoMaster, run: AgentRun): string {
   const line = (msg: string) => run.logs.find((l) => l.msg === msg);
   const status = line('manage.status done');
@@ -74,7 +95,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const readToken = await createToken(db, 'demo-reader', 'read');
     const tokenFile = join(options.dataDir, 'agents.token');
     writeFileSync(tokenFile, `${agentsToken}\n`, { mode: 0o600 });
-    const server = await startServer(serverConfig({ db, port: 0, host: '127.0.0.1', logLevel: 'warn', instanceId: 'demo' }));
+    const jobsToken = await createToken(db, 'demo-operator', 'jobs');
+    const server = await startServer(
+      serverConfig({ db, port: 0, host: '127.0.0.1', logLevel: 'warn', instanceId: 'demo', jobPollIntervalMs: 200, jobLeaseMs: 10_000, jobSaltTimeoutMs: 20_000 }),
+    );
     closers.push(() => server.close());
     print(`act2-server    ${server.url}   (embedded SQLite: ${db})`);
     print(`tokens         demo-agents (scope register, in ${tokenFile}), demo-reader (scope read); each master keeps its own key in ${join(options.dataDir, 'state')}/<sn>`);
@@ -126,14 +150,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print(`\nWhich master runs jobs on ${sharedId} (${shared.ips.join(', ')})? GET /api/v1/minions/${sharedId}:`);
     print(lookupTable(shared));
 
-    const failing = fleet[1];
+    const job = { target: { minions: [sharedId] }, fun: 'cmd.run', arg: ['echo hello from act2'] };
+    print(`\nA job on ${sharedId}: POST /api/v1/jobs ${JSON.stringify(job)}`);
+    const firstJob = await runJob(server.url, jobsToken, job);
+    print(jobTable(firstJob));
+
+    const failingSn = shared.masters[0]?.sn ?? '';
+    print(`\n${failingSn}'s salt-api stops (act2 still believes it running); the same job again:`);
+    await sims.get(failingSn)?.sim.close();
+    const failoverJob = await runJob(server.url, jobsToken, job);
+    print(jobTable(failoverJob));
+
+    const failing = fleet.find((m) => m.sn === failingSn);
     if (!failing) throw new Error('demo fleet has no HA pair');
-    print(`\n${failing.sn}'s salt-api goes down; its agent runs again and reports the master stopped:`);
-    await sims.get(failing.sn)?.sim.close();
+    print(`\n${failing.sn}'s agent runs again and reports the master stopped:`);
     runs[`${failing.sn}#2`] = await heartbeat(failing);
     const afterFailure = MinionDetail.parse(await getJson(`${server.url}/api/v1/minions/${encodeURIComponent(sharedId)}`, readToken));
     print(lookupTable(afterFailure));
-    return { runs, masters, shared, afterFailure };
+    return { runs, masters, shared, firstJob, failoverJob, afterFailure };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }

@@ -1,4 +1,4 @@
-import type { Master, MinionDetail } from '@act2/shared';
+import type { Job, Master, MinionDetail } from '@act2/shared';
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
@@ -21,4 +21,12 @@ export function lookupTable(minion: MinionDetail): string {
     rows.push([String(i + 1), m.sn, m.status, m.minion_status, m.server, m.last_seen]);
   });
   return table(rows);
+}
+
+/** A finished job: each target's outcome and return, then every attempt with its reason. */
+export function jobTable(job: Job): string {
+  const rows = [['TARGET', 'OUTCOME', 'MASTER', 'JID', 'RETCODE', 'RETURN']];
+  for (const t of job.targets) rows.push([t.sn, t.outcome, t.master ?? '-', t.jid ?? '-', String(t.retcode ?? '-'), JSON.stringify(t.return)]);
+  const attempts = job.targets.flatMap((t) => t.attempts.map((a, i) => `    attempt ${i + 1} on ${a.master}: ${a.ok ? 'ok' : `failed (${a.reason ?? 'unknown'})`}`));
+  return [`  job ${job.id}: ${job.status}`, table(rows), ...attempts].join('\n');
 }

@@ -22,7 +22,7 @@ describe('the quick-start demo', () => {
       'SH-MASTER-01': 0,
       'BJ-MASTER-01': 0,
       'BJ-MASTER-02': 0,
-      'BJ-MASTER-01#2': 5,
+      'BJ-MASTER-02#2': 5,
     });
     expect(result.masters.map((m) => [m.sn, m.status, m.minion_count])).toEqual([
       ['BJ-MASTER-01', 'running', 24],
@@ -32,10 +32,22 @@ describe('the quick-start demo', () => {
     expect(result.shared.masters.map((m) => m.sn).sort()).toEqual(['BJ-MASTER-01', 'BJ-MASTER-02']);
   });
 
+  it('runs a job on the shared minion through the first master, then through the other once the first salt-api stops', () => {
+    const first = result.shared.masters[0]?.sn;
+    const second = result.shared.masters[1]?.sn;
+    expect(result.firstJob.targets.map((t) => [t.outcome, t.master, t.return, t.attempts.length])).toEqual([['returned', first, 'hello from act2', 1]]);
+    expect(result.failoverJob.targets.map((t) => [t.outcome, t.master, t.return])).toEqual([['returned', second, 'hello from act2']]);
+    expect(result.failoverJob.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
+      [first, false],
+      [second, true],
+    ]);
+    expect(printed.join('\n')).toMatch(/attempt 1 on BJ-MASTER-0\d: failed \(ACT2_SALT_UNREACHABLE: cannot reach salt-api/);
+  });
+
   it('puts the live master of the pair first once the other one stops', () => {
     expect(result.afterFailure.masters.map((m) => [m.sn, m.status])).toEqual([
-      ['BJ-MASTER-02', 'running'],
-      ['BJ-MASTER-01', 'stopped'],
+      ['BJ-MASTER-01', 'running'],
+      ['BJ-MASTER-02', 'stopped'],
     ]);
     expect(printed.join('\n')).toContain('GET /api/v1/minions/bj-app-001');
   });

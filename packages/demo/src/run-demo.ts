@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSaltApiSim, type SaltApiSim } from '@act2/salt-api-sim';
 import { runAdminCli, serverConfig, startServer } from '@act2/server';
-import { Job, MasterList, MinionDetail, type Master } from '@act2/shared';
+import { Job, JobSummary, MasterList, MinionDetail, type Master } from '@act2/shared';
 import type { AgentRun, RunAgent } from './agent-runner.js';
 import { demoFleet, type DemoMaster } from './fleet.js';
 import { jobTable, lookupTable, mastersTable } from './summary.js';
@@ -61,7 +61,7 @@ async function runJob(serverUrl: string, token: string, body: unknown): Promise<
     body: JSON.stringify(body),
   });
   if (res.status !== 202) throw new Error(`POST /api/v1/jobs answered ${res.status}: ${await res.text()}`);
-  const { id } = Job.parse(await res.json());
+  const { id } = JobSummary.parse(await res.json());
   for (let i = 0; i < 600; i += 1) {
     const job = Job.parse(await getJson(`${serverUrl}/api/v1/jobs/${id}`, token));
     if (job.status !== 'pending' && job.status !== 'running') return job;

@@ -75,7 +75,7 @@ describePostgres('a job survives kill -9 of the instance following it (2 process
 
     const created = await post(a.url, '/api/v1/jobs', { target: { minions: ['c-001', 'c-002', 'c-003'] }, fun: 'test.ping', timeout_s: 60 });
     expect(created.status).toBe(202);
-    const id = (created.body as Job).id;
+    const id = (created.body as { id: string }).id;
     let owner: string | null = null;
     for (let i = 0; i < 100 && owner === null; i += 1) {
       const row = await database.db.selectFrom('jobs').select('lease_owner').where('id', '=', id).executeTakeFirst();

@@ -8,7 +8,6 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 import { registerFleet, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
-import type { Job } from '@act2/shared';
 
 describeEachDialect('job recovery after an instance died mid-dispatch', (dialect) => {
   let database: TestDatabase;
@@ -38,7 +37,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     const creator = await buildApp(database.config({ instanceId: 'dead-1' }), { db: database.db, scheduler: false, jobRunner: false });
     const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
     await creator.close();
-    const id = (res.json() as Job).id;
+    const id = (res.json() as { id: string }).id;
     const now = Date.now();
     await database.db.updateTable('jobs').set({ status: 'running', lease_owner: 'dead-1', lease_until: now - 1 }).where('id', '=', id).execute();
     await database.db.insertInto('job_attempts').values({ job_id: id, seq: 0, n: 1, master_sn: 'master-c', dispatch_id: dispatchId, at: now, ok: null, reason: null }).execute();

@@ -1,21 +1,24 @@
 /** `POST /api/v1/jobs`: check the function, resolve the targets, store the job; the runner does the rest. */
 import { randomUUID } from 'node:crypto';
-import type { Job, JobRequest } from '@act2/shared';
+import type { JobRequest, JobSummary } from '@act2/shared';
 import type { AppContext } from '../context.js';
 import { insertEvents } from '../events/repository.js';
 import { HttpError } from '../http/http-error.js';
 import { maskArgs, maskKwarg } from './audit-mask.js';
 import { functionAllowed } from './function-allow-list.js';
-import { getJob, insertJob } from './repository.js';
+import { getJobSummary, insertJob } from './repository.js';
 import { resolveTargets } from './resolve-targets.js';
 
-export async function createJob(ctx: AppContext, request: JobRequest, requestedBy: string): Promise<Job> {
+/** Stores the job and answers its summary (id, status, counts per outcome): a 10,000-target job answers at once. */
+export async function createJob(ctx: AppContext, request: JobRequest, requestedBy: string): Promise<JobSummary> {
   // Before anything else: a refused function never reaches a master, nor the database.
   if (!functionAllowed(request.fun, ctx.config.jobFunctions)) {
     throw new HttpError(403, 'ACT2_FORBIDDEN', `salt function ${request.fun} is not allowed by --job-functions`);
   }
   const now = await ctx.clock(ctx.db);
+  const started = performance.now();
   const resolved = await resolveTargets(ctx.db, request.target, now, ctx.config.masterTimeoutMs);
+  const resolveMs = Math.round(performance.now() - started);
   const id = randomUUID();
   const arg = maskArgs(request.arg);
   const kwarg = maskKwarg(request.kwarg);
@@ -62,8 +65,9 @@ export async function createJob(ctx: AppContext, request: JobRequest, requestedB
       { instanceId: ctx.config.instanceId, at: now },
     );
   });
-  ctx.log.info({ job: id, fun: request.fun, targets: resolved.length, requested_by: requestedBy }, 'job created');
-  const job = await getJob(ctx.db, id);
+  const storeMs = Math.round(performance.now() - started) - resolveMs;
+  ctx.log.info({ job: id, fun: request.fun, targets: resolved.length, requested_by: requestedBy, resolveMs, storeMs }, 'job created');
+  const job = await getJobSummary(ctx.db, id);
   if (!job) throw new Error('job vanished after insert');
   return job;
 }

@@ -53,6 +53,19 @@ export function toSummary(row: JobRow, counts: Record<string, number>): JobSumma
   };
 }
 
+/** The job with its counts per outcome, without the targets. */
+export async function getJobSummary(db: DbOrTrx, id: string): Promise<JobSummary | undefined> {
+  const row = await findJob(db, id);
+  if (!row) return undefined;
+  const grouped = await db
+    .selectFrom('job_targets')
+    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', '=', id)
+    .groupBy('outcome')
+    .execute();
+  return toSummary(row, Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)])));
+}
+
 /** The whole job as `GET /api/v1/jobs/{id}` shows it. */
 export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> {
   const row = await findJob(db, id);

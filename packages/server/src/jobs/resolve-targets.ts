@@ -3,10 +3,10 @@
  * lists (best first), kept only if they read `running` now; a target nobody reports, an IP several
  * minions claim, or a minion without a running master gets its own outcome and the rest proceeds.
  */
-import { canonicalIp, type JobOutcome, type JobTarget } from '@act2/shared';
+import { canonicalIp, type JobOutcome, type JobTarget, type MasterStatus } from '@act2/shared';
 import type { DbOrTrx, EpochMs } from '../db/database.js';
 import { chunk } from '../db/retry.js';
-import { getMinionDetails } from '../minions/repository.js';
+import { compareCandidates, effectiveStatus } from '../masters/status.js';
 
 export interface ResolvedTarget {
   sn: string;
@@ -29,19 +29,43 @@ async function minionsByIp(db: DbOrTrx, ips: readonly string[]): Promise<Map<str
   return out;
 }
 
-/** The minion id a master reported (the `id` extension), for minions whose sn is a serial. */
-async function saltIds(db: DbOrTrx, sns: readonly string[]): Promise<Map<string, Map<string, string>>> {
-  const out = new Map<string, Map<string, string>>();
+interface Reporter {
+  master: string;
+  status: MasterStatus;
+  last_seen: number;
+  sn: string;
+  saltId: string | undefined;
+}
+
+/**
+ * Every master reporting each minion, ranked exactly as `GET /api/v1/minions/{sn}` ranks them
+ * (effectiveStatus + compareCandidates), with the minion id each reported (the `id` extension, for
+ * minions whose sn is a serial). One narrow query per batch: no IPs, no minion rows.
+ */
+async function reporters(db: DbOrTrx, sns: readonly string[], now: EpochMs, timeoutMs: number): Promise<Map<string, Reporter[]>> {
+  const out = new Map<string, Reporter[]>();
   for (const batch of chunk(sns, BATCH)) {
-    const rows = await db.selectFrom('master_minions').select(['minion_sn', 'master_sn', 'attrs']).where('minion_sn', 'in', batch).where('attrs', 'is not', null).execute();
+    const rows = await db
+      .selectFrom('master_minions as mm')
+      .innerJoin('masters as m', 'm.sn', 'mm.master_sn')
+      .select(['mm.minion_sn', 'mm.attrs', 'm.sn', 'm.status', 'm.last_seen'])
+      .where('mm.minion_sn', 'in', batch)
+      .execute();
     for (const row of rows) {
-      const id = (JSON.parse(row.attrs ?? '{}') as { id?: unknown }).id;
-      if (typeof id !== 'string' || id === '') continue;
-      const byMaster = out.get(row.minion_sn) ?? new Map<string, string>();
-      byMaster.set(row.master_sn, id);
-      out.set(row.minion_sn, byMaster);
+      const id = row.attrs === null ? undefined : (JSON.parse(row.attrs) as { id?: unknown }).id;
+      const reporter = {
+        master: row.sn,
+        sn: row.sn,
+        status: effectiveStatus(row, now, timeoutMs),
+        last_seen: Number(row.last_seen),
+        saltId: typeof id === 'string' && id !== '' ? id : undefined,
+      };
+      const list = out.get(row.minion_sn);
+      if (list) list.push(reporter);
+      else out.set(row.minion_sn, [reporter]);
     }
   }
+  for (const list of out.values()) list.sort(compareCandidates);
   return out;
 }
 
@@ -58,8 +82,7 @@ export async function resolveTargets(db: DbOrTrx, target: JobTarget, now: EpochM
     }
   }
   const sns = [...new Set(asked.flatMap((a) => (a.sn ? [a.sn] : [])))];
-  const details = await getMinionDetails(db, sns, now, masterTimeoutMs);
-  const ids = await saltIds(db, sns);
+  const bySn = await reporters(db, sns, now, masterTimeoutMs);
 
   return asked.map((a): ResolvedTarget => {
     if (a.sn === null) {
@@ -67,14 +90,14 @@ export async function resolveTargets(db: DbOrTrx, target: JobTarget, now: EpochM
       if (claimants.length === 0) return { sn: a.ip ?? '', ip: a.ip, saltId: a.ip ?? '', candidates: [], outcome: 'unknown_target', reason: 'no master reports a minion with this IP' };
       return { sn: a.ip ?? '', ip: a.ip, saltId: a.ip ?? '', candidates: [], outcome: 'ambiguous', reason: `several minions report this IP: ${claimants.slice(0, 10).join(', ')}` };
     }
-    const detail = details.get(a.sn);
-    if (!detail) return { sn: a.sn, ip: a.ip, saltId: a.sn, candidates: [], outcome: 'unknown_target', reason: 'no master reports this minion' };
-    const running = detail.masters.filter((m) => m.status === 'running').map((m) => m.sn);
-    const saltId = ids.get(a.sn)?.get(running[0] ?? '') ?? [...(ids.get(a.sn)?.values() ?? [])][0] ?? a.sn;
+    const masters = bySn.get(a.sn);
+    if (!masters) return { sn: a.sn, ip: a.ip, saltId: a.sn, candidates: [], outcome: 'unknown_target', reason: 'no master reports this minion' };
+    const running = masters.filter((m) => m.status === 'running');
+    const saltId = running[0]?.saltId ?? masters.find((m) => m.saltId)?.saltId ?? a.sn;
     if (running.length === 0) {
-      const seen = detail.masters.map((m) => `${m.sn} ${m.status}`).join(', ');
+      const seen = masters.map((m) => `${m.master} ${m.status}`).join(', ');
       return { sn: a.sn, ip: a.ip, saltId, candidates: [], outcome: 'no_master', reason: `no master that reports it is running (${seen})` };
     }
-    return { sn: a.sn, ip: a.ip, saltId, candidates: running, outcome: 'pending', reason: null };
+    return { sn: a.sn, ip: a.ip, saltId, candidates: running.map((m) => m.master), outcome: 'pending', reason: null };
   });
 }

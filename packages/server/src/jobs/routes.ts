@@ -1,4 +1,4 @@
-import { API_PREFIX, Job, JobIdParams, JobList, JobListQuery, JobRequest } from '@act2/shared';
+import { API_PREFIX, Job, JobIdParams, JobList, JobListQuery, JobRequest, JobSummary } from '@act2/shared';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
@@ -18,7 +18,7 @@ const JOBS_SCOPE = { scope: 'jobs' } as const;
 export const jobRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     `${API_PREFIX}/jobs`,
-    { config: JOBS_SCOPE, schema: { body: JobRequest, response: { 202: Job } } },
+    { config: JOBS_SCOPE, schema: { body: JobRequest, response: { 202: JobSummary } } },
     async (request, reply) => {
       const job = await createJob(ctx, request.body, requester(request));
       app.jobRunner.wake();

@@ -77,17 +77,6 @@ export async function getMinionDetail(db: DbOrTrx, sn: string, now: EpochMs, tim
   return (await loadMinionDetails(db, [sn], now, timeoutMs)).get(sn);
 }
 
-/** `getMinionDetail` for many sns at once (a job's targets), in batches the dialects' parameter limits allow. */
-export async function getMinionDetails(db: DbOrTrx, sns: readonly string[], now: EpochMs, timeoutMs: number): Promise<Map<string, MinionDetail>> {
-  const out = new Map<string, MinionDetail>();
-  for (let i = 0; i < sns.length; i += DETAIL_BATCH) {
-    for (const [sn, detail] of await loadMinionDetails(db, sns.slice(i, i + DETAIL_BATCH), now, timeoutMs)) out.set(sn, detail);
-  }
-  return out;
-}
-
-const DETAIL_BATCH = 1000;
-
 /** Every minion any master reported with this IP, each with its masters best first. */
 export async function lookupByIp(db: DbOrTrx, ip: string, now: EpochMs, timeoutMs: number): Promise<MinionDetail[]> {
   const rows = await db

@@ -54,7 +54,7 @@ export async function registerFleet(app: FastifyInstance, fleet: JobFleet, passw
 export async function runJob(app: FastifyInstance, body: object, timeoutMs = 15_000): Promise<Job> {
   const created = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: body });
   if (created.statusCode !== 202) throw new Error(`POST /api/v1/jobs: ${created.statusCode} ${created.body}`);
-  return waitForJob(app, (created.json() as Job).id, timeoutMs);
+  return waitForJob(app, (created.json() as { id: string }).id, timeoutMs);
 }
 
 export async function waitForJob(app: FastifyInstance, id: string, timeoutMs = 15_000): Promise<Job> {

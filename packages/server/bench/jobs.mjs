@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// Job benchmark: one job (test.ping) to 10,000 minions over 10 masters. Ten salt-api simulators run as
+// their own processes (1,000 minions each, --time-scale 0), act2-server runs as its own process (the
+// built entry, SQLite by default, or PostgreSQL with ACT2_BENCH_DB=postgres), and the benchmark posts
+// one job and reads the server's log lines for when the last local_async was answered and when the
+// job was stored finished. Baseline in the same run, against the same simulators: a bare client making
+// the same salt-api calls (10 logins, 10 local_async in parallel, jobs.list_job per jid at the same
+// poll interval until every minion returned), storing nothing.
+//
+//   npx -y pnpm@10 build && node packages/server/bench/jobs.mjs
+//
+// Env: ACT2_BENCH_MASTERS (10), ACT2_BENCH_MINIONS_PER_MASTER (1000), ACT2_BENCH_POLL (200ms),
+// ACT2_BENCH_RUNS (3), ACT2_BENCH_DB (sqlite | postgres), ACT2_BENCH_PG (admin URL).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MASTERS = Number(process.env.ACT2_BENCH_MASTERS ?? 10);
+const PER_MASTER = Number(process.env.ACT2_BENCH_MINIONS_PER_MASTER ?? 1000);
+const POLL = process.env.ACT2_BENCH_POLL ?? '200ms';
+const POLL_MS = Number(/^(\d+)ms$/.exec(POLL)?.[1] ?? 200);
+const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
+const DIALECT = process.env.ACT2_BENCH_DB ?? 'sqlite';
+const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PASSWORD = 'bench-salt-pw';
+const json = { 'content-type': 'application/json', accept: 'application/json' };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const children = [];
+
+function startChild(args, env = {}) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  children.push(child);
+  let out = '';
+  const lines = [];
+  child.stdout.on('data', (chunk) => {
+    out += chunk.toString();
+    let nl;
+    while ((nl = out.indexOf('\n')) >= 0) {
+      lines.push(out.slice(0, nl));
+      out = out.slice(nl + 1);
+    }
+  });
+  const ready = (re) =>
+    new Promise((resolve, reject) => {
+      const timer = setInterval(() => {
+        const hit = lines.map((l) => re.exec(l)).find(Boolean);
+        if (hit) {
+          clearInterval(timer);
+          resolve(hit[1]);
+        }
+      }, 20);
+      child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));
+    });
+  return { child, lines, ready };
+}
+
+function rssKiB(pid, field) {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function saltLogin(url) {
+  const res = await fetch(`${url}/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'salt-api', password: PASSWORD, eauth: 'pam' }) });
+  return (await res.json()).return[0].token;
+}
+
+async function saltRun(url, token, chunk) {
+  const res = await fetch(url, { method: 'POST', headers: { ...json, 'x-auth-token': token }, body: JSON.stringify([chunk]) });
+  if (!res.ok) throw new Error(`salt-api ${res.status}`);
+  return (await res.json()).return[0];
+}
+
+/** The bare client: the same calls act2 makes, nothing stored. */
+async function bareJob(masters) {
+  const t0 = performance.now();
+  const dispatched = await Promise.all(
+    masters.map(async (m) => {
+      const token = await saltLogin(m.url);
+      const { jid } = await saltRun(m.url, token, { client: 'local_async', tgt: m.ids, tgt_type: 'list', fun: 'test.ping', arg: [], kwarg: {}, metadata: { act2_job: 'bare' } });
+      return { ...m, token, jid };
+    }),
+  );
+  const dispatchMs = performance.now() - t0;
+  const pending = new Set(dispatched);
+  while (pending.size > 0) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    await Promise.all(
+      [...pending].map(async (m) => {
+        const info = await saltRun(m.url, m.token, { client: 'runner', fun: 'jobs.list_job', jid: m.jid });
+        if (Object.keys(info.Result ?? {}).length === m.ids.length) pending.delete(m);
+      }),
+    );
+  }
+  return { dispatchMs, totalMs: performance.now() - t0 };
+}
+
+async function main() {
+  const simCli = join(here, '../../salt-api-sim/dist/salt-api-sim.js');
+  const serverCli = join(here, '../dist/act2-server.js');
+  const masters = [];
+  for (let i = 0; i < MASTERS; i += 1) {
+    const prefix = `m${String(i).padStart(2, '0')}-`;
+    const sim = startChild([simCli, '--port', '0', '--minions', String(PER_MASTER), '--prefix', prefix, '--seed', prefix, '--time-scale', '0', '--user', `salt-api:${PASSWORD}`]);
+    const url = await sim.ready(/listening on (http:\S+)/);
+    const width = Math.max(3, String(PER_MASTER).length);
+    masters.push({ sn: `bench-master-${i}`, url, ids: Array.from({ length: PER_MASTER }, (_, j) => `${prefix}${String(j + 1).padStart(width, '0')}`) });
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'act2-bench-jobs-'));
+  let db = `sqlite:${join(dir, 'act2.sqlite')}`;
+  let dropPg;
+  if (DIALECT === 'postgres') {
+    const name = `act2_bench_jobs_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(PG_ADMIN);
+    url.pathname = `/${name}`;
+    db = url.toString();
+    dropPg = async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+  const server = startChild(
+    [serverCli, '--port', '0', '--host', '127.0.0.1', '--db', db, '--instance-id', 'bench', '--job-poll-interval', POLL, '--job-lease', '30s', '--db-pool-size', '4'],
+    { ACT2_SECRET_KEY: randomBytes(32).toString('hex') },
+  );
+  const act2 = await server.ready(/"url":"(http:[^"]+)"/);
+  try {
+    for (const m of masters) {
+      const minions = m.ids.map((id, j) => ({ sn: id, status: 'running', ips: [`10.${masters.indexOf(m)}.${j >> 8}.${j & 255}`] }));
+      const res = await fetch(`${act2}/register`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ master: { sn: m.sn, server: m.url, status: 'running', idc: 'bench', type: 'salt', options: { username: 'salt-api', password: PASSWORD } }, minions }),
+      });
+      if (!res.ok) throw new Error(`register ${res.status}`);
+    }
+    const allIds = masters.flatMap((m) => m.ids);
+    const results = { act2Dispatch: [], act2Total: [], bareDispatch: [], bareTotal: [] };
+    const rssBefore = rssKiB(server.child.pid, 'VmRSS');
+    for (let run = 0; run < RUNS; run += 1) {
+      const bare = await bareJob(masters);
+      results.bareDispatch.push(bare.dispatchMs);
+      results.bareTotal.push(bare.totalMs);
+
+      const from = server.lines.length;
+      const t0 = Date.now();
+      const res = await fetch(`${act2}/api/v1/jobs`, { method: 'POST', headers: json, body: JSON.stringify({ target: { minions: allIds }, fun: 'test.ping', timeout_s: 120 }) });
+      if (res.status !== 202) throw new Error(`POST /api/v1/jobs ${res.status}: ${await res.text()}`);
+      const { id } = await res.json();
+      const postMs = Date.now() - t0;
+      for (;;) {
+        const done = server.lines.slice(from).map((l) => JSON.parse(l)).find((l) => l.msg === 'job finished' && l.job === id);
+        if (done) {
+          const logs = server.lines.slice(from).map((l) => JSON.parse(l));
+          const lastDispatch = Math.max(...logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => l.time));
+          results.act2Dispatch.push(lastDispatch - t0);
+          results.act2Total.push(done.time - t0);
+          const created = logs.find((l) => l.msg === 'job created' && l.job === id);
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: created.time - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [l.time - t0, l.ms]) }));
+          if (done.status !== 'done') throw new Error(`job ended ${done.status}`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const job = await (await fetch(`${act2}/api/v1/jobs/${id}`)).json();
+      if (job.counts.returned !== allIds.length) throw new Error(`only ${job.counts.returned} returned`);
+    }
+    const peak = rssKiB(server.child.pid, 'VmHWM');
+    const row = (name, a, b) => `| ${name} | ${median(b).toFixed(0)} ms | ${median(a).toFixed(0)} ms | ${(median(a) / median(b)).toFixed(2)}× |`;
+    console.log(`one test.ping job to ${allIds.length} minions over ${MASTERS} masters, ${DIALECT}, poll ${POLL}, median of ${RUNS}`);
+    console.log('| phase | bare client | act2-server | ratio |');
+    console.log('|---|---|---|---|');
+    console.log(row('POST → last local_async answered', results.act2Dispatch, results.bareDispatch));
+    console.log(row('POST → every return stored (job finished)', results.act2Total, results.bareTotal));
+    console.log(`act2-server RSS: ${(rssBefore / 1024).toFixed(0)} MiB before the jobs, peak ${(peak / 1024).toFixed(0)} MiB`);
+    console.log(`runs: act2 dispatch ${results.act2Dispatch.map((x) => x.toFixed(0)).join(', ')}; total ${results.act2Total.map((x) => x.toFixed(0)).join(', ')}; bare total ${results.bareTotal.map((x) => x.toFixed(0)).join(', ')}`);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+    await dropPg?.();
+  }
+}
+
+await main();

@@ -15,11 +15,11 @@ import { insertEvents } from '../events/repository.js';
 import { getMasterCredentials } from '../masters/repository.js';
 import { limitOutput } from './output-limit.js';
 import {
-  countOutcomes,
   findJob,
   insertAttempts,
   jobAttempts,
-  jobTargets,
+  outcomeCounts,
+  pendingTargets,
   renewLease,
   settleDispatch,
   updateJob,
@@ -27,7 +27,7 @@ import {
   updateTargets,
   type AttemptRow,
   type JobRow,
-  type TargetRow,
+  type PendingTarget,
 } from './repository.js';
 import type { SaltClientPool } from './salt-clients.js';
 import { readJobInfo, readLocalAsync, readListJobs } from './salt-answers.js';
@@ -87,19 +87,18 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
   await recoverInFlight(ctx, job, log);
 
   while (!ctx.signal.aborted) {
-    const [targets, attempts] = await Promise.all([jobTargets(ctx.db, jobId), jobAttempts(ctx.db, jobId)]);
+    const pending = await pendingTargets(ctx.db, jobId);
     const now = await ctx.clock(ctx.db);
     const deadline = Number(job.deadline_at);
-    const pending = targets.filter((t) => t.outcome === 'pending');
     const waiting = pending.filter((t) => t.jid === null);
     if (waiting.length > 0 && now < deadline) {
-      await dispatchRound(ctx, job, call, waiting, attempts, log);
+      await dispatchRound(ctx, job, call, waiting, await jobAttempts(ctx.db, jobId), log);
       continue;
     }
     const followed = pending.filter((t) => t.jid !== null);
     if (followed.length > 0 && now < deadline) await pollRound(ctx, job, followed, lookupErrors, log);
-    const after = await jobTargets(ctx.db, jobId);
-    if (after.every((t) => t.outcome !== 'pending')) return finish(ctx, job, after, log);
+    const after = await pendingTargets(ctx.db, jobId);
+    if (after.length === 0) return finish(ctx, job, log);
     if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, after, lookupErrors, log);
     await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);
   }
@@ -141,11 +140,11 @@ async function recoverInFlight(ctx: FollowContext, job: JobRow, log: FastifyBase
 }
 
 /** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
-async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waiting: TargetRow[], attempts: AttemptRow[], log: FastifyBaseLogger) {
+async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waiting: PendingTarget[], attempts: AttemptRow[], log: FastifyBaseLogger) {
   const tried = new Map<number, AttemptRow[]>();
   for (const a of attempts) tried.set(Number(a.seq), [...(tried.get(Number(a.seq)) ?? []), a]);
-  const groups = new Map<string, TargetRow[]>();
-  const exhausted: TargetRow[] = [];
+  const groups = new Map<string, PendingTarget[]>();
+  const exhausted: PendingTarget[] = [];
   for (const t of waiting) {
     const done = tried.get(Number(t.seq)) ?? [];
     const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
@@ -168,7 +167,7 @@ async function dispatchGroup(
   job: JobRow,
   call: Call,
   master: string,
-  targets: TargetRow[],
+  targets: PendingTarget[],
   tried: Map<number, AttemptRow[]>,
   log: FastifyBaseLogger,
 ): Promise<void> {
@@ -216,8 +215,8 @@ async function dispatchGroup(
 }
 
 /** One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round. */
-async function pollRound(ctx: FollowContext, job: JobRow, followed: TargetRow[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
-  const groups = new Map<string, TargetRow[]>();
+async function pollRound(ctx: FollowContext, job: JobRow, followed: PendingTarget[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
+  const groups = new Map<string, PendingTarget[]>();
   for (const t of followed) {
     const key = `${t.master_sn ?? ''}\u0000${t.jid ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), t]);
@@ -271,9 +270,9 @@ async function pollRound(ctx: FollowContext, job: JobRow, followed: TargetRow[],
   );
 }
 
-async function expire(ctx: FollowContext, job: JobRow, targets: TargetRow[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
+async function expire(ctx: FollowContext, job: JobRow, pending: PendingTarget[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
   await guarded(ctx, job.id, async (trx, now) => {
-    for (const t of targets.filter((x) => x.outcome === 'pending')) {
+    for (const t of pending) {
       const lastError = lookupErrors.get(`${t.master_sn ?? ''}\u0000${t.jid ?? ''}`);
       const reason =
         t.jid === null
@@ -282,13 +281,14 @@ async function expire(ctx: FollowContext, job: JobRow, targets: TargetRow[], loo
       await updateTarget(trx, job.id, Number(t.seq), { outcome: t.jid === null ? 'dispatch_failed' : 'no_return', reason, finished_at: now });
     }
   });
-  await finish(ctx, job, await jobTargets(ctx.db, job.id), log);
+  await finish(ctx, job, log);
 }
 
-async function finish(ctx: FollowContext, job: JobRow, targets: TargetRow[], log: FastifyBaseLogger): Promise<void> {
-  const counts = countOutcomes(targets);
+async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): Promise<void> {
+  const counts = await outcomeCounts(ctx.db, job.id);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const returned = counts.returned ?? 0;
-  const status = returned === targets.length ? 'done' : returned > 0 ? 'partial' : 'failed';
+  const status = returned === total ? 'done' : returned > 0 ? 'partial' : 'failed';
   await guarded(ctx, job.id, async (trx, now) => {
     await updateJob(trx, job.id, { status, finished_at: now, lease_until: null });
     await insertEvents(trx, [{ kind: 'job.finished', master_sn: '', detail: { job_id: job.id, fun: job.fun, status, counts } }], { instanceId: ctx.instanceId, at: now });

@@ -24,6 +24,29 @@ export async function jobTargets(db: DbOrTrx, id: string): Promise<TargetRow[]> 
   return db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute();
 }
 
+/** The targets still `pending`, with only what following needs (no returns). */
+export type PendingTarget = Pick<TargetRow, 'seq' | 'salt_id' | 'candidates' | 'jid' | 'master_sn' | 'outcome'>;
+
+export async function pendingTargets(db: DbOrTrx, id: string): Promise<PendingTarget[]> {
+  return db
+    .selectFrom('job_targets')
+    .select(['seq', 'salt_id', 'candidates', 'jid', 'master_sn', 'outcome'])
+    .where('job_id', '=', id)
+    .where('outcome', '=', 'pending')
+    .orderBy('seq')
+    .execute();
+}
+
+export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<string, number>> {
+  const grouped = await db
+    .selectFrom('job_targets')
+    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', '=', id)
+    .groupBy('outcome')
+    .execute();
+  return Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)]));
+}
+
 export async function jobAttempts(db: DbOrTrx, id: string): Promise<AttemptRow[]> {
   return db.selectFrom('job_attempts').selectAll().where('job_id', '=', id).orderBy('seq').orderBy('n').execute();
 }
@@ -56,14 +79,7 @@ export function toSummary(row: JobRow, counts: Record<string, number>): JobSumma
 /** The job with its counts per outcome, without the targets. */
 export async function getJobSummary(db: DbOrTrx, id: string): Promise<JobSummary | undefined> {
   const row = await findJob(db, id);
-  if (!row) return undefined;
-  const grouped = await db
-    .selectFrom('job_targets')
-    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('job_id', '=', id)
-    .groupBy('outcome')
-    .execute();
-  return toSummary(row, Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)])));
+  return row ? toSummary(row, await outcomeCounts(db, id)) : undefined;
 }
 
 /** The whole job as `GET /api/v1/jobs/{id}` shows it. */
@@ -220,5 +236,3 @@ export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, pat
 export async function updateJob(trx: DbOrTrx, id: string, patch: Partial<JobsTable>): Promise<void> {
   await trx.updateTable('jobs').set(patch).where('id', '=', id).execute();
 }
-
-export { countOutcomes };

@@ -79,6 +79,41 @@ describeEachDialect('salt jobs', (dialect) => {
     }
   });
 
+  it.each([
+    ['503 Salt Master is not available (no IPC)', () => fleet.a.setMasterDown('no-ipc'), /ACT2_SALT_UNAVAILABLE: salt-api answered 503 .*Salt Master is not available/],
+    ["3006's Client disabled", () => fleet.a.setClientsEnabled(['runner']), /ACT2_SALT_CLIENT_DISABLED: .*'local_async' client disabled/],
+  ] as const)('fails over on %s too', async (_name, breakA, reason) => {
+    breakA();
+    try {
+      const job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+
+      expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
+        ['master-a', false],
+        ['master-b', true],
+      ]);
+      expect(job.targets[0]?.attempts[0]?.reason).toMatch(reason);
+    } finally {
+      fleet.a.setMasterDown(false);
+      fleet.a.setClientsEnabled(['local', 'local_async', 'local_batch', 'local_subset', 'runner', 'runner_async', 'wheel', 'wheel_async']);
+    }
+  });
+
+  it('keeps one salt-api session per master and logs in again once when salt-api restarted', async () => {
+    const logins = () => fleet.c.requests().filter((r) => r.path === '/login').length;
+    await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping' });
+    const before = logins();
+
+    await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping' });
+    const cached = logins();
+    await fleet.c.restart();
+    const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping' });
+
+    expect(cached).toBe(before);
+    expect(logins()).toBe(before + 1);
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-c' });
+    expect(job.targets[0]?.attempts).toHaveLength(1);
+  });
+
   it('a minion whose key no candidate master has ends dispatch_failed after trying each', async () => {
     const job = await runJob(app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
 
@@ -190,7 +225,8 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(all.items.length).toBeGreaterThanOrEqual(9);
     const created = all.items.map((j) => j.created_at);
     expect(created).toEqual([...created].sort().reverse());
-    expect(onB.items.map((j) => j.fun)).toEqual(['cmd.run']);
+    // The three failover jobs, newest first: no-IPC and client-disabled (test.ping), then the 500 one (cmd.run).
+    expect(onB.items.map((j) => j.fun)).toEqual(['test.ping', 'test.ping', 'cmd.run']);
     expect(ghost.items).toHaveLength(1);
     expect(failed.items.every((j) => j.status === 'failed')).toBe(true);
     expect(failed.items.length).toBeGreaterThanOrEqual(2);

@@ -110,7 +110,7 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
  * `unknown` with the reason. Never dispatched again.
  */
 async function recoverInFlight(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): Promise<void> {
-  const inFlight = (await jobAttempts(ctx.db, job.id)).filter((a) => a.ok === null);
+  const inFlight = await ctx.db.selectFrom('job_attempts').selectAll().where('job_id', '=', job.id).where('ok', 'is', null).execute();
   const byDispatch = new Map<string, AttemptRow[]>();
   for (const a of inFlight) byDispatch.set(a.dispatch_id, [...(byDispatch.get(a.dispatch_id) ?? []), a]);
   for (const [dispatchId, group] of byDispatch) {

@@ -140,8 +140,8 @@ export interface JobTargetsTable {
   success: number | null;
   /** JSON text of salt's return (or of the cut text). */
   return_json: string | null;
-  /** 0/1. */
-  truncated: number;
+  /** 0/1 (default 0). */
+  truncated: Generated<number>;
   reason: string | null;
   started_at: EpochMs | null;
   finished_at: EpochMs | null;

@@ -40,6 +40,7 @@ export async function createJob(ctx: AppContext, request: JobRequest, requestedB
         lease_owner: null,
         lease_until: null,
       },
+      // Only the columns a new target sets: the others keep their defaults (fewer bound parameters).
       resolved.map((t, seq) => ({
         job_id: id,
         seq,
@@ -48,14 +49,7 @@ export async function createJob(ctx: AppContext, request: JobRequest, requestedB
         salt_id: t.saltId,
         candidates: JSON.stringify(t.candidates),
         outcome: t.outcome,
-        master_sn: null,
-        jid: null,
-        retcode: null,
-        success: null,
-        return_json: null,
-        truncated: 0,
         reason: t.reason,
-        started_at: null,
         finished_at: t.outcome === 'pending' ? null : now,
       })),
     );

@@ -10,6 +10,7 @@ import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { Updateable } from 'kysely';
 import type { Db, DbOrTrx, JobTargetsTable } from '../db/database.js';
 import { insertEvents } from '../events/repository.js';
 import { getMasterCredentials } from '../masters/repository.js';
@@ -240,7 +241,7 @@ async function pollRound(ctx: FollowContext, job: JobRow, followed: PendingTarge
       if (returned.length === 0 && unlisted.length === 0) return;
       await guarded(ctx, job.id, async (trx, now) => {
         // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
-        const same = new Map<string, { patch: Partial<JobTargetsTable>; seqs: number[] }>();
+        const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
         for (const t of returned) {
           const r = info.results.get(t.salt_id);
           const out = limitOutput(r?.return, ctx.outputLimitBytes);

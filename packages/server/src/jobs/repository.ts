@@ -1,6 +1,6 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobAttemptsTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/retry.js';
 import { iso } from '../http/iso.js';
@@ -223,13 +223,13 @@ export async function settleDispatch(
   }
 }
 
-export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly number[], patch: Partial<JobTargetsTable>): Promise<void> {
+export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly number[], patch: Updateable<JobTargetsTable>): Promise<void> {
   for (const batch of chunk(seqs, BATCH)) {
     await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', 'in', batch).execute();
   }
 }
 
-export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Partial<JobTargetsTable>): Promise<void> {
+export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Updateable<JobTargetsTable>): Promise<void> {
   await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', '=', seq).execute();
 }
 

@@ -34,8 +34,8 @@ const json = { 'content-type': 'application/json', accept: 'application/json' };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const children = [];
 
-function startChild(args, env = {}) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+function startChild(args, env = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   children.push(child);
   let out = '';
   const lines = [];
@@ -138,6 +138,8 @@ async function main() {
   const server = startChild(
     [serverCli, '--port', '0', '--host', '127.0.0.1', '--db', db, '--instance-id', 'bench', '--job-poll-interval', POLL, '--job-lease', '30s', '--db-pool-size', '4'],
     { ACT2_SECRET_KEY: randomBytes(32).toString('hex') },
+    // e.g. ACT2_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/act2-prof' to profile the server.
+    (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   );
   const act2 = await server.ready(/"url":"(http:[^"]+)"/);
   try {

@@ -32,6 +32,7 @@ import {
 } from './repository.js';
 import type { SaltClientPool } from './salt-clients.js';
 import { readJobInfo, readLocalAsync, readListJobs } from './salt-answers.js';
+import { pushTo } from './group-by.js';
 
 export interface FollowContext {
   db: Db;
@@ -113,7 +114,7 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
 async function recoverInFlight(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): Promise<void> {
   const inFlight = await ctx.db.selectFrom('job_attempts').selectAll().where('job_id', '=', job.id).where('ok', 'is', null).execute();
   const byDispatch = new Map<string, AttemptRow[]>();
-  for (const a of inFlight) byDispatch.set(a.dispatch_id, [...(byDispatch.get(a.dispatch_id) ?? []), a]);
+  for (const a of inFlight) pushTo(byDispatch, a.dispatch_id, a);
   for (const [dispatchId, group] of byDispatch) {
     const master = group[0]?.master_sn ?? '';
     const seqs = group.map((a) => Number(a.seq));
@@ -143,14 +144,14 @@ async function recoverInFlight(ctx: FollowContext, job: JobRow, log: FastifyBase
 /** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
 async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waiting: PendingTarget[], attempts: AttemptRow[], log: FastifyBaseLogger) {
   const tried = new Map<number, AttemptRow[]>();
-  for (const a of attempts) tried.set(Number(a.seq), [...(tried.get(Number(a.seq)) ?? []), a]);
+  for (const a of attempts) pushTo(tried, Number(a.seq), a);
   const groups = new Map<string, PendingTarget[]>();
   const exhausted: PendingTarget[] = [];
   for (const t of waiting) {
     const done = tried.get(Number(t.seq)) ?? [];
     const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
     if (next === undefined) exhausted.push(t);
-    else groups.set(next, [...(groups.get(next) ?? []), t]);
+    else pushTo(groups, next, t);
   }
   if (exhausted.length > 0) {
     await guarded(ctx, job.id, async (trx, now) => {
@@ -220,7 +221,7 @@ async function pollRound(ctx: FollowContext, job: JobRow, followed: PendingTarge
   const groups = new Map<string, PendingTarget[]>();
   for (const t of followed) {
     const key = `${t.master_sn ?? ''}\u0000${t.jid ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), t]);
+    pushTo(groups, key, t);
   }
   await Promise.all(
     [...groups].map(async ([key, targets]) => {

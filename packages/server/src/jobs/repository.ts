@@ -4,6 +4,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobAttemptsTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/retry.js';
 import { iso } from '../http/iso.js';
+import { pushTo } from './group-by.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type TargetRow = Selectable<JobTargetsTable>;
@@ -88,7 +89,7 @@ export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> 
   if (!row) return undefined;
   const [targets, attempts] = await Promise.all([jobTargets(db, id), jobAttempts(db, id)]);
   const bySeq = new Map<number, AttemptRow[]>();
-  for (const a of attempts) bySeq.set(Number(a.seq), [...(bySeq.get(Number(a.seq)) ?? []), a]);
+  for (const a of attempts) pushTo(bySeq, Number(a.seq), a);
   const items = targets.map(
     (t): JobTargetResult => ({
       sn: t.sn,
@@ -215,7 +216,7 @@ export async function settleDispatch(
     await trx.updateTable('job_attempts').set({ ok: 1 }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();
   }
   const byReason = new Map<string, number[]>();
-  for (const [seq, reason] of failures) byReason.set(reason, [...(byReason.get(reason) ?? []), seq]);
+  for (const [seq, reason] of failures) pushTo(byReason, reason, seq);
   for (const [reason, seqs] of byReason) {
     for (const batch of chunk(seqs, BATCH)) {
       await trx.updateTable('job_attempts').set({ ok: 0, reason }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();

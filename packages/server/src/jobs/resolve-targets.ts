@@ -6,6 +6,7 @@
 import { canonicalIp, type JobOutcome, type JobTarget, type MasterStatus } from '@act2/shared';
 import type { DbOrTrx, EpochMs } from '../db/database.js';
 import { chunk } from '../db/retry.js';
+import { pushTo } from './group-by.js';
 import { compareCandidates, effectiveStatus } from '../masters/status.js';
 
 export interface ResolvedTarget {
@@ -23,7 +24,7 @@ async function minionsByIp(db: DbOrTrx, ips: readonly string[]): Promise<Map<str
   const out = new Map<string, string[]>();
   for (const batch of chunk(ips, BATCH)) {
     const rows = await db.selectFrom('minion_ips').select(['ip', 'minion_sn']).distinct().where('ip', 'in', batch).execute();
-    for (const row of rows) out.set(row.ip, [...(out.get(row.ip) ?? []), row.minion_sn]);
+    for (const row of rows) pushTo(out, row.ip, row.minion_sn);
   }
   for (const sns of out.values()) sns.sort();
   return out;

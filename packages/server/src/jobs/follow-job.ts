@@ -161,59 +161,69 @@ async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waitin
       }
     });
   }
-  await Promise.all([...groups].map(([master, targets]) => dispatchGroup(ctx, job, call, master, targets, tried, log)));
+  if (groups.size === 0) return;
+  const plans: DispatchPlan[] = [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() }));
+  // Every attempt is recorded (committed) before salt-api is called: a restart finds it and asks salt what happened.
+  await guarded(ctx, job.id, (trx, now) =>
+    insertAttempts(
+      trx,
+      plans.flatMap((p) =>
+        p.targets.map((t) => ({ job_id: job.id, seq: t.seq, n: (tried.get(Number(t.seq))?.length ?? 0) + 1, master_sn: p.master, dispatch_id: p.dispatchId, at: now, ok: null, reason: null })),
+      ),
+    ),
+  );
+  const answers = await Promise.all(plans.map((p) => dispatchGroup(ctx, job, call, p, log)));
+  await guarded(ctx, job.id, async (trx, now) => {
+    for (const [i, plan] of plans.entries()) {
+      const { jid, listed, failure } = answers[i] ?? {};
+      const ok = new Set<number>();
+      const failed = new Map<number, string>();
+      for (const t of plan.targets) {
+        if (jid && listed?.has(t.salt_id)) ok.add(Number(t.seq));
+        else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
+      }
+      await settleDispatch(trx, plan.dispatchId, ok, failed);
+      if (jid) await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
+    }
+  });
 }
 
+interface DispatchPlan {
+  master: string;
+  targets: PendingTarget[];
+  dispatchId: string;
+}
+
+/** One local_async with the dispatch's metadata; a failure is an answer too (the targets move on). */
 async function dispatchGroup(
   ctx: FollowContext,
   job: JobRow,
   call: Call,
-  master: string,
-  targets: PendingTarget[],
-  tried: Map<number, AttemptRow[]>,
+  plan: DispatchPlan,
   log: FastifyBaseLogger,
-): Promise<void> {
-  const dispatchId = randomUUID();
-  // Recorded (committed) before salt-api is called: a restart finds it and asks salt what happened.
-  await guarded(ctx, job.id, (trx, now) =>
-    insertAttempts(
-      trx,
-      targets.map((t) => ({ job_id: job.id, seq: t.seq, n: (tried.get(Number(t.seq))?.length ?? 0) + 1, master_sn: master, dispatch_id: dispatchId, at: now, ok: null, reason: null })),
-    ),
-  );
+): Promise<{ jid?: string; listed?: Set<string>; failure?: string }> {
   const started = Date.now();
-  let listed: Set<string> | undefined;
-  let jid: string | undefined;
-  let failure: string | undefined;
+  let result: { jid?: string; listed?: Set<string>; failure?: string };
   try {
-    const client = await clientFor(ctx, master);
+    const client = await clientFor(ctx, plan.master);
     const answer = readLocalAsync(
       await client.run({
         client: 'local_async',
-        tgt: [...new Set(targets.map((t) => t.salt_id))],
+        tgt: [...new Set(plan.targets.map((t) => t.salt_id))],
         tgt_type: 'list',
         fun: job.fun,
         arg: call.arg,
         kwarg: call.kwarg,
-        metadata: { act2_job: job.id, act2_dispatch: dispatchId },
+        metadata: { act2_job: job.id, act2_dispatch: plan.dispatchId },
       }),
     );
-    jid = answer.jid;
-    listed = new Set(answer.minions);
+    result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions) } : {};
   } catch (err) {
-    failure = reasonOf(err);
+    result = { failure: reasonOf(err) };
   }
-  log.info({ master, dispatch: dispatchId, targets: targets.length, jid, listed: listed?.size, ms: Date.now() - started, reason: failure }, failure ? 'dispatch failed' : 'dispatched');
-  await guarded(ctx, job.id, async (trx, now) => {
-    const ok = new Set<number>();
-    const failed = new Map<number, string>();
-    for (const t of targets) {
-      if (jid && listed?.has(t.salt_id)) ok.add(Number(t.seq));
-      else failed.set(Number(t.seq), failure ?? `salt on ${master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
-    }
-    await settleDispatch(trx, dispatchId, ok, failed);
-    if (jid) await updateTargets(trx, job.id, [...ok], { jid, master_sn: master, started_at: now });
-  });
+  const fields = { master: plan.master, dispatch: plan.dispatchId, targets: plan.targets.length, jid: result.jid, listed: result.listed?.size, ms: Date.now() - started };
+  log.info({ ...fields, reason: result.failure }, result.failure ? 'dispatch failed' : 'dispatched');
+  return result;
 }
 
 /** One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round. */

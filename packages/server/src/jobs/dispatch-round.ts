@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { clientFor, guarded, reasonOf, type Call, type FollowContext } from './follow-context.js';
+import { pushTo } from './group-by.js';
+import { insertAttempts, settleDispatch, updateTarget, updateTargets, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
+import { readLocalAsync } from './salt-answers.js';
+
+/** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
+export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waiting: PendingTarget[], attempts: AttemptRow[], log: FastifyBaseLogger) {
+  const tried = new Map<number, AttemptRow[]>();
+  for (const a of attempts) pushTo(tried, Number(a.seq), a);
+  const groups = new Map<string, PendingTarget[]>();
+  const exhausted: PendingTarget[] = [];
+  for (const t of waiting) {
+    const done = tried.get(Number(t.seq)) ?? [];
+    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
+    if (next === undefined) exhausted.push(t);
+    else pushTo(groups, next, t);
+  }
+  if (exhausted.length > 0) {
+    await guarded(ctx, job.id, async (trx, now) => {
+      for (const t of exhausted) {
+        const summary = (tried.get(Number(t.seq)) ?? []).map((a) => `${a.master_sn}: ${a.reason ?? 'failed'}`).join('; ');
+        await updateTarget(trx, job.id, Number(t.seq), { outcome: 'dispatch_failed', reason: `every candidate master failed (${summary})`, finished_at: now });
+      }
+    });
+  }
+  if (groups.size === 0) return;
+  const plans: DispatchPlan[] = [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() }));
+  // Every attempt is recorded (committed) before salt-api is called: a restart finds it and asks salt what happened.
+  await guarded(ctx, job.id, (trx, now) =>
+    insertAttempts(
+      trx,
+      plans.flatMap((p) =>
+        p.targets.map((t) => ({ job_id: job.id, seq: t.seq, n: (tried.get(Number(t.seq))?.length ?? 0) + 1, master_sn: p.master, dispatch_id: p.dispatchId, at: now, ok: null, reason: null })),
+      ),
+    ),
+  );
+  const answers = await Promise.all(plans.map((p) => dispatchGroup(ctx, job, call, p, log)));
+  await guarded(ctx, job.id, async (trx, now) => {
+    for (const [i, plan] of plans.entries()) {
+      const { jid, listed, failure } = answers[i] ?? {};
+      const ok = new Set<number>();
+      const failed = new Map<number, string>();
+      for (const t of plan.targets) {
+        if (jid && listed?.has(t.salt_id)) ok.add(Number(t.seq));
+        else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
+      }
+      await settleDispatch(trx, plan.dispatchId, ok, failed);
+      if (jid) await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
+    }
+  });
+}
+
+interface DispatchPlan {
+  master: string;
+  targets: PendingTarget[];
+  dispatchId: string;
+}
+
+/** One local_async with the dispatch's metadata; a failure is an answer too (the targets move on). */
+async function dispatchGroup(
+  ctx: FollowContext,
+  job: JobRow,
+  call: Call,
+  plan: DispatchPlan,
+  log: FastifyBaseLogger,
+): Promise<{ jid?: string; listed?: Set<string>; failure?: string }> {
+  const started = Date.now();
+  let result: { jid?: string; listed?: Set<string>; failure?: string };
+  try {
+    const client = await clientFor(ctx, plan.master);
+    const answer = readLocalAsync(
+      await client.run({
+        client: 'local_async',
+        tgt: [...new Set(plan.targets.map((t) => t.salt_id))],
+        tgt_type: 'list',
+        fun: job.fun,
+        arg: call.arg,
+        kwarg: call.kwarg,
+        metadata: { act2_job: job.id, act2_dispatch: plan.dispatchId },
+      }),
+    );
+    result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions) } : {};
+  } catch (err) {
+    result = { failure: reasonOf(err) };
+  }
+  const fields = { master: plan.master, dispatch: plan.dispatchId, targets: plan.targets.length, jid: result.jid, listed: result.listed?.size, ms: Date.now() - started };
+  log.info({ ...fields, reason: result.failure }, result.failure ? 'dispatch failed' : 'dispatched');
+  return result;
+}

@@ -1,0 +1,54 @@
+/** What following a job needs, and the helpers every step uses (lease-guarded writes, salt clients). */
+import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Db, DbOrTrx } from '../db/database.js';
+import { getMasterCredentials } from '../masters/repository.js';
+import { renewLease } from './repository.js';
+import type { SaltClientPool } from './salt-clients.js';
+
+export interface FollowContext {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  instanceId: string;
+  pool: SaltClientPool;
+  pollIntervalMs: number;
+  leaseMs: number;
+  outputLimitBytes: number;
+  /** Aborted on shutdown: the follower stops at its next wait and leaves the job to another instance. */
+  signal: AbortSignal;
+}
+
+/** The lease went to another instance: this one must not write anything more for the job. */
+export class LeaseLostError extends Error {
+  readonly code = 'ACT2_JOB_LEASE_LOST';
+}
+
+export interface Call {
+  arg: unknown[];
+  kwarg: Record<string, unknown>;
+}
+
+
+export function reasonOf(err: unknown): string {
+  if (err instanceof SaltApiError) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs `work` in a transaction that first renews the job's lease: no lease, no write. */
+export async function guarded<T>(ctx: FollowContext, jobId: string, work: (trx: DbOrTrx, now: number) => Promise<T>): Promise<T> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const now = await ctx.clock(trx);
+    if (!(await renewLease(trx, jobId, ctx.instanceId, now, ctx.leaseMs))) throw new LeaseLostError(`lost the lease of job ${jobId}`);
+    return work(trx, now);
+  });
+}
+
+export async function clientFor(ctx: FollowContext, masterSn: string): Promise<SaltClient> {
+  const credentials = await getMasterCredentials(ctx.db, ctx.box, masterSn);
+  if (!credentials) throw new Error(`no stored salt-api credentials for master ${masterSn}`);
+  return ctx.pool.get(masterSn, credentials);
+}

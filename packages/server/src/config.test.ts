@@ -26,6 +26,12 @@ describe('loadServerConfig', () => {
       authCacheMs: 1_000,
       authFailureLimit: 20,
       tlsClientCnIsSn: false,
+      jobFunctions: ['*'],
+      jobOutputLimitBytes: 1024 * 1024,
+      jobPollIntervalMs: 2_000,
+      jobLeaseMs: 60_000,
+      jobSaltTimeoutMs: 30_000,
+      jobSaltEauth: 'pam',
     });
   });
 
@@ -35,6 +41,25 @@ describe('loadServerConfig', () => {
     expect(bad.map((r) => !r.ok && r.errors)).toEqual([
       ['--max-minions must be a positive whole number (got 0)'],
       ['--max-minions: "lots" is not a whole number'],
+    ]);
+  });
+
+  it('reads the job flags and reports every bad one at once', () => {
+    const good = loadServerConfig({ jobFunctions: 'test.*, cmd.run', jobOutputLimit: '64k', jobPollInterval: '500ms', jobLease: '10s', jobSaltTimeout: '20s', jobSaltEauth: 'file' });
+    const bad = loadServerConfig({ jobFunctions: 'cmd.run;rm', jobOutputLimit: '10', jobPollInterval: '5s', jobLease: '10s' });
+
+    expect(good.ok && [good.config.jobFunctions, good.config.jobOutputLimitBytes, good.config.jobPollIntervalMs, good.config.jobLeaseMs, good.config.jobSaltTimeoutMs, good.config.jobSaltEauth]).toEqual([
+      ['test.*', 'cmd.run'],
+      65_536,
+      500,
+      10_000,
+      20_000,
+      'file',
+    ]);
+    expect(!bad.ok && bad.errors).toEqual([
+      '--job-output-limit must be at least 1024 bytes (got 10)',
+      '--job-functions must be a comma-separated list of salt function globs (cmd.run, test.*, *)',
+      '--job-lease (10s) must be at least 3 × --job-poll-interval (5s)',
     ]);
   });
 

@@ -29,7 +29,7 @@ describeEachDialect('salt jobs', (dialect) => {
       jobLeaseMs: 3000,
       jobSaltTimeoutMs: 5000,
       jobOutputLimitBytes: 2048,
-      jobFunctions: ['test.*', 'cmd.run'],
+      jobFunctions: ['test.*', 'cmd.run', 'grains.item'],
     });
     app = await buildApp(config, { db: database.db, scheduler: false, logger: captured.logger });
     await app.ready();
@@ -154,6 +154,21 @@ describeEachDialect('salt jobs', (dialect) => {
       ['e-001', 'no_master', 0],
       ['nobody', 'unknown_target', 0],
     ]);
+  });
+
+  it('targets salt by the minion id the agent reported when the sn is a serial', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: {
+        master: { sn: 'master-s', server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
+        minions: [{ sn: 'SERIAL-C2', id: 'c-002', status: 'running', ips: ['10.6.0.2'] }],
+      },
+    });
+
+    const job = await runJob(app, { target: { minions: ['SERIAL-C2'] }, fun: 'grains.item', arg: ['id'] });
+
+    expect(job.targets.map((t) => [t.sn, t.outcome, t.master, t.return])).toEqual([['SERIAL-C2', 'returned', 'master-s', { id: 'c-002' }]]);
   });
 
   it('keeps non-zero retcodes, cuts outputs at --job-output-limit and flags salt’s VALUE_TRIMMED', async () => {

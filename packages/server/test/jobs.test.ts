@@ -210,6 +210,18 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(fleet.a.requests().length + fleet.b.requests().length + fleet.c.requests().length).toBe(requests);
   });
 
+  it.each([
+    ['both minions and ips', { target: { minions: ['c-001'], ips: ['10.9.0.1'] }, fun: 'test.ping' }],
+    ['no target', { target: { minions: [] }, fun: 'test.ping' }],
+    ['a fun that is not a salt function name', { target: { minions: ['c-001'] }, fun: 'rm -rf /' }],
+    ['timeout_s over a day', { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 86_401 }],
+  ])('refuses a request with %s (400)', async (_name, payload) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload });
+
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'ACT2_VALIDATION' });
+  });
+
   it('audits who, what and where with secret-looking kwargs masked; no password in responses, events or logs', async () => {
     const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping', arg: ['db_password=arg-secret-42'], kwarg: { api_token: 'kw-secret-42', verbose: true } });
     const events = await app.inject({ url: '/api/v1/events?kind=job.created&limit=1000' });

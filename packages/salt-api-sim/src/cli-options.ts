@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SimError } from './errors.js';
 import { generateMinions } from './generate.js';
+import { jobsPreset } from './presets/jobs.js';
 import { oraclePreset } from './presets/oracle.js';
 import type { SaltApiSimOptions } from './server.js';
 import { ALL_CLIENTS, CAPTURED_ENABLED_CLIENTS, EAUTH_BACKENDS, type Eauth, type SimUser } from './types.js';
@@ -24,8 +25,11 @@ export interface CliOptions {
   masterDown?: 'hang' | 'no-ipc';
   tlsKey?: string;
   tlsCert?: string;
-  preset?: 'oracle';
+  preset?: 'oracle' | 'jobs';
   masterId?: string;
+  /** `id=seconds` pairs: simulated seconds before that minion's job returns arrive (`inf`: never). */
+  latency: string[];
+  maxEventSize?: number;
 }
 
 function nonNegative(value: string): number {
@@ -71,8 +75,10 @@ export function buildProgram(version: string): Command {
     )
     .option('--tls-key <file>', 'PEM private key: serve HTTPS')
     .option('--tls-cert <file>', 'PEM certificate for --tls-key')
-    .addOption(new Option('--preset <name>', 'reproduce a captured installation').choices(['oracle']))
-    .option('--master-id <id>', 'the master id (runner jobs target <id>_master)');
+    .addOption(new Option('--preset <name>', 'reproduce a captured installation (oracle: captures 01–79, jobs: 80–131)').choices(['oracle', 'jobs']))
+    .option('--master-id <id>', 'the master id (runner jobs target <id>_master)')
+    .option('--latency <id=seconds>', "a minion's job returns arrive this many simulated seconds after the publish; inf: never (repeatable)", collect, [])
+    .option('--max-event-size <bytes>', "salt's max_event_size: bigger returns come back as VALUE_TRIMMED", integer);
 }
 
 function parseUsers(specs: string[], eauthList: string): SimUser[] {
@@ -100,7 +106,20 @@ export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
   const base: SaltApiSimOptions =
     o.preset === 'oracle'
       ? oraclePreset()
-      : { minions: generateMinions({ count: o.minions, down: o.down, downIds: o.downIds, seed: o.seed, prefix: o.prefix }) };
+      : o.preset === 'jobs'
+        ? jobsPreset()
+        : { minions: generateMinions({ count: o.minions, down: o.down, downIds: o.downIds, seed: o.seed, prefix: o.prefix }) };
+  const latencies = new Map(
+    (o.latency ?? []).map((spec) => {
+      const [id = '', value = ''] = spec.split('=');
+      const seconds = value === 'inf' ? Number.POSITIVE_INFINITY : /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+      if (id === '' || Number.isNaN(seconds)) throw new SimError('ACT2_SIM_BAD_OPTION', `--latency expects id=seconds or id=inf, got "${spec}"`);
+      return [id, seconds] as const;
+    }),
+  );
+  const unknownLatency = [...latencies.keys()].filter((id) => !base.minions?.some((m) => m.id === id));
+  if (unknownLatency.length > 0) throw new SimError('ACT2_SIM_UNKNOWN_MINION', `--latency for minions not in the fleet: ${unknownLatency.join(', ')}`);
+  if (latencies.size > 0) base.minions = base.minions?.map((m) => (latencies.has(m.id) ? { ...m, latencyS: latencies.get(m.id) } : m));
   if (o.preset === 'oracle' && o.downIds) {
     const unknown = o.downIds.filter((id) => !base.minions?.some((m) => m.id === id));
     if (unknown.length > 0) throw new SimError('ACT2_SIM_UNKNOWN_MINION', `downIds not in the fleet: ${unknown.join(', ')}`);
@@ -114,6 +133,7 @@ export function simOptionsFrom(o: CliOptions): SaltApiSimOptions {
     ...(o.clientsDisabled === undefined || o.clientsDisabled === false ? {} : { clientsEnabled: enabledClients(o.clientsDisabled) }),
     ...(o.masterDown ? { masterDown: o.masterDown } : {}),
     ...(o.tlsKey && o.tlsCert ? { tls: { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) } } : {}),
+    ...(o.maxEventSize !== undefined ? { maxEventSize: o.maxEventSize } : {}),
     timeScale: o.timeScale,
     pingLatencyMs: o.pingLatency,
   };

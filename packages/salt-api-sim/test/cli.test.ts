@@ -61,6 +61,17 @@ describe('salt-api-sim flags', () => {
     expect(() => parse(['--master-down', 'off'])).toThrow();
   });
 
+  it('sets per-minion job latency, max_event_size and the jobs preset', () => {
+    const sim = simOptionsFrom(parse(['--minions', '3', '--prefix', 'm', '--latency', 'm002=30', '--latency', 'm003=inf', '--max-event-size', '4096']));
+    const jobs = simOptionsFrom(parse(['--preset', 'jobs']));
+
+    expect(sim.minions?.map((m) => [m.id, m.latencyS])).toEqual([['m001', undefined], ['m002', 30], ['m003', Number.POSITIVE_INFINITY]]);
+    expect(sim.maxEventSize).toBe(4096);
+    expect([jobs.masterId, jobs.minions?.map((m) => m.id)]).toEqual(['vm', ['m-1', 'm-2', 'm-3']]);
+    expect(() => simOptionsFrom(parse(['--latency', 'm002']))).toThrow('--latency expects id=seconds');
+    expect(() => simOptionsFrom(parse(['--latency', 'nobody=1']))).toThrow('--latency for minions not in the fleet: nobody');
+  });
+
   it('names the default user in --help', () => {
     let help = '';
     const program = buildProgram('test').exitOverride().configureOutput({ writeOut: (text) => (help += text) });

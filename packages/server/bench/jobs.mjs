@@ -136,7 +136,7 @@ async function main() {
     };
   }
   const server = startChild(
-    [serverCli, '--port', '0', '--host', '127.0.0.1', '--db', db, '--instance-id', 'bench', '--job-poll-interval', POLL, '--job-lease', '30s', '--db-pool-size', '4'],
+    [serverCli, '--port', '0', '--host', '127.0.0.1', '--db', db, '--instance-id', 'bench', '--job-poll-interval', POLL, '--job-lease', '30s', '--db-pool-size', '4', ...(process.env.ACT2_BENCH_DEBUG ? ['--log-level', 'debug'] : [])],
     { ACT2_SECRET_KEY: randomBytes(32).toString('hex') },
     // e.g. ACT2_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/act2-prof' to profile the server.
     (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
@@ -176,7 +176,7 @@ async function main() {
           results.act2Total.push(done.time - t0);
           results.act2Collect.push(done.time - lastDispatch);
           const created = logs.find((l) => l.msg === 'job created' && l.job === id);
-          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: created.time - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [l.time - t0, l.ms]) }));
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: created.time - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [l.time - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch round settled').map((l) => [l.time - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [l.time - t0, l.ms]), finished: done.time - t0 }));
           if (done.status !== 'done') throw new Error(`job ended ${done.status}`);
           break;
         }

@@ -162,6 +162,12 @@ export interface JobAttemptsTable {
   reason: string | null;
 }
 
+/** The masters a job published on (the `master` filter of `GET /api/v1/jobs`). */
+export interface JobMastersTable {
+  job_id: string;
+  master_sn: string;
+}
+
 export interface Database {
   masters: MastersTable;
   minions: MinionsTable;
@@ -174,6 +180,7 @@ export interface Database {
   jobs: JobsTable;
   job_targets: JobTargetsTable;
   job_attempts: JobAttemptsTable;
+  job_masters: JobMastersTable;
 }
 
 export type Db = Kysely<Database>;

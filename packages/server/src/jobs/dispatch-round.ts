@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
-import { insertAttempts, settleDispatch, updateTarget, updateTargets, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
+import { addJobMaster, insertAttempts, settleDispatch, updateTarget, updateTargetsOfDispatch, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
 import { readLocalAsync } from './salt-answers.js';
 
 /** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
@@ -37,6 +37,7 @@ export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call,
     ),
   );
   const answers = await Promise.all(plans.map((p) => dispatchGroup(ctx, job, call, p, log)));
+  const settleStarted = Date.now();
   await guarded(ctx, job.id, async (trx, now) => {
     for (const [i, plan] of plans.entries()) {
       const { jid, listed, failure } = answers[i] ?? {};
@@ -47,9 +48,13 @@ export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call,
         else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
       }
       await settleDispatch(trx, plan.dispatchId, ok, failed);
-      if (jid) await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
+      if (jid && ok.size > 0) {
+        await updateTargetsOfDispatch(trx, job.id, plan.dispatchId, { jid, master_sn: plan.master, started_at: now });
+        await addJobMaster(trx, job.id, plan.master);
+      }
     }
   });
+  log.debug({ groups: plans.length, ms: Date.now() - settleStarted }, 'dispatch round settled');
 }
 
 interface DispatchPlan {

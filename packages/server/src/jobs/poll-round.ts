@@ -31,6 +31,7 @@ export async function pollRound(ctx: FollowContext, job: JobRow, followed: Pendi
       const returned = targets.filter((t) => info.results.has(t.salt_id));
       const unlisted = info.minions ? targets.filter((t) => !info.results.has(t.salt_id) && !info.minions?.includes(t.salt_id)) : [];
       if (returned.length === 0 && unlisted.length === 0) return;
+      const storeStarted = Date.now();
       await guarded(ctx, job.id, async (trx, now) => {
         // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
         const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
@@ -59,6 +60,7 @@ export async function pollRound(ctx: FollowContext, job: JobRow, followed: Pendi
           await updateTarget(trx, job.id, Number(t.seq), { jid: null, master_sn: null, started_at: null });
         }
       });
+      log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted }, 'returns stored');
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonOf, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
-import { settleDispatch, updateTargets, type AttemptRow, type JobRow } from './repository.js';
+import { addJobMaster, settleDispatch, updateTargets, type AttemptRow, type JobRow } from './repository.js';
 import { readListJobs } from './salt-answers.js';
 
 /**
@@ -30,6 +30,7 @@ export async function recoverInFlight(ctx: FollowContext, job: JobRow, log: Fast
       if (jid) {
         await settleDispatch(trx, dispatchId, new Set(seqs), new Map());
         await updateTargets(trx, job.id, seqs, { jid, master_sn: master, started_at: Number(group[0]?.at ?? now) });
+        await addJobMaster(trx, job.id, master);
       } else {
         const reason = failure ?? 'unknown';
         await settleDispatch(trx, dispatchId, new Set(), new Map(seqs.map((s) => [s, reason])));

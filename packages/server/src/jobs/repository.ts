@@ -128,7 +128,7 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
     .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status!))
     .$if(filter.since !== undefined, (q) => q.where('created_at', '>=', filter.since!))
     .$if(filter.master !== undefined, (q) =>
-      q.where((eb) => eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.master_sn', '=', filter.master!))),
+      q.where((eb) => eb.exists(eb.selectFrom('job_masters as jm').select('jm.job_id').whereRef('jm.job_id', '=', 'jobs.id').where('jm.master_sn', '=', filter.master!))),
     )
     .$if(filter.minion !== undefined, (q) =>
       q.where((eb) => eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!))),
@@ -212,6 +212,11 @@ export async function settleDispatch(
   okSeqs: ReadonlySet<number>,
   failures: ReadonlyMap<number, string>,
 ): Promise<void> {
+  if (failures.size === 0) {
+    // The common case (salt listed every target): one statement.
+    await trx.updateTable('job_attempts').set({ ok: 1 }).where('dispatch_id', '=', dispatchId).where('ok', 'is', null).execute();
+    return;
+  }
   for (const batch of chunk([...okSeqs], BATCH)) {
     await trx.updateTable('job_attempts').set({ ok: 1 }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();
   }
@@ -230,8 +235,24 @@ export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly 
   }
 }
 
+/** Sets `patch` on the targets whose attempt in this dispatch succeeded (one statement, any number of targets). */
+export async function updateTargetsOfDispatch(trx: DbOrTrx, jobId: string, dispatchId: string, patch: Updateable<JobTargetsTable>): Promise<void> {
+  await trx
+    .updateTable('job_targets')
+    .set(patch)
+    .where('job_id', '=', jobId)
+    .where('seq', 'in', (eb) => eb.selectFrom('job_attempts').select('seq').where('dispatch_id', '=', dispatchId).where('ok', '=', 1))
+    .execute();
+}
+
 export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Updateable<JobTargetsTable>): Promise<void> {
   await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', '=', seq).execute();
+}
+
+/** Notes that the job published on `master` (once; callers hold the job's lease, so nobody races them). */
+export async function addJobMaster(trx: DbOrTrx, jobId: string, master: string): Promise<void> {
+  const known = await trx.selectFrom('job_masters').select('job_id').where('job_id', '=', jobId).where('master_sn', '=', master).executeTakeFirst();
+  if (!known) await trx.insertInto('job_masters').values({ job_id: jobId, master_sn: master }).execute();
 }
 
 export async function updateJob(trx: DbOrTrx, id: string, patch: Partial<JobsTable>): Promise<void> {

@@ -44,8 +44,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('finished_at', 'bigint')
     .addPrimaryKeyConstraint('job_targets_pk', ['job_id', 'seq'])
     .execute();
+  // No index on master_sn: it is written for every target (twice), and PostgreSQL can only update a
+  // row in place (HOT) when no indexed column changes. Which masters a job ran on is job_masters.
   await db.schema.createIndex('job_targets_sn_idx').on('job_targets').columns(['sn', 'job_id']).execute();
-  await db.schema.createIndex('job_targets_master_idx').on('job_targets').columns(['master_sn', 'job_id']).execute();
+
+  await db.schema
+    .createTable('job_masters')
+    .addColumn('job_id', 'varchar(64)', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
+    .addColumn('master_sn', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('job_masters_pk', ['job_id', 'master_sn'])
+    .execute();
+  await db.schema.createIndex('job_masters_master_idx').on('job_masters').columns(['master_sn', 'job_id']).execute();
 
   await db.schema
     .createTable('job_attempts')
@@ -63,5 +72,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['job_attempts', 'job_targets', 'jobs']) await db.schema.dropTable(table).execute();
+  for (const table of ['job_masters', 'job_attempts', 'job_targets', 'jobs']) await db.schema.dropTable(table).execute();
 }

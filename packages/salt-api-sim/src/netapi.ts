@@ -128,6 +128,10 @@ export async function runChunk(rt: SimRuntime, low: Low, signal: AbortSignal): P
     throw new SaltUnexpectedError('publish timed out');
   }
   const principal = await authenticate(rt, callerOf(low), 'local', signal);
-  if (client === 'local_async') return [runLocalAsync(rt, low, principal)];
+  if (client === 'local_async') {
+    const answer = runLocalAsync(rt, low, principal);
+    await rt.sleep(0, signal, rt.dispatchReplyDelayMs());
+    return [answer];
+  }
   return runLocal(rt, low, principal, signal, client as 'local' | 'local_batch' | 'local_subset');
 }

@@ -22,6 +22,8 @@ export interface SimRuntime {
   masterId: string;
   ensureAscii: boolean;
   pingLatencyMs: number;
+  /** Real ms a local_async answer is held back after the job is published (a slow salt-api). */
+  dispatchReplyDelayMs(): number;
   /** salt's `max_event_size`: returns bigger than this become "VALUE_TRIMMED". */
   maxEventSize: number;
   nowMs(): number;

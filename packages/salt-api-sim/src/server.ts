@@ -73,6 +73,8 @@ export interface SaltApiSim {
   setMinionUp(id: string, up: boolean): void;
   /** Simulated seconds before this minion's job returns arrive (`Infinity`: never). */
   setMinionLatency(id: string, latencyS: number): void;
+  /** Holds every local_async answer back this many real ms after the job is published (0: off). */
+  setDispatchReplyDelay(ms: number): void;
   setMasterDown(mode: MasterDownMode): void;
   setClientsEnabled(clients: readonly string[]): void;
   setGrains(id: string, grains: Grains): void;
@@ -100,6 +102,7 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
   const fleet = new Fleet(options.minions ?? generateMinions({ count: 40 }), ensureAscii);
   const auth = new AuthStore(options.users ?? [DEFAULT_USER], options.tokenExpireS ?? 43_200);
   let masterDown: MasterDownMode = options.masterDown ?? false;
+  let dispatchReplyDelayMs = 0;
   let clientsEnabled: readonly string[] = [...(options.clientsEnabled ?? CAPTURED_ENABLED_CLIENTS)];
   const inflight = new Set<AbortController>();
   const sockets = new Set<Socket>();
@@ -114,6 +117,7 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
     masterId: options.masterId ?? 'salt-master',
     ensureAscii,
     pingLatencyMs: options.pingLatencyMs ?? 0,
+    dispatchReplyDelayMs: () => dispatchReplyDelayMs,
     maxEventSize: options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE,
     nowMs: clock,
     simToRealMs: (simSeconds) => simSeconds * 1000 * timeScale,
@@ -206,6 +210,9 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
       abortAll();
     },
     setMinionUp: (id, up) => fleet.setUp(id, up),
+    setDispatchReplyDelay: (ms) => {
+      dispatchReplyDelayMs = ms;
+    },
     setMinionLatency: (id, latencyS) => {
       fleet.require(id).latencyS = latencyS;
     },

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { addJobMaster, insertAttempts, settleDispatch, updateTarget, updateTargetsOfDispatch, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
-import { readLocalAsync } from './salt-answers.js';
+import { readListJobs, readLocalAsync } from './salt-answers.js';
 
 /** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
 export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waiting: PendingTarget[], attempts: AttemptRow[], log: FastifyBaseLogger) {
@@ -44,7 +45,8 @@ export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call,
       const ok = new Set<number>();
       const failed = new Map<number, string>();
       for (const t of plan.targets) {
-        if (jid && listed?.has(t.salt_id)) ok.add(Number(t.seq));
+        // listed undefined: found in the job cache after a lost answer; list_job's Minions settles who was published to.
+        if (jid && (listed === undefined || listed.has(t.salt_id))) ok.add(Number(t.seq));
         else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
       }
       await settleDispatch(trx, plan.dispatchId, ok, failed);
@@ -70,11 +72,12 @@ async function dispatchGroup(
   call: Call,
   plan: DispatchPlan,
   log: FastifyBaseLogger,
-): Promise<{ jid?: string; listed?: Set<string>; failure?: string }> {
+): Promise<DispatchAnswer> {
   const started = Date.now();
-  let result: { jid?: string; listed?: Set<string>; failure?: string };
+  let result: DispatchAnswer;
+  let client: SaltClient | undefined;
   try {
-    const client = await clientFor(ctx, plan.master);
+    client = await clientFor(ctx, plan.master);
     const answer = readLocalAsync(
       await client.run({
         client: 'local_async',
@@ -88,9 +91,37 @@ async function dispatchGroup(
     );
     result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions) } : {};
   } catch (err) {
-    result = { failure: reasonOf(err) };
+    result = client && mayHavePublished(err) ? await askJobCache(client, plan, err) : { failure: reasonOf(err) };
   }
   const fields = { master: plan.master, dispatch: plan.dispatchId, targets: plan.targets.length, jid: result.jid, listed: result.listed?.size, ms: Date.now() - started };
   log.info({ ...fields, reason: result.failure }, result.failure ? 'dispatch failed' : 'dispatched');
   return result;
 }
+
+interface DispatchAnswer {
+  jid?: string;
+  /** The minions salt said it published to; undefined when the jid was found in the job cache instead. */
+  listed?: Set<string>;
+  failure?: string;
+}
+
+/** The request reached salt-api but no answer came back: the job may have been published. */
+function mayHavePublished(err: unknown): boolean {
+  if (!(err instanceof SaltApiError)) return false;
+  return err.code === 'ACT2_SALT_TIMEOUT' || (err.code === 'ACT2_SALT_UNREACHABLE' && err.details?.kind === 'reset');
+}
+
+/**
+ * Before failing over after a lost answer, ask the master's job cache for this dispatch's metadata:
+ * found, the job ran there and is followed (sending it to the next master would run it twice).
+ */
+async function askJobCache(client: SaltClient, plan: DispatchPlan, err: unknown): Promise<DispatchAnswer> {
+  try {
+    const jid = readListJobs(await client.run({ client: 'runner', fun: 'jobs.list_jobs', search_metadata: { act2_dispatch: plan.dispatchId } }, { timeoutMs: LOOKUP_TIMEOUT_MS }));
+    return jid ? { jid } : { failure: `${reasonOf(err)} (not in its job cache: not published)` };
+  } catch (lookupErr) {
+    return { failure: `${reasonOf(err)} (its job cache could not be asked either: ${reasonOf(lookupErr)})` };
+  }
+}
+
+const LOOKUP_TIMEOUT_MS = 10_000;

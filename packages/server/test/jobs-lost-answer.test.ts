@@ -1,0 +1,53 @@
+/**
+ * A local_async whose answer never arrives (our timeout, or the connection dropped after the request
+ * went out) may still have been published. Before failing over, act2 asks that master's job cache for
+ * the dispatch's metadata: a job found there is followed, never sent to the other master as well.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
+import { registerFleet, runJob, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
+
+describeEachDialect('a dispatch whose answer was lost', (dialect) => {
+  let database: TestDatabase;
+  let fleet: JobFleet;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    fleet = await startJobFleet();
+    app = await buildApp(database.config({ jobPollIntervalMs: 50, jobLeaseMs: 3000, jobSaltTimeoutMs: 300 }), { db: database.db, scheduler: false });
+    await app.ready();
+    await registerFleet(app, fleet);
+    fleet.a.setDispatchReplyDelay(1000);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await fleet?.close();
+    await database?.destroy();
+  });
+
+  const published = (sim: JobFleet['a']) => sim.requests().filter((r) => r.calls.some((c) => c.client === 'local_async') && r.status === 200).length;
+
+  it('follows the job the timed-out master published instead of running it on the other master too', async () => {
+    const onB = published(fleet.b);
+
+    const job = await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-a', return: true });
+    expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([['master-a', true]]);
+    expect(published(fleet.b)).toBe(onB);
+  });
+
+  it('fails over when the job cache shows nothing was published', async () => {
+    const job = await runJob(app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
+
+    expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
+      ['master-a', false],
+      ['master-b', false],
+    ]);
+    expect(job.targets[0]?.attempts[0]?.reason).toMatch(/ACT2_SALT_TIMEOUT: .*\(not in its job cache: not published\)/);
+  });
+});

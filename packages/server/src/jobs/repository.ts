@@ -2,7 +2,7 @@
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobAttemptsTable, JobsTable, JobTargetsTable } from '../db/database.js';
-import { chunk } from '../db/retry.js';
+import { chunk } from '../db/chunk.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
 

@@ -5,7 +5,7 @@
  */
 import { canonicalIp, type JobOutcome, type JobTarget, type MasterStatus } from '@act2/shared';
 import type { DbOrTrx, EpochMs } from '../db/database.js';
-import { chunk } from '../db/retry.js';
+import { chunk } from '../db/chunk.js';
 import { pushTo } from './group-by.js';
 import { compareCandidates, effectiveStatus } from '../masters/status.js';
 

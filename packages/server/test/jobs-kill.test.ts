@@ -1,5 +1,5 @@
 /**
- * Two act2-server processes on one PostgreSQL; the one following a job is killed with SIGKILL while
+ * Two act2-server processes on one PostgreSQL (or MySQL/MariaDB); the one following a job is killed with SIGKILL while
  * a minion is still running it. The other resumes following when the lease runs out and finishes the
  * job; salt saw one local_async per target, never two.
  */
@@ -10,12 +10,12 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Job } from '@act2/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, describePostgres, TEST_SECRET_KEY, type TestDatabase } from './helpers/db.js';
+import { createTestDatabase, describeEachSharedDialect, TEST_SECRET_KEY, type TestDatabase } from './helpers/db.js';
 import { SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-describePostgres('a job survives kill -9 of the instance following it (2 processes, PostgreSQL)', () => {
+describeEachSharedDialect('a job survives kill -9 of the instance following it (2 processes, one database)', (dialect) => {
   let buildDir = '';
   let database: TestDatabase;
   let fleet: JobFleet;
@@ -25,7 +25,7 @@ describePostgres('a job survives kill -9 of the instance following it (2 process
     mkdirSync(join(PACKAGE_DIR, 'node_modules', '.cache'), { recursive: true });
     buildDir = mkdtempSync(join(PACKAGE_DIR, 'node_modules', '.cache', 'act2-server-kill-'));
     execFileSync('npx', ['tsup', '--out-dir', buildDir, '--silent'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
-    database = await createTestDatabase('postgres');
+    database = await createTestDatabase(dialect);
     fleet = await startJobFleet();
     for (const id of ['kill-a', 'kill-b']) children.set(id, await start(id));
   }, 120_000);

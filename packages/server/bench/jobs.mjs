@@ -11,7 +11,7 @@
 //   npx -y pnpm@10 build && node packages/server/bench/jobs.mjs
 //
 // Env: ACT2_BENCH_MASTERS (10), ACT2_BENCH_MINIONS_PER_MASTER (1000), ACT2_BENCH_POLL (200ms),
-// ACT2_BENCH_RUNS (3), ACT2_BENCH_DB (sqlite | postgres), ACT2_BENCH_PG (admin URL).
+// ACT2_BENCH_RUNS (3), ACT2_BENCH_DB (sqlite | postgres | mysql), ACT2_BENCH_PG / ACT2_BENCH_MYSQL (admin URLs).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,7 @@ const POLL_MS = Number(/^(\d+)ms$/.exec(POLL)?.[1] ?? 200);
 const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
 const DIALECT = process.env.ACT2_BENCH_DB ?? 'sqlite';
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MYSQL_ADMIN = process.env.ACT2_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
 const PASSWORD = 'bench-salt-pw';
 const json = { 'content-type': 'application/json', accept: 'application/json' };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -132,6 +134,20 @@ async function main() {
       const c = new pg.Client({ connectionString: PG_ADMIN });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+  if (DIALECT === 'mysql') {
+    const name = `act2_bench_jobs_${randomBytes(4).toString('hex')}`;
+    const admin = await mysql.createConnection({ uri: MYSQL_ADMIN });
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(MYSQL_ADMIN);
+    url.pathname = `/${name}`;
+    db = url.toString();
+    dropPg = async () => {
+      const c = await mysql.createConnection({ uri: MYSQL_ADMIN });
+      await c.query(`drop database if exists ${name}`);
       await c.end();
     };
   }

@@ -3,7 +3,7 @@ import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
-import { addJobMaster, insertAttempts, settleDispatch, updateTarget, updateTargetsOfDispatch, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
+import { addJobMaster, insertAttempts, settleDispatch, updateTarget, updateTargets, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
 /** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
@@ -51,7 +51,7 @@ export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call,
       }
       await settleDispatch(trx, plan.dispatchId, ok, failed);
       if (jid && ok.size > 0) {
-        await updateTargetsOfDispatch(trx, job.id, plan.dispatchId, { jid, master_sn: plan.master, started_at: now });
+        await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
         await addJobMaster(trx, job.id, plan.master);
       }
     }

@@ -235,16 +235,6 @@ export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly 
   }
 }
 
-/** Sets `patch` on the targets whose attempt in this dispatch succeeded (one statement, any number of targets). */
-export async function updateTargetsOfDispatch(trx: DbOrTrx, jobId: string, dispatchId: string, patch: Updateable<JobTargetsTable>): Promise<void> {
-  await trx
-    .updateTable('job_targets')
-    .set(patch)
-    .where('job_id', '=', jobId)
-    .where('seq', 'in', (eb) => eb.selectFrom('job_attempts').select('seq').where('dispatch_id', '=', dispatchId).where('ok', '=', 1))
-    .execute();
-}
-
 export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Updateable<JobTargetsTable>): Promise<void> {
   await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', '=', seq).execute();
 }

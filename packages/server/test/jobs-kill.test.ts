@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Job } from '@act2/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachSharedDialect, TEST_SECRET_KEY, type TestDatabase } from './helpers/db.js';
+import { addToken } from './helpers/auth.js';
 import { SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -19,6 +20,7 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
   let buildDir = '';
   let database: TestDatabase;
   let fleet: JobFleet;
+  const tokens = { register: '', jobs: '' };
   const children = new Map<string, { child: ChildProcessByStdio<null, Readable, Readable>; url: string; stdout: () => string }>();
 
   beforeAll(async () => {
@@ -26,6 +28,8 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     buildDir = mkdtempSync(join(PACKAGE_DIR, 'node_modules', '.cache', 'act2-server-kill-'));
     execFileSync('npx', ['tsup', '--out-dir', buildDir, '--silent'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
     database = await createTestDatabase(dialect);
+    tokens.register = await addToken(database.db, 'agents', ['register']);
+    tokens.jobs = await addToken(database.db, 'operator', ['jobs']);
     fleet = await startJobFleet();
     for (const id of ['kill-a', 'kill-b']) children.set(id, await start(id));
   }, 120_000);
@@ -59,8 +63,8 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     return { child, url, stdout: () => stdout };
   }
 
-  const post = async (url: string, path: string, body: unknown) => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = async (url: string, path: string, body: unknown, token: string) => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as unknown };
   };
 
@@ -69,11 +73,11 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     const b = children.get('kill-b')!;
     const master = { sn: 'master-c', server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } };
     const minions = ['c-001', 'c-002', 'c-003'].map((sn, i) => ({ sn, status: 'running', ips: [`10.9.0.${i + 1}`] }));
-    expect((await post(a.url, '/register', { master, minions })).status).toBe(200);
+    expect((await post(a.url, '/register', { master, minions }, tokens.register)).status).toBe(200);
     // c-002 answers after 3 real seconds: the job is still being followed when its follower dies.
     fleet.c.setMinionLatency('c-002', 3000);
 
-    const created = await post(a.url, '/api/v1/jobs', { target: { minions: ['c-001', 'c-002', 'c-003'] }, fun: 'test.ping', timeout_s: 60 });
+    const created = await post(a.url, '/api/v1/jobs', { target: { minions: ['c-001', 'c-002', 'c-003'] }, fun: 'test.ping', timeout_s: 60 }, tokens.jobs);
     expect(created.status).toBe(202);
     const id = (created.body as { id: string }).id;
     let owner: string | null = null;
@@ -90,7 +94,7 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
 
     let job: Job | undefined;
     for (let i = 0; i < 200; i += 1) {
-      job = (await (await fetch(`${survivor.url}/api/v1/jobs/${id}`)).json()) as Job;
+      job = (await (await fetch(`${survivor.url}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${tokens.jobs}` } })).json()) as Job;
       if (['done', 'partial', 'failed'].includes(job.status)) break;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,16 +1,17 @@
 import { API_PREFIX, Job, JobIdParams, JobList, JobListQuery, JobRequest, JobSummary } from '@act2/shared';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Principal } from '../auth/principal.js';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { HttpError } from '../http/http-error.js';
 import { createJob } from './create-job.js';
 import { getJob, listJobs } from './repository.js';
 
-/** The API token's name when the auth plugin identified one (issue 7), else `anonymous`. */
+/** The API token's name (the audit's "who"); `anonymous` when auth is off (`--auth none`). */
 function requester(request: FastifyRequest): string {
-  const principal = (request as FastifyRequest & { principal?: { name?: unknown } }).principal;
-  return typeof principal?.name === 'string' && principal.name !== '' ? principal.name : 'anonymous';
+  const principal = request.principal as Principal | null | undefined;
+  return principal?.kind === 'token' ? principal.name : 'anonymous';
 }
 
 const JOBS_SCOPE = { scope: 'jobs' } as const;

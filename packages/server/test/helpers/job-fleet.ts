@@ -33,11 +33,13 @@ export async function startJobFleet(options: { maxEventSize?: number } = {}): Pr
 const minion = (sn: string, ip: string): RegisterMinionInput => ({ sn, status: 'running', ips: [ip] });
 
 /** Registers B first, then A (A is the fresher, so the first candidate of ha-*), then C. */
-export async function registerFleet(app: FastifyInstance, fleet: JobFleet, password = SALT_PASSWORD): Promise<void> {
+export async function registerFleet(app: FastifyInstance, fleet: JobFleet, options: { registerToken?: string } = {}): Promise<void> {
+  const password = SALT_PASSWORD;
   const register = async (sn: string, sim: SaltApiSim, minions: RegisterMinionInput[]) => {
     const res = await app.inject({
       method: 'POST',
       url: '/register',
+      ...(options.registerToken ? { headers: { authorization: `Bearer ${options.registerToken}` } } : {}),
       payload: { master: { sn, server: sim.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password } }, minions },
     });
     if (res.statusCode !== 200) throw new Error(`register ${sn}: ${res.statusCode} ${res.body}`);

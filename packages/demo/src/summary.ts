@@ -28,5 +28,5 @@ export function jobTable(job: Job): string {
   const rows = [['TARGET', 'OUTCOME', 'MASTER', 'JID', 'RETCODE', 'RETURN']];
   for (const t of job.targets) rows.push([t.sn, t.outcome, t.master ?? '-', t.jid ?? '-', String(t.retcode ?? '-'), JSON.stringify(t.return)]);
   const attempts = job.targets.flatMap((t) => t.attempts.map((a, i) => `    attempt ${i + 1} on ${a.master}: ${a.ok ? 'ok' : `failed (${a.reason ?? 'unknown'})`}`));
-  return [`  job ${job.id}: ${job.status}`, table(rows), ...attempts].join('\n');
+  return [`  job ${job.id}: ${job.status} (requested by ${job.requested_by})`, table(rows), ...attempts].join('\n');
 }

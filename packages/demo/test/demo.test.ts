@@ -61,8 +61,8 @@ describe('the quick-start demo', () => {
       ['BJ-MASTER-01', true],
       ['BJ-MASTER-02', true],
     ]);
-    // The second run of BJ-MASTER-01 used its stored key, not the token.
-    expect(result.runs['BJ-MASTER-01#2']?.logs.find((l) => l.msg === 'register ok')?.enrolled).toBe(false);
+    // The second run of the stopped master's agent used its stored key, not the token.
+    expect(result.runs['BJ-MASTER-02#2']?.logs.find((l) => l.msg === 'register ok')?.enrolled).toBe(false);
     expect(existsSync(join(dir, 'state', 'BJ-MASTER-01', 'master-key.json'))).toBe(true);
   });
 });

@@ -15,18 +15,26 @@ import { addToken } from './helpers/auth.js';
 import { SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+let buildDir = '';
+
+// One build of the server entry for every dialect below (into node_modules/.cache, so its npm imports resolve).
+beforeAll(() => {
+  mkdirSync(join(PACKAGE_DIR, 'node_modules', '.cache'), { recursive: true });
+  buildDir = mkdtempSync(join(PACKAGE_DIR, 'node_modules', '.cache', 'act2-server-kill-'));
+  execFileSync('npx', ['tsup', '--out-dir', buildDir, '--silent'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
+}, 120_000);
+
+afterAll(() => {
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
 
 describeEachSharedDialect('a job survives kill -9 of the instance following it (2 processes, one database)', (dialect) => {
-  let buildDir = '';
   let database: TestDatabase;
   let fleet: JobFleet;
   const tokens = { register: '', jobs: '' };
   const children = new Map<string, { child: ChildProcessByStdio<null, Readable, Readable>; url: string; stdout: () => string }>();
 
   beforeAll(async () => {
-    mkdirSync(join(PACKAGE_DIR, 'node_modules', '.cache'), { recursive: true });
-    buildDir = mkdtempSync(join(PACKAGE_DIR, 'node_modules', '.cache', 'act2-server-kill-'));
-    execFileSync('npx', ['tsup', '--out-dir', buildDir, '--silent'], { cwd: PACKAGE_DIR, stdio: 'pipe' });
     database = await createTestDatabase(dialect);
     tokens.register = await addToken(database.db, 'agents', ['register']);
     tokens.jobs = await addToken(database.db, 'operator', ['jobs']);
@@ -38,7 +46,6 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     for (const { child } of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await fleet?.close();
     await database?.destroy();
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
   });
 
   async function start(instanceId: string) {

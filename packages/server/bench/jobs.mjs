@@ -193,7 +193,7 @@ async function main() {
           results.act2Total.push(done.time - t0);
           results.act2Collect.push(done.time - lastDispatch);
           const created = logs.find((l) => l.msg === 'job created' && l.job === id);
-          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: created.time - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [l.time - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch round settled').map((l) => [l.time - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [l.time - t0, l.ms]), finished: done.time - t0 }));
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: created.time - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [l.time - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [l.time - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [l.time - t0, l.ms]), finished: done.time - t0 }));
           if (done.status !== 'done') throw new Error(`job ended ${done.status}`);
           break;
         }

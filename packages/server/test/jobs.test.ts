@@ -270,4 +270,25 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(body).toMatchObject({ status: 'pending', timeout_s: 300, counts: { pending: 1, unknown_target: 1 }, requested_by: 'anonymous', finished_at: null });
     expect(body).not.toHaveProperty('targets');
   });
+
+  // Last: the master registered here becomes the first candidate of ha-002.
+  it('fails over when a master refuses its stored credentials (401 on login)', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/register',
+      payload: {
+        master: { sn: 'master-w', server: fleet.a.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: 'not-the-password' } },
+        minions: [{ sn: 'ha-002', status: 'running', ips: ['10.8.0.2'] }],
+      },
+    });
+
+    const job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+
+    expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
+      ['master-w', false],
+      ['master-a', true],
+    ]);
+    expect(job.targets[0]?.attempts[0]?.reason).toMatch(/^ACT2_SALT_LOGIN_REFUSED: salt-api refused the login for user salt-api/);
+    expect(job.targets[0]?.attempts[0]?.reason).not.toContain('not-the-password');
+  });
 });

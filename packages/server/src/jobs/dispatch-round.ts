@@ -37,26 +37,29 @@ export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call,
       ),
     ),
   );
-  const answers = await Promise.all(plans.map((p) => dispatchGroup(ctx, job, call, p, log)));
-  const settleStarted = Date.now();
+  // Each master's answer is written as soon as it comes: a stopped master (500 after 15 s) does not hold
+  // back the jids the others gave.
+  await Promise.all(plans.map(async (plan) => settle(ctx, job, plan, await dispatchGroup(ctx, job, call, plan, log), log)));
+}
+
+async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, answer: DispatchAnswer, log: FastifyBaseLogger): Promise<void> {
+  const started = Date.now();
+  const { jid, listed, failure } = answer;
+  const ok = new Set<number>();
+  const failed = new Map<number, string>();
+  for (const t of plan.targets) {
+    // listed undefined: found in the job cache after a lost answer; list_job's Minions settles who was published to.
+    if (jid && (listed === undefined || listed.has(t.salt_id))) ok.add(Number(t.seq));
+    else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
+  }
   await guarded(ctx, job.id, async (trx, now) => {
-    for (const [i, plan] of plans.entries()) {
-      const { jid, listed, failure } = answers[i] ?? {};
-      const ok = new Set<number>();
-      const failed = new Map<number, string>();
-      for (const t of plan.targets) {
-        // listed undefined: found in the job cache after a lost answer; list_job's Minions settles who was published to.
-        if (jid && (listed === undefined || listed.has(t.salt_id))) ok.add(Number(t.seq));
-        else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
-      }
-      await settleDispatch(trx, plan.dispatchId, ok, failed);
-      if (jid && ok.size > 0) {
-        await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
-        await addJobMaster(trx, job.id, plan.master);
-      }
+    await settleDispatch(trx, plan.dispatchId, ok, failed);
+    if (jid && ok.size > 0) {
+      await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
+      await addJobMaster(trx, job.id, plan.master);
     }
   });
-  log.debug({ groups: plans.length, ms: Date.now() - settleStarted }, 'dispatch round settled');
+  log.debug({ master: plan.master, dispatch: plan.dispatchId, ms: Date.now() - started }, 'dispatch settled');
 }
 
 interface DispatchPlan {

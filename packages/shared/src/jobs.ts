@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ListQuery } from './queries.js';
+import { IsoInstant, ListQuery } from './queries.js';
 import { IpAddress } from './register.js';
 import { singleLineText } from './text.js';
 
@@ -98,12 +98,12 @@ export type Job = z.infer<typeof Job>;
 export const JobList = z.object({ items: z.array(JobSummary), next_cursor: z.string().nullable() });
 export type JobList = z.infer<typeof JobList>;
 
-/** `GET /api/v1/jobs`: newest first; `master`/`minion` match any target; `since` bounds `created_at` (inclusive). */
+/** `GET /api/v1/jobs`: newest first; `master`/`minion` match any target; `since` bounds `created_at` (inclusive, as `/events` reads it). */
 export const JobListQuery = ListQuery.extend({
   status: JobStatus.optional(),
   master: Sn.optional(),
   minion: Sn.optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: IsoInstant.optional(),
 });
 export type JobListQuery = z.infer<typeof JobListQuery>;
 

@@ -36,7 +36,7 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app,
   app.get(`${API_PREFIX}/jobs`, { config: JOBS_SCOPE, schema: { querystring: JobListQuery, response: { 200: JobList } } }, async (request) => {
     const { cursor, since, ...filter } = request.query;
     const before = cursor === undefined ? undefined : decodeCursor(cursor, ['number', 'string'] as const);
-    const { items, last } = await listJobs(ctx.db, { ...filter, before, since: since === undefined ? undefined : Date.parse(since) });
+    const { items, last } = await listJobs(ctx.db, { ...filter, before, since });
     return { items, next_cursor: last === null ? null : encodeCursor(last) };
   });
 };

@@ -1,10 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
+import { createSaltApiSim, generateMinions } from '@act2/salt-api-sim';
 import { startServer } from '@act2/server';
 import { createTestDatabase } from '@act2/server/testing';
 import { registered } from './helpers/act2-replies.js';
@@ -55,6 +59,43 @@ afterEach(async () => {
 afterAll(() => {
   for (const dir of [buildDir, runDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The salt-api simulator answers at once (timeScale 0.01), so short salt timeouts suffice. */
+const SIM_TIMEOUTS = ['--ping-timeout', '1s', '--gather-job-timeout', '1s'];
+
+/**
+ * A stand-in for the original act2's register handler: server/common/base.go ReadJSONRequest is
+ * ioutil.ReadAll + json.Unmarshal with no decompression, and HandleError answers HTTP 200. So a
+ * gzipped body (first byte 0x1f) gets Go's JSON error, plain JSON gets the success envelope.
+ */
+async function startGoAct2() {
+  const received: Array<{ path: string; headers: IncomingHttpHeaders; bytes: number }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      received.push({ path: req.url ?? '', headers: req.headers, bytes: body.length });
+      let envelope: { status: string; message: string; content: null };
+      try {
+        JSON.parse(body.toString('utf8'));
+        envelope = { status: 'success', message: '', content: null };
+      } catch {
+        const first = body[0] ?? 0;
+        const shown = first < 0x20 ? `\\x${first.toString(16).padStart(2, '0')}` : String.fromCharCode(first);
+        envelope = { status: 'error', message: `invalid character '${shown}' looking for beginning of value`, content: null };
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(envelope));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe('the single-file bundle dist/act2-heartbeat.js', () => {
   it('is CommonJS with a shebang and no import.meta (an ESM .js alone needs Node >= 20.19)', () => {
@@ -121,7 +162,7 @@ describe('the single-file bundle dist/act2-heartbeat.js', () => {
   });
 
   describe('next to the original act2 (idcos/cloud-act2): HTTP 200 envelopes, POST /api/v1/register', () => {
-    const agentArgs = (url: string) => ['--salt-server', 'http://127.0.0.1:9', '--act2-server', url, '--idc', 'idc-1', '--master-sn', 'SN-1', '--deadline', '3s'];
+    const agentArgs = (url: string, salt = 'http://127.0.0.1:9') => ['--salt-server', salt, '--act2-server', url, '--idc', 'idc-1', '--master-sn', 'SN-1', '--deadline', '3s'];
     const logLines = (run: Run) => run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
     it('counts {"status":"success"} as registered (exit 5 here: salt-api is down) and says which server answered', async () => {
@@ -142,6 +183,52 @@ describe('the single-file bundle dist/act2-heartbeat.js', () => {
       expect(run.code).toBe(4);
       expect(logLines(run).find((l) => l.msg === 'heartbeat failed')).toMatchObject({ code: 'ACT2_SERVER_REJECTED', reason: 'the original act2 rejected the registration: idc idc-1 not found' });
       act2.assertDone();
+    });
+
+    it('exits 0 on {"status":"success"} when salt-api is up', async () => {
+      const minions = generateMinions({ count: 5, down: 1, seed: 'envelope-ok', prefix: 'env-' });
+      const sim = createSaltApiSim({ minions, users: [{ name: 'salt-api', password: 'pw', eauth: 'pam', perms: ['.*', '@runner'] }], timeScale: 0.01 });
+      const saltUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
+      const act2 = await startReplayServer([
+        {
+          method: 'POST',
+          path: '/api/v1/register',
+          reply: saltJson({ status: 'success', message: '', content: null }),
+          check: (req) => {
+            const body = req.json as { master: { sn: string; status: string }; minions: { status: string }[] };
+            expect(body.master).toMatchObject({ sn: 'SN-1', status: 'running' });
+            expect(body.minions.map((m) => m.status).sort()).toEqual(['running', 'running', 'running', 'running', 'stopped']);
+          },
+        },
+      ]);
+      servers.push(act2);
+      try {
+        const run = await runBundle([...agentArgs(`${act2.url}/api/v1`, saltUrl), ...SIM_TIMEOUTS], { ACT2_SALT_PASSWORD: 'pw' });
+        expect(run.code, run.stdout).toBe(0);
+        expect(logLines(run).find((l) => l.msg === 'register ok')).toMatchObject({ server: 'original act2', status: 200, attempts: 1 });
+        act2.assertDone();
+      } finally {
+        await sim.close();
+      }
+    });
+
+    it('sends a gzipped body again uncompressed when the original act2 cannot read it (it does not gunzip), and suggests --no-gzip', async () => {
+      const minions = generateMinions({ count: 400, down: 10, seed: 'envelope-gzip', prefix: 'gz-' });
+      const sim = createSaltApiSim({ minions, users: [{ name: 'salt-api', password: 'pw', eauth: 'pam', perms: ['.*', '@runner'] }], timeScale: 0.01 });
+      const saltUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
+      const act2 = await startGoAct2();
+      try {
+        const run = await runBundle([...agentArgs(`${act2.url}/api/v1`, saltUrl), ...SIM_TIMEOUTS], { ACT2_SALT_PASSWORD: 'pw' });
+        expect(run.code, run.stdout).toBe(0);
+        expect(act2.received.map((r) => `${r.path} ${r.headers['content-encoding'] ?? 'plain'}`)).toEqual(['/api/v1/register gzip', '/api/v1/register plain']);
+        expect(act2.received[1]?.bytes).toBeGreaterThan(64 * 1024);
+        const warning = logLines(run).find((l) => l.msg === 'the original act2 could not read the gzipped body, sending it uncompressed');
+        expect(warning).toMatchObject({ level: 40, message: "invalid character '\\x1f' looking for beginning of value", hint: 'set --no-gzip (ACT2_NO_GZIP=1) for this act2 server' });
+        expect(logLines(run).find((l) => l.msg === 'register ok')).toMatchObject({ server: 'original act2', gzip: false, attempts: 2 });
+      } finally {
+        await act2.close();
+        await sim.close();
+      }
     });
 
     it('keeps an HTML 200 a bad response (exit 4)', async () => {

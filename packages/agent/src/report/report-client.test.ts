@@ -209,6 +209,31 @@ describe('act2-server report client', () => {
     server?.assertDone();
   });
 
+  // What the original act2's json.Unmarshal says about a gzipped body (its first byte is 0x1f).
+  const goGzipError = saltJson({ status: 'error', message: "invalid character '\\x1f' looking for beginning of value", content: null });
+
+  it("sends the body again uncompressed, once, when the original act2 answers a gzipped one with an error envelope", async () => {
+    const ok = saltJson({ status: 'success', message: '', content: null });
+    const { client, sleeps, logs } = await clientFor([register(goGzipError, gzipped), register(ok, plain)], { gzipThresholdBytes: 1 });
+    expect(await client.register(PAYLOAD)).toMatchObject({ status: 200, gzip: false, attempts: 2, server: 'original act2' });
+    expect(sleeps).toEqual([]);
+    expect(logs.lines().filter((l) => l.level === 40)).toEqual([
+      expect.objectContaining({
+        msg: 'the original act2 could not read the gzipped body, sending it uncompressed',
+        message: "invalid character '\\x1f' looking for beginning of value",
+        hint: 'set --no-gzip (ACT2_NO_GZIP=1) for this act2 server',
+      }),
+    ]);
+    server?.assertDone();
+  });
+
+  it('rejects when the uncompressed body gets an error envelope too: one resend, no more', async () => {
+    const refusal = saltJson({ status: 'error', message: 'record not found: idc sh-99', content: null });
+    const { client } = await clientFor([register(goGzipError, gzipped), register(refusal, plain)], { gzipThresholdBytes: 1 });
+    await expect(client.register(PAYLOAD)).rejects.toMatchObject({ code: 'ACT2_SERVER_REJECTED', message: 'the original act2 rejected the registration: record not found: idc sh-99' });
+    server?.assertDone();
+  });
+
   it('falls back to uncompressed only once, and not for other 400s', async () => {
     const refusal = saltJson({ code: 'ACT2_UNSUPPORTED_MEDIA_TYPE', message: 'no' }, 415);
     const { client } = await clientFor([register(refusal, gzipped), register(refusal, plain), register(saltJson({ code: 'ACT2_VALIDATION', message: 'bad' }, 400), gzipped)], { gzipThresholdBytes: 1 });

@@ -157,20 +157,31 @@ export function createReportClient(options: ReportClientOptions) {
       const left = options.deadlineMs - (now() - started);
       const result = await attempt(body, gzip, Math.max(1, Math.min(options.timeoutMs, left)), key ?? token);
       if (result.kind === 'ok') {
-        const json = safeJson(result.body);
-        const ack = RegisterAck.safeParse(json);
+        const answer = safeJson(result.body);
+        const ack = RegisterAck.safeParse(answer);
         const done = { status: result.status, attempts, ms: now() - started, bytes: body.length, gzip };
         if (ack.success) {
           const { master_key: issued, ...response } = ack.data;
           if (issued !== undefined) await storeKey(sn, issued);
           return { ...done, server: 'act2-server', response, enrolled: issued !== undefined && keys !== undefined };
         }
-        const envelope = Act2Envelope.safeParse(json);
+        const envelope = Act2Envelope.safeParse(answer);
         // Not retried: a wrong URL or a captive proxy does not fix itself within the deadline.
         if (!envelope.success) throw badResponse(result);
         // The original act2 issues no master keys: the token (if any) stays the credential.
         if (envelope.data.status === 'success') return { ...done, server: 'original act2', enrolled: false };
         const message = firstLine(envelope.data.message ?? '', 500) || 'no message';
+        // The original act2 reads bodies with a plain json.Unmarshal (no gunzip), so a gzipped one
+        // fails as "invalid character '\x1f'" in an HTTP 200 envelope: the same body uncompressed, once.
+        if (gzip && now() - started < options.deadlineMs) {
+          log.warn(
+            { url, status: result.status, server: 'original act2', message, hint: 'set --no-gzip (ACT2_NO_GZIP=1) for this act2 server' },
+            'the original act2 could not read the gzipped body, sending it uncompressed',
+          );
+          gzip = false;
+          body = json;
+          continue;
+        }
         log.error({ url, status: result.status, server: 'original act2', message }, 'act2-server rejected the registration');
         throw new AgentError('ACT2_SERVER_REJECTED', `the original act2 rejected the registration: ${message}`, { details: { url, status: result.status, server: 'original act2', message } });
       }

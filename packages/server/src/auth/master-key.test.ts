@@ -85,6 +85,29 @@ describeEachDialect('a master bound to its own key', (dialect) => {
     expect([unknown.statusCode, readWithKey.statusCode]).toEqual([401, 403]);
   });
 
+  it('POST /api/v1/register (the original act2 path) guards like /register: a read token 403, another master\'s key 409', async () => {
+    const enroll = await addToken(db(), 'enroll-alias', ['register']);
+    const reader = await addToken(db(), 'reader-alias', ['read']);
+    const keyA = (await post(enroll, payload('ALIAS-A', []))).json().master_key as string;
+    const keyB = (await post(enroll, payload('ALIAS-B', [minion('alias-b1', '10.5.0.1')]))).json().master_key as string;
+
+    const answers = [];
+    for (const url of ['/register', '/api/v1/register']) {
+      const asReader = await injectAs(app(), reader, { method: 'POST', url, payload: payload('ALIAS-NEW', []) });
+      const otherBound = await injectAs(app(), keyA, { method: 'POST', url, payload: payload('ALIAS-B', [], { status: 'stopped' }) });
+      const otherUnbound = await injectAs(app(), keyA, { method: 'POST', url, payload: payload('ALIAS-NEW', []) });
+      answers.push([url, ...[asReader, otherBound, otherUnbound].map((r) => `${r.statusCode} ${r.json().code}`)]);
+    }
+    const own = await injectAs(app(), keyB, { method: 'POST', url: '/api/v1/register', payload: payload('ALIAS-B', [minion('alias-b1', '10.5.0.1')]) });
+
+    expect(answers).toEqual([
+      ['/register', '403 ACT2_FORBIDDEN', '409 ACT2_MASTER_BOUND', '409 ACT2_MASTER_BOUND'],
+      ['/api/v1/register', '403 ACT2_FORBIDDEN', '409 ACT2_MASTER_BOUND', '409 ACT2_MASTER_BOUND'],
+    ]);
+    expect(own.statusCode).toBe(200);
+    expect(await db().selectFrom('masters').select(['sn', 'status']).where('sn', 'in', ['ALIAS-B', 'ALIAS-NEW']).execute()).toEqual([{ sn: 'ALIAS-B', status: 'running' }]);
+  });
+
   it('master rebind (admin CLI) releases the key: the old key is refused, the token enrolls a new one, and it is recorded', async () => {
     const enroll = await addToken(db(), 'enroll-4', ['register']);
     const oldKey = (await post(enroll, payload('REINSTALLED', [minion('r-1', '10.4.0.1')]))).json().master_key as string;

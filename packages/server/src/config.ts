@@ -7,14 +7,15 @@ import {
   DEFAULT_MASTER_TIMEOUT_MS,
   DEFAULT_SERVER_PORT,
   formatDuration,
+  LOG_LEVELS,
   parseDuration,
+  type LogLevel,
 } from '@act2/shared';
 import { DbTargetError, parseDbTarget, type DbTarget } from './db/dialects/index.js';
 
 export { parseDbTarget, type DbTarget } from './db/dialects/index.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const DEFAULT_DB = './data/act2.sqlite';
 

@@ -52,6 +52,10 @@ async function main(): Promise<number | undefined> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A hangup (a closed terminal, `systemctl reload`, logrotate's habit) would kill the process by
+  // default. Nothing here is reloadable without a restart (flags, the key, the pool), and logs go
+  // to stdout, so there is no file to reopen: say so and carry on.
+  process.on('SIGHUP', () => log.info({ signal: 'SIGHUP' }, 'SIGHUP ignored: nothing to reload; restart act2-server to apply new settings'));
 
   if (cli.secretKeyOnArgv) {
     log.warn(

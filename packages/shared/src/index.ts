@@ -10,3 +10,4 @@ export * from './ip.js';
 export * from './auth.js';
 export * from './url.js';
 export * from './instant.js';
+export * from './log-levels.js';

@@ -19,10 +19,14 @@ import { schedulerPlugin } from './sweep/scheduler.js';
 import { sweepTimeouts, type TimedOutMaster } from './sweep/timeout-sweep.js';
 import { masterRoutes } from './masters/routes.js';
 import { minionRoutes } from './minions/routes.js';
+import { registerDbGauges } from './metrics/db-gauges.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { registerMetrics } from './metrics/plugin.js';
 import { registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
 import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
+import { measureJob } from './sweep/measure.js';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
 export const CONNECTION_TIMEOUT_MS = 180_000;
@@ -37,6 +41,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Defaults to a box keyed as `config` says (see `resolveSecretKey`). */
   secretBox?: SecretBox;
+  /** A fresh registry per app by default. */
+  metrics?: Metrics;
   /** Run the timeout sweep on a timer (default true). Tests turn it off and call `app.sweepNow()`. */
   scheduler?: boolean;
   /** Wall clock of the auth plugin (token expiry, lookup cache, rate limit); tests move it. */
@@ -108,15 +114,22 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     clientCnIsSn: config.tlsClientCnIsSn,
     ...(deps.authNow ? { now: deps.authNow } : {}),
   });
+  const metrics = deps.metrics ?? createMetrics();
+  const clock = deps.clock ?? databaseClock;
+  registerMetrics(app, metrics, { allow: config.metricsAllow });
+  registerDbGauges(metrics, db, clock, config.masterTimeoutMs);
 
-  const ctx: AppContext = { db, clock: deps.clock ?? databaseClock, box, config, log: app.log };
+  const ctx: AppContext = { db, clock, box, config, log: app.log, metrics };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });
   app.decorate('sweepNow', async () =>
-    sweepTimeouts(db, {
-      now: await ctx.clock(db),
-      masterTimeoutMs: config.masterTimeoutMs,
-      instanceId: config.instanceId,
-      log: sweepLog,
+    measureJob(metrics, 'timeout', async () => {
+      const timedOut = await sweepTimeouts(db, {
+        now: await ctx.clock(db),
+        masterTimeoutMs: config.masterTimeoutMs,
+        instanceId: config.instanceId,
+        log: sweepLog,
+      });
+      return { result: timedOut, transitions: timedOut.length };
     }),
   );
   if (deps.scheduler !== false) {

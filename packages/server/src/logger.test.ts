@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { serverConfig } from './config.js';
 import { registerRequestLog } from './http/request-log.js';
 import { createLogger } from './logger.js';
+import type { LogLevel } from '@act2/shared';
+import type { FastifyBaseLogger } from 'fastify';
 
-function capture(level: Parameters<typeof createLogger>[0]['level']) {
+function capture(level: LogLevel) {
   const lines: Array<Record<string, unknown>> = [];
-  const log = createLogger({ ...(level ? { level } : {}), destination: { write: (chunk: string) => void lines.push(JSON.parse(chunk)) } });
+  const log: FastifyBaseLogger = createLogger({ level, destination: { write: (chunk: string) => void lines.push(JSON.parse(chunk)) } });
   return { log, lines };
 }
 

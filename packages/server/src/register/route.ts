@@ -26,7 +26,7 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${body.master.sn}`);
         }
       }
-      return registerMaster(
+      const result = await registerMaster(
         {
           db: ctx.db,
           clock: ctx.clock,
@@ -38,6 +38,8 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         },
         body,
       );
+      ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
+      return result;
     });
   }
 };

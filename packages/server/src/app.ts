@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { databaseClock, type Clock } from './clock.js';
@@ -15,6 +15,7 @@ import { healthRoutes } from './health/routes.js';
 import { registerBodyHandling } from './http/body.js';
 import { registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { registerRequestLog } from './http/request-log.js';
+import type { RouteScope } from './http/route-scope.js';
 import { schedulerPlugin } from './sweep/scheduler.js';
 import { sweepTimeouts, type TimedOutMaster } from './sweep/timeout-sweep.js';
 import { masterRoutes } from './masters/routes.js';
@@ -22,10 +23,12 @@ import { minionRoutes } from './minions/routes.js';
 import { registerDbGauges } from './metrics/db-gauges.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerMetrics } from './metrics/plugin.js';
+import { registerOpenApi } from './openapi/plugin.js';
 import { registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
 import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
+import { VERSION } from './version.js';
 import { measureJob } from './sweep/measure.js';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
@@ -49,10 +52,21 @@ export interface AppDeps {
   authNow?: () => number;
 }
 
+/** One route as registered: what the API description and the scope checks are tested against. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  scope: RouteScope | undefined;
+  /** Left out of the API description (`schema.hide`): pages, assets, /metrics. */
+  hidden: boolean;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Runs one timeout sweep now, as the scheduler would. */
     sweepNow(): Promise<TimedOutMaster[]>;
+    /** Every route registered, in order (HEAD routes fastify adds for GET included). */
+    routeTable(): readonly RouteEntry[];
   }
 }
 
@@ -82,6 +96,19 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     // request.ip (logged with every rejected registration) is the proxy's address unless trusted.
     trustProxy: config.trustProxy,
   });
+  const routes: RouteOptions[] = [];
+  // Read when asked, not now: onRoute hooks of inner plugins run later and may still set config.
+  app.addHook('onRoute', (route) => void routes.push(route));
+  app.decorate('routeTable', () =>
+    routes.flatMap((route) =>
+      [route.method].flat().map((method) => ({
+        method,
+        url: route.url,
+        scope: route.config?.scope,
+        hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
+      })),
+    ),
+  );
   const baseDb = deps.db ?? createDb(config, { log: app.log });
   if (!deps.db) app.addHook('onClose', async () => baseDb.destroy());
   // Every query that comes back tells the tracker the database is reachable (ends an outage).
@@ -136,6 +163,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     await app.register(schedulerPlugin, { intervalMs: config.checkIntervalMs, run: () => app.sweepNow() });
   }
 
+  await registerOpenApi(app, { version: VERSION });
   await app.register(healthRoutes, { ctx });
   await app.register(registerRoutes, { ctx });
   await app.register(masterRoutes, { ctx });

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from './version.js';
 import { AUTH_MODES, DEFAULT_DB, DEFAULT_MAX_MINIONS, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
 
 export type CliResult =
@@ -140,7 +141,3 @@ export function parseCli(argv: readonly string[], output?: CliOutput): CliResult
   if (!loaded.ok) return { kind: 'invalid', errors: loaded.errors };
   return { kind: 'run', config: loaded.config, secretKeyOnArgv: program.getOptionValueSource('secretKey') === 'cli' };
 }
-
-declare const __ACT2_VERSION__: string | undefined;
-/** Injected by the bundler; `dev` when running from sources. */
-const VERSION = typeof __ACT2_VERSION__ === 'string' ? __ACT2_VERSION__ : 'dev';

@@ -30,6 +30,7 @@ import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
 import { VERSION } from './version.js';
 import { measureJob } from './sweep/measure.js';
+import { purge, PURGE_INTERVAL_MS, type PurgeResult } from './sweep/purge.js';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
 export const CONNECTION_TIMEOUT_MS = 180_000;
@@ -65,6 +66,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Runs one timeout sweep now, as the scheduler would. */
     sweepNow(): Promise<TimedOutMaster[]>;
+    /** Runs one purge (masters gone for good, old events) now, as the scheduler would. */
+    purgeNow(): Promise<PurgeResult>;
     /** Every route registered, in order (HEAD routes fastify adds for GET included). */
     routeTable(): readonly RouteEntry[];
   }
@@ -159,8 +162,26 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
       return { result: timedOut, transitions: timedOut.length };
     }),
   );
+  const purgeLog = app.log.child({ module: 'purge' });
+  app.decorate('purgeNow', async () =>
+    measureJob(metrics, 'purge', async () => {
+      const result = await purge(db, {
+        now: await ctx.clock(db),
+        purgeAfterMs: config.purgeAfterMs,
+        eventsRetentionMs: config.eventsRetentionMs,
+        instanceId: config.instanceId,
+        log: purgeLog,
+      });
+      return { result, transitions: result.masters.length };
+    }),
+  );
   if (deps.scheduler !== false) {
-    await app.register(schedulerPlugin, { intervalMs: config.checkIntervalMs, run: () => app.sweepNow() });
+    await app.register(schedulerPlugin, {
+      jobs: [
+        { name: 'timeout', intervalMs: config.checkIntervalMs, run: () => app.sweepNow() },
+        { name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => app.purgeNow() },
+      ],
+    });
   }
 
   await registerOpenApi(app, { version: VERSION });

@@ -63,6 +63,10 @@ export type MinionList = z.infer<typeof MinionList>;
 export const LookupResponse = z.object({ ip: z.string(), items: z.array(MinionDetail) });
 export type LookupResponse = z.infer<typeof LookupResponse>;
 
+/** `DELETE /api/v1/masters/{sn}`: the master is gone, with the minions only it reported. */
+export const MasterDeleted = z.object({ sn: z.string(), minions_purged: z.number().int() });
+export type MasterDeleted = z.infer<typeof MasterDeleted>;
+
 export const Event = z.object({
   id: z.string(),
   kind: EventKind,

@@ -19,6 +19,10 @@ export const Master = z.object({
   /** Why the agent could not collect minions on its last `stopped` registration. */
   error: z.string().nullable(),
   minion_count: z.number().int(),
+  /** Of `minion_count`, the minions this master last reported running. */
+  minions_running: z.number().int(),
+  /** The act2-heartbeat version of the last registration (null for the original heartbeat.py). */
+  agent_version: z.string().nullable(),
 });
 export type Master = z.infer<typeof Master>;
 

@@ -50,11 +50,15 @@ export const IsoInstant = z
     return ms;
   });
 
-/** `GET /api/v1/events`: `since` is an ISO 8601 date or date-time (inclusive). Events come oldest first. */
+/**
+ * `GET /api/v1/events`: `since` is an ISO 8601 date or date-time (inclusive). Events come oldest
+ * first, or newest first with `order=desc` (a timeline).
+ */
 export const EventListQuery = ListQuery.extend({
   master: singleLineText(255).min(1).optional(),
   kind: EventKind.optional(),
   since: IsoInstant.optional(),
+  order: z.enum(['asc', 'desc']).default('asc'),
 });
 export type EventListQuery = z.infer<typeof EventListQuery>;
 

@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // Syntax-level rules only (no type-aware linting): `pnpm typecheck` already runs tsc on every
 // package, and the typed rule set would double CI's time on a 2-core machine.
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'packages/server/console-dist/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/.artifacts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,6 +21,10 @@ export default tseslint.config(
       // Stripping NUL and other control characters from text is what these expressions are for.
       'no-control-regex': 'off',
     },
+  },
+  {
+    files: ['packages/server/console/src/**'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/db/migrations/*.ts'],

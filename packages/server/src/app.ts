@@ -23,6 +23,7 @@ import { minionRoutes } from './minions/routes.js';
 import { registerDbGauges } from './metrics/db-gauges.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerMetrics } from './metrics/plugin.js';
+import { defaultConsoleDir, registerConsole } from './console/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import { registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Defaults to a box keyed as `config` says (see `resolveSecretKey`). */
   secretBox?: SecretBox;
+  /** The built web console (console/build.mjs output); default: dist/console beside the bundle. */
+  consoleDir?: string;
   /** A fresh registry per app by default. */
   metrics?: Metrics;
   /** Run the timeout sweep on a timer (default true). Tests turn it off and call `app.sweepNow()`. */
@@ -185,6 +188,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   }
 
   await registerOpenApi(app, { version: VERSION });
+  await registerConsole(app, { dir: deps.consoleDir ?? defaultConsoleDir() });
   await app.register(healthRoutes, { ctx });
   await app.register(registerRoutes, { ctx });
   await app.register(masterRoutes, { ctx });

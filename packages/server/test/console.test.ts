@@ -103,7 +103,7 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
 
     await page.getByLabel('IDC').fill('bj-01');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=masters] tbody tr').length === 2);
+    await expect.poll(() => rows.count()).toBe(2);
     const bj = await rows.allInnerTexts();
     expect(bj.map((r) => r.split('\t')[0]!.split('\n')[0])).toEqual(['BJ-MASTER-01', 'BJ-MASTER-02']);
     expect(bj[0]).toMatch(/running\tbj-01\tsalt\t11\t1\t/);
@@ -111,7 +111,7 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
     await page.getByLabel('Status').selectOption('stopped');
     await page.getByLabel('IDC').fill('');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=masters] tbody tr').length === 6);
+    await expect.poll(() => rows.count()).toBe(6);
     await shot('03-masters-stopped');
   });
 
@@ -159,8 +159,8 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
     await page.getByLabel('Kind').selectOption('master.registered');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/kind=master.registered/);
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=events] tbody tr td:nth-child(2)')].every((td) => td.textContent === 'master.registered'));
     const rows = page.locator('[data-testid=events] tbody tr');
+    await expect.poll(async () => new Set(await rows.locator('td:nth-child(2)').allInnerTexts())).toEqual(new Set(['master.registered']));
     const newest = await rows.locator('td:nth-child(3)').allInnerTexts();
     await shot('06-events');
     await page.getByTestId('next-page').click();

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
+import type { Dispatcher } from 'undici';
 import { databaseClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
@@ -30,6 +31,9 @@ import { authPlugin } from './auth/plugin.js';
 import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
 import { VERSION } from './version.js';
+import { createWebhookDispatcher } from './webhooks/dispatcher.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { readWebhookSecret, WEBHOOK_TICK_MS } from './webhooks/secret.js';
 import { measureJob } from './sweep/measure.js';
 import { purge, PURGE_INTERVAL_MS, type PurgeResult } from './sweep/purge.js';
 
@@ -48,6 +52,10 @@ export interface AppDeps {
   secretBox?: SecretBox;
   /** The built web console (console/build.mjs output); default: dist/console beside the bundle. */
   consoleDir?: string;
+  /** undici dispatcher for webhook deliveries. */
+  webhookDispatcher?: Dispatcher;
+  /** One webhook attempt's limit (default 10 s); tests shorten it. */
+  webhookTimeoutMs?: number;
   /** A fresh registry per app by default. */
   metrics?: Metrics;
   /** Run the timeout sweep on a timer (default true). Tests turn it off and call `app.sweepNow()`. */
@@ -71,6 +79,8 @@ declare module 'fastify' {
     sweepNow(): Promise<TimedOutMaster[]>;
     /** Runs one purge (masters gone for good, old events) now, as the scheduler would. */
     purgeNow(): Promise<PurgeResult>;
+    /** One webhook round (enqueue, lease, send) and waits for its sends; a no-op without --webhook. */
+    webhooksNow(): Promise<void>;
     /** Every route registered, in order (HEAD routes fastify adds for GET included). */
     routeTable(): readonly RouteEntry[];
   }
@@ -178,11 +188,33 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
       return { result, transitions: result.masters.length };
     }),
   );
+  const webhooks =
+    config.webhooks.length > 0
+      ? createWebhookDispatcher({
+          db,
+          clock,
+          urls: config.webhooks,
+          secret: readWebhookSecret(config.webhookSecretFile),
+          instanceId: config.instanceId,
+          retryForMs: config.webhookRetryForMs,
+          metrics,
+          log: app.log.child({ module: 'webhooks' }),
+          ...(deps.webhookDispatcher ? { dispatcher: deps.webhookDispatcher } : {}),
+          ...(deps.webhookTimeoutMs ? { timeoutMs: deps.webhookTimeoutMs } : {}),
+        })
+      : undefined;
+  app.decorate('webhooksNow', async () => {
+    await webhooks?.tick();
+    await webhooks?.drain();
+  });
+  // Sends in flight finish (each is bounded by its timeout) before the database closes.
+  if (webhooks) app.addHook('preClose', async () => webhooks.drain());
   if (deps.scheduler !== false) {
     await app.register(schedulerPlugin, {
       jobs: [
         { name: 'timeout', intervalMs: config.checkIntervalMs, run: () => app.sweepNow() },
         { name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => app.purgeNow() },
+        ...(webhooks ? [{ name: 'webhooks', intervalMs: WEBHOOK_TICK_MS, run: () => webhooks.tick() }] : []),
       ],
     });
   }
@@ -195,5 +227,6 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   await app.register(minionRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
+  await app.register(webhookRoutes, { ctx });
   return app;
 }

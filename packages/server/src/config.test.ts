@@ -26,6 +26,11 @@ describe('loadServerConfig', () => {
       authCacheMs: 1_000,
       authFailureLimit: 20,
       tlsClientCnIsSn: false,
+      metricsAllow: [],
+      purgeAfterMs: 30 * 86_400_000,
+      eventsRetentionMs: 90 * 86_400_000,
+      webhooks: [],
+      webhookRetryForMs: 86_400_000,
     });
   });
 

@@ -239,7 +239,7 @@ export function validateServerConfig(config: ServerConfig): string[] {
   ] as const) {
     if (!Number.isSafeInteger(value) || value < 0) errors.push(`${flag} must be a duration, or 0 for never`);
   }
-  if (config.purgeAfterMs > 0 && config.purgeAfterMs <= config.masterTimeoutMs) {
+  if (config.purgeAfterMs > 0 && Number.isSafeInteger(config.masterTimeoutMs) && config.purgeAfterMs <= config.masterTimeoutMs) {
     errors.push(`--purge-after (${formatDuration(config.purgeAfterMs)}) must be longer than --master-timeout (${formatDuration(config.masterTimeoutMs)}), or 0 for never`);
   }
   for (const url of config.webhooks) {

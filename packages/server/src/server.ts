@@ -70,7 +70,7 @@ async function main(): Promise<number | undefined> {
     log.fatal({ err, db: describeDb(config.db) }, 'act2-server failed to start');
     // A missing or unreadable key is a configuration problem (2), like the flag checks above.
     const code = (err as { code?: unknown }).code;
-    return code === 'ACT2_SECRET_KEY' || code === 'ACT2_TLS_CONFIG' ? 2 : 1;
+    return code === 'ACT2_SECRET_KEY' || code === 'ACT2_TLS_CONFIG' || code === 'ACT2_WEBHOOK_SECRET' ? 2 : 1;
   }
   if (stopping) {
     void closeAndExit(server);

@@ -88,3 +88,29 @@ export type EventList = z.infer<typeof EventList>;
 
 export const Health = z.object({ status: z.literal('ok') });
 export const Ready = z.object({ status: z.enum(['ok', 'unavailable']), database: z.string() });
+
+/** The events `--webhook` receivers get. */
+export const WebhookEventKind = EventKind.extract(['master.timeout', 'master.recovered', 'master.stopped', 'master.purged']);
+export type WebhookEventKind = z.infer<typeof WebhookEventKind>;
+
+/** One event's delivery to one webhook URL: `GET /api/v1/webhooks/deliveries`. */
+export const WebhookDelivery = z.object({
+  id: z.string(),
+  event_id: z.string(),
+  kind: EventKind,
+  master_sn: z.string(),
+  url: z.string(),
+  /** `pending` (not yet, or failing and retried with backoff), `delivered`, or `abandoned` after --webhook-retry-for. */
+  status: z.enum(['pending', 'delivered', 'abandoned']),
+  attempts: z.number().int(),
+  /** HTTP status of the last attempt, null when it got no answer. */
+  last_status: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  created_at: Timestamp,
+  next_attempt_at: Timestamp.nullable(),
+  delivered_at: Timestamp.nullable(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+export const WebhookDeliveryList = page(WebhookDelivery);
+export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryList>;

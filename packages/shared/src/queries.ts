@@ -62,6 +62,12 @@ export const EventListQuery = ListQuery.extend({
 });
 export type EventListQuery = z.infer<typeof EventListQuery>;
 
+/** `GET /api/v1/webhooks/deliveries`: newest first. */
+export const WebhookDeliveryListQuery = ListQuery.extend({
+  status: z.enum(['pending', 'delivered', 'abandoned']).optional(),
+});
+export type WebhookDeliveryListQuery = z.infer<typeof WebhookDeliveryListQuery>;
+
 export const LookupQuery = z.strictObject({ ip: IpAddress });
 export type LookupQuery = z.infer<typeof LookupQuery>;
 

@@ -17,6 +17,8 @@ import {
   RegisterRequest,
   RegisterResponse,
   SnParams,
+  WebhookDeliveryList,
+  WebhookDeliveryListQuery,
 } from '@act2/shared';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -44,6 +46,7 @@ const EXPECTED: Record<string, { params?: z.ZodObject; query?: z.ZodObject; body
   [`GET ${API_PREFIX}/minions/{sn}`]: { params: SnParams, responses: { 200: MinionDetail } },
   [`GET ${API_PREFIX}/lookup`]: { query: LookupQuery, responses: { 200: LookupResponse } },
   [`GET ${API_PREFIX}/events`]: { query: EventListQuery, responses: { 200: EventList } },
+  [`GET ${API_PREFIX}/webhooks/deliveries`]: { query: WebhookDeliveryListQuery, responses: { 200: WebhookDeliveryList } },
 };
 
 /** zod's own JSON Schema of a shared schema, computed here independently of the server's transform. */

@@ -90,7 +90,7 @@ try {
     let out = '';
     child.stdout.on('data', (c) => {
       if (out.length < 100_000) out += c;
-      const found = /"url":"(http:[^"]+)"/.exec(out) ?? /listening at (http:\S+)/i.exec(out);
+      const found = /"url":"(http:[^"]+)"/.exec(out);
       if (found) resolve(found[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));

@@ -121,6 +121,7 @@ try {
   const herdCpu = cpuMs(pid) - before;
 
   let scrapes = 0;
+  let stop = false;
   const scraping = (async () => {
     while (!stop) {
       await scrape(url);
@@ -128,7 +129,6 @@ try {
       await sleep(1000);
     }
   })();
-  let stop = false;
   before = cpuMs(pid);
   const busyS = await herd(url, 2, HERD_S);
   stop = true;

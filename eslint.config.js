@@ -27,7 +27,9 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['**/db/migrations/*.ts'],
+    // Frozen migrations take Kysely<any>; the dialects' generic statements name tables by a type
+    // parameter Kysely cannot type (db/dialects/untyped.ts is their one escape hatch).
+    files: ['**/db/migrations/*.ts', '**/db/dialects/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

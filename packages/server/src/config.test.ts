@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
+import { type ConfigError, describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
 
 describe('loadServerConfig', () => {
   it('applies the documented defaults', () => {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { sql, type Kysely } from 'kysely';
-import { dialectOf } from '../db/create-db.js';
+import type { Kysely } from 'kysely';
+import { dialectOf } from '../db/dialects/index.js';
 import type { Database, DbOrTrx, EpochMs } from '../db/database.js';
 import { chunk, withTxRetry } from '../db/retry.js';
 import { insertEvents } from '../events/repository.js';
@@ -75,11 +75,12 @@ export async function purge(db: Kysely<Database>, settings: PurgeSettings): Prom
 }
 
 /**
- * Deletes the named masters (those still matching `reason` when it is `expired`) with their
- * memberships and IP rows, forgets minions no other master reports, and records one event per
- * deletion, in the caller's transaction. The DELETE re-checks the purge condition on the row it
- * deletes and returns only the rows it removed, so with several instances purging at once (or a
- * registration bringing the master back first) each master is purged, and recorded, at most once.
+ * Deletes the named masters (those still matching the purge condition when `reason` is
+ * `expired`) with their memberships and IP rows, forgets minions no other master reports, and
+ * records one event per deletion, in the caller's transaction. The masters are read under their
+ * row locks with the condition (re-checked on the locked row: a registration that brought one
+ * back first wins), and only those are deleted, so with several instances purging at once each
+ * master is purged, and recorded, exactly once.
  */
 export async function deleteMasters(
   trx: DbOrTrx,
@@ -88,53 +89,50 @@ export async function deleteMasters(
   stamp: { now: EpochMs; instanceId: string },
 ): Promise<PurgedMaster[]> {
   if (sns.length === 0) return [];
-  const postgres = dialectOf(trx) === 'postgres';
-  // Memberships go with the master (foreign key cascade): read them first, under the master rows'
-  // locks so no registration changes them between this read and the DELETE.
-  if (postgres) await trx.selectFrom('masters').select('sn').where('sn', 'in', [...sns]).orderBy('sn').forUpdate().execute();
-  const before = await trx.selectFrom('master_minions').select(['master_sn', 'minion_sn']).where('master_sn', 'in', [...sns]).execute();
-  const deleted = await trx
-    .deleteFrom('masters')
-    .where('sn', 'in', [...sns])
-    .$if(why.reason === 'expired', (q) =>
-      q.where('status', 'in', ['timeout', 'stopped']).where('status_changed_at', '<', (why as { cutoff: EpochMs }).cutoff),
+  const dialect = dialectOf(trx);
+  const doomed = await dialect
+    .forUpdate(
+      trx
+        .selectFrom('masters')
+        .select(['sn', 'status', 'last_seen'])
+        .where('sn', 'in', [...sns])
+        .$if(why.reason === 'expired', (q) =>
+          q.where('status', 'in', ['timeout', 'stopped']).where('status_changed_at', '<', (why as { cutoff: EpochMs }).cutoff),
+        )
+        .orderBy(dialect.byteOrder('sn')),
     )
-    .returning(['sn', 'status', 'last_seen'])
     .execute();
-  if (deleted.length === 0) return [];
-  const gone = deleted.map((d) => d.sn);
-  const goneSet = new Set(gone);
-  const members = before.filter((m) => goneSet.has(m.master_sn));
-  const minionSns = [...new Set(members.map((m) => m.minion_sn))].sort();
-  // PostgreSQL: wait for registrations adding one of these minions elsewhere to commit before the
-  // orphan check reads (the same reasoning as membership.ts's lockMinions).
-  if (postgres) {
-    for (const batch of chunk(minionSns, 500)) {
-      await trx.selectFrom('minions').select('sn').where('sn', 'in', batch).orderBy(sql`sn collate "C"`).forUpdate().execute();
-    }
-  }
-  // The foreign key cascade has already removed master_minions rows on both dialects; be explicit
-  // anyway (the cascade is a schema detail) and drop the IP index rows, which have no foreign key.
+  if (doomed.length === 0) return [];
+  const gone = doomed.map((d) => d.sn);
+
+  // Memberships go with the master (foreign key cascade): read them first.
+  const members = await trx.selectFrom('master_minions').select(['master_sn', 'minion_sn']).where('master_sn', 'in', gone).execute();
+  const minionSns = [...new Set(members.map((m) => m.minion_sn))];
+  // Wait for registrations adding one of these minions elsewhere to commit before the orphan
+  // check reads (the same reasoning as membership.ts).
+  await dialect.lockRows(trx, 'minions', 'sn', minionSns);
   await trx.deleteFrom('master_minions').where('master_sn', 'in', gone).execute();
   await trx.deleteFrom('minion_ips').where('master_sn', 'in', gone).execute();
-  const orphans: string[] = [];
+  await trx.deleteFrom('masters').where('sn', 'in', gone).execute();
+  const orphans = new Set<string>();
   for (const batch of chunk(minionSns, 500)) {
-    const removed = await trx
-      .deleteFrom('minions')
+    const orphaned = await trx
+      .selectFrom('minions')
+      .select('sn')
       .where('sn', 'in', batch)
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('master_minions').select('master_sn').whereRef('master_minions.minion_sn', '=', 'minions.sn'))),
       )
-      .returning('sn')
       .execute();
-    orphans.push(...removed.map((r) => r.sn));
+    if (orphaned.length === 0) continue;
+    await trx.deleteFrom('minions').where('sn', 'in', orphaned.map((o) => o.sn)).execute();
+    for (const o of orphaned) orphans.add(o.sn);
   }
-  const orphanSet = new Set(orphans);
-  const minionsOf = (sn: string) => members.filter((m) => m.master_sn === sn && orphanSet.has(m.minion_sn)).map((m) => m.minion_sn);
+  const minionsOf = (sn: string) => members.filter((m) => m.master_sn === sn && orphans.has(m.minion_sn)).map((m) => m.minion_sn).sort();
 
   await insertEvents(
     trx,
-    deleted.flatMap((d) => [
+    doomed.flatMap((d) => [
       {
         kind: 'master.purged' as const,
         master_sn: d.sn,
@@ -150,7 +148,7 @@ export async function deleteMasters(
     ]),
     { instanceId: stamp.instanceId, at: stamp.now },
   );
-  return deleted.map((d) => ({ sn: d.sn, minions: minionsOf(d.sn) }));
+  return doomed.map((d) => ({ sn: d.sn, minions: minionsOf(d.sn) }));
 }
 
 /** Deletes events with `at` before `cutoff`, {@link EVENTS_BATCH} ids per statement (portable: no DELETE … LIMIT). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WebhookEventKind, type WebhookDelivery } from '@act2/shared';
 import type { Kysely, Selectable } from 'kysely';
-import { dialectOf } from '../db/create-db.js';
+import { dialectOf } from '../db/dialects/index.js';
 import type { Database, EpochMs, EventsTable, WebhookDeliveriesTable } from '../db/database.js';
 import { iso } from '../http/iso.js';
 
@@ -23,11 +23,10 @@ export const urlKey = (url: string): string => createHash('sha256').update(url).
 export async function enqueueDeliveries(db: Kysely<Database>, urls: readonly string[], now: EpochMs): Promise<number> {
   if (urls.length === 0) return 0;
   const keys = urls.map(urlKey);
-  await db
-    .insertInto('webhook_endpoints')
-    .values(urls.map((url, i) => ({ url_key: keys[i]!, url, created_at: now, scanned_until: now })))
-    .onConflict((oc) => oc.column('url_key').doNothing())
-    .execute();
+  const dialect = dialectOf(db);
+  for (const [i, url] of urls.entries()) {
+    await dialect.insertIfAbsent(db, 'webhook_endpoints', { url_key: keys[i]!, url, created_at: now, scanned_until: now }, ['url_key']);
+  }
   const endpoints = await db.selectFrom('webhook_endpoints').selectAll().where('url_key', 'in', keys).execute();
   let enqueued = 0;
   for (const endpoint of endpoints) {
@@ -42,24 +41,33 @@ export async function enqueueDeliveries(db: Kysely<Database>, urls: readonly str
       .orderBy('id')
       .limit(SCAN_LIMIT)
       .execute();
-    if (events.length > 0) {
-      const result = await db
-        .insertInto('webhook_deliveries')
-        .values(
-          events.map((e) => ({
-            event_id: Number(e.id),
-            url_key: endpoint.url_key,
-            kind: e.kind,
-            master_sn: e.master_sn,
-            status: 'pending' as const,
-            attempts: 0,
-            next_attempt_at: now,
-            created_at: now,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['event_id', 'url_key']).doNothing())
-        .executeTakeFirst();
-      enqueued += Number(result.numInsertedOrUpdatedRows ?? 0);
+    // Events of these kinds are rare (a master changing state), so one statement each is cheap;
+    // those already enqueued (by an earlier scan, or another instance) are skipped.
+    const known = new Set(
+      events.length === 0
+        ? []
+        : (
+            await db
+              .selectFrom('webhook_deliveries')
+              .select('event_id')
+              .where('url_key', '=', endpoint.url_key)
+              .where('event_id', 'in', events.map((e) => Number(e.id)))
+              .execute()
+          ).map((d) => Number(d.event_id)),
+    );
+    for (const e of events) {
+      if (known.has(Number(e.id))) continue;
+      const row = {
+        event_id: Number(e.id),
+        url_key: endpoint.url_key,
+        kind: e.kind,
+        master_sn: e.master_sn,
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+      };
+      if (await dialect.insertIfAbsent(db, 'webhook_deliveries', row, ['event_id', 'url_key'])) enqueued += 1;
     }
     // A full page may have stopped short of `now`: continue from its last event next time.
     const reached = events.length === SCAN_LIMIT ? Number(events[events.length - 1]!.at) : now;
@@ -84,30 +92,27 @@ export async function claimDue(
   options: { now: EpochMs; instanceId: string; limit: number; leaseMs: number; busyUrlKeys: readonly string[] },
 ): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
-  const postgres = dialectOf(db) === 'postgres';
+  const dialect = dialectOf(db);
   const claimed = await db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', options.now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', options.now)]))
-      .$if(options.busyUrlKeys.length > 0, (q) => q.where('url_key', 'not in', [...options.busyUrlKeys]))
-      .orderBy('next_attempt_at')
-      .limit(options.limit)
-      .$if(postgres, (q) => q.forUpdate().skipLocked())
+    // Locked and re-checked: of instances claiming at once, each delivery goes to one.
+    const due = await dialect
+      .forUpdate(
+        trx
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '<=', options.now)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', options.now)]))
+          .$if(options.busyUrlKeys.length > 0, (q) => q.where('url_key', 'not in', [...options.busyUrlKeys]))
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(options.limit),
+      )
       .execute();
     if (due.length === 0) return [];
-    return trx
-      .updateTable('webhook_deliveries')
-      .set({ lease_until: options.now + options.leaseMs, leased_by: options.instanceId })
-      .where(
-        'id',
-        'in',
-        due.map((d) => d.id),
-      )
-      .returningAll()
-      .execute();
+    const ids = due.map((d) => d.id);
+    await trx.updateTable('webhook_deliveries').set({ lease_until: options.now + options.leaseMs, leased_by: options.instanceId }).where('id', 'in', ids).execute();
+    return trx.selectFrom('webhook_deliveries').selectAll().where('id', 'in', ids).execute();
   });
   if (claimed.length === 0) return [];
   const [events, endpoints] = await Promise.all([

@@ -69,6 +69,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   scope: RouteScope | undefined;
+  /** Callers let through without a credential (see FastifyContextConfig). */
+  allowWithoutCredential: ((ip: string) => boolean) | undefined;
   /** Left out of the API description (`schema.hide`): pages, assets, /metrics. */
   hidden: boolean;
 }
@@ -121,6 +123,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
         method,
         url: route.url,
         scope: route.config?.scope,
+        allowWithoutCredential: route.config?.allowWithoutCredential,
         hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
       })),
     ),

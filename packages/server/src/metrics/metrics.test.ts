@@ -66,6 +66,16 @@ describeEachDialect('GET /metrics', (dialect) => {
   });
 });
 
+describe('who may read /metrics', () => {
+  const t = useTestApp('sqlite', { config: { metricsAllow: ['10.9.0.0/16'] } });
+
+  it('declares scope read for the auth plugin, with the --metrics-allow addresses let through without a token', () => {
+    const route = t.current.app.routeTable().find((r) => r.method === 'GET' && r.url === '/metrics');
+    expect(route?.scope).toBe('read');
+    expect(['10.9.3.4', '::ffff:10.9.0.1', '10.8.0.1', '127.0.0.1'].map((ip) => route?.allowWithoutCredential?.(ip))).toEqual([true, true, false, false]);
+  });
+});
+
 describe('database gauges', () => {
   it('are cached for a few seconds: scrapes in the window share one read', async () => {
     const database = await createTestDatabase('sqlite');

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCliCaptured } from '@act2/agent/testing';
 import { createSaltApiSim, generateMinions, type SaltApiSim } from '@act2/salt-api-sim';
+import { TOKEN_PREFIX } from '@act2/shared';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
 import { buildConsole } from '../console/build.mjs';
 import { startServer, type RunningServer } from '../src/start.js';
 import { chromiumAvailable, launchChromium, type Browser } from './helpers/chromium.js';
+import { addToken } from './helpers/auth.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { payload } from './helpers/payloads.js';
 
@@ -18,7 +20,7 @@ if (!runBrowser) console.warn('[act2-server tests] /usr/bin/chromium not found: 
 
 /** Screenshots land here (gitignored) so a person can look at what the tests saw. */
 export const SCREENSHOTS = fileURLToPath(new URL('./.artifacts/console/', import.meta.url));
-const TOKEN = 'console-test-token-7f3a';
+let TOKEN = '';
 const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as const, perms: ['.*', '@runner', '@wheel', '@jobs'] };
 
 (runBrowser ? describe : describe.skip)('web console in Debian chromium', () => {
@@ -34,8 +36,11 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
   beforeAll(async () => {
     consoleDir = await buildConsole(mkdtempSync(join(tmpdir(), 'act2-console-')));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    database = await createTestDatabase('sqlite', { migrate: false });
-    server = await startServer(database.config({ host: '127.0.0.1', port: 0 }), { consoleDir });
+    database = await createTestDatabase('sqlite');
+    // Auth on, as in production: the console signs in with a read token made the way `act2-server
+    // token create` makes it; the simulated masters' agents register anonymously (heartbeat.py style).
+    TOKEN = await addToken(database.db, 'console-reader', ['read']);
+    server = await startServer(database.config({ host: '127.0.0.1', port: 0, auth: 'tokens', allowAnonymousRegister: true }), { consoleDir });
 
     // Three simulated salt-masters (one standalone, an HA pair sharing minions), one agent run each.
     const fleet = [
@@ -90,6 +95,14 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
     await page.goto(`${server.url}/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot('01-sign-in');
+    // A token act2 does not know: the data calls answer 401 and the page says so.
+    await page.getByLabel('API token').fill(`${TOKEN_PREFIX}${'A'.repeat(43)}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/ACT2_UNAUTHORIZED/);
+    await shot('01b-unknown-token');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    apiRequests.length = 0;
     await page.getByLabel('API token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
 

@@ -23,7 +23,7 @@ describe('the act2-server release tarball', () => {
     const root = join(elsewhere, 'act2-server');
 
     // cwd and every path outside the checkout: nothing can resolve from the workspace's node_modules.
-    const child = spawn(process.execPath, [join(root, 'dist', 'act2-server.js'), '--port', '0', '--host', '127.0.0.1', '--db', join(elsewhere, 'data', 'act2.sqlite')], {
+    const child = spawn(process.execPath, [join(root, 'dist', 'act2-server.js'), '--port', '0', '--host', '127.0.0.1', '--db', join(elsewhere, 'data', 'act2.sqlite'), '--metrics-allow', '127.0.0.1/32'], {
       cwd: elsewhere,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,10 +39,11 @@ describe('the act2-server release tarball', () => {
         child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
         child.once('exit', (code) => reject(new Error(`exited ${code}: ${stdout}`)));
       });
-      const [health, page, docs, metrics] = await Promise.all(['/healthz', '/', '/openapi.json', '/metrics'].map((p) => fetch(`${url}${p}`)));
+      const [health, page, docs, metrics, masters] = await Promise.all(['/healthz', '/', '/openapi.json', '/metrics', '/api/v1/masters'].map((p) => fetch(`${url}${p}`)));
 
       expect(tarball).toMatch(/^act2-server-\d+\.\d+\.\d+-linux-x64-node20\.tgz$/);
-      expect([health!.status, page!.status, docs!.status, metrics!.status]).toEqual([200, 200, 200, 200]);
+      // Data needs a token (auth is on by default); /metrics is open to the --metrics-allow address.
+      expect([health!.status, page!.status, docs!.status, metrics!.status, masters!.status]).toEqual([200, 200, 200, 200, 401]);
       expect(await page!.text()).toContain('console.js');
       expect(((await docs!.json()) as { info: { version: string } }).info.version).toMatch(/^\d+\.\d+\.\d+$/);
       for (const file of ['README.md', 'deploy/systemd/act2-server.service', 'deploy/nginx/act2.conf', 'node_modules/better-sqlite3']) {

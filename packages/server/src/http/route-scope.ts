@@ -1,16 +1,17 @@
+import type { Scope } from '@act2/shared';
+
 /**
  * What a route needs from the caller, declared as fastify route config (`config: { scope }`) and
- * enforced by the auth plugin. `public`: no credential (the console's page and assets, the API
- * description, health checks).
+ * enforced by the auth plugin (src/auth/plugin.ts). `public`: no credential (health checks, the
+ * console's page and assets, the API description).
  */
-export type RouteScope = 'read' | 'register' | 'jobs' | 'admin' | 'public';
+export type RouteScope = Scope;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    scope?: RouteScope;
     /**
-     * Callers the scope check lets through without a credential (the `--metrics-allow` CIDRs of
-     * `/metrics`, so a Prometheus needs no token). Given the client address (`request.ip`).
+     * Callers the auth plugin lets through without a credential, given the client address
+     * (`request.ip`): the `--metrics-allow` CIDRs of `/metrics`, so a Prometheus needs no token.
      */
     allowWithoutCredential?: (ip: string) => boolean;
   }

@@ -4,6 +4,7 @@ import { postRegister, useTestApp } from '../../test/helpers/app.js';
 import { createTestDatabase, describeEachDialect, manualClock } from '../../test/helpers/db.js';
 import { TIMEOUT_MS } from '../../test/helpers/deps.js';
 import { payload } from '../../test/helpers/payloads.js';
+import { addToken, injectAs } from '../../test/helpers/auth.js';
 import { createAddressList } from './address-list.js';
 import { DB_GAUGE_CACHE_MS, registerDbGauges } from './db-gauges.js';
 import { createMetrics } from './metrics.js';
@@ -67,12 +68,24 @@ describeEachDialect('GET /metrics', (dialect) => {
 });
 
 describe('who may read /metrics', () => {
-  const t = useTestApp('sqlite', { config: { metricsAllow: ['10.9.0.0/16'] } });
+  const t = useTestApp('sqlite', { config: { auth: 'tokens', metricsAllow: ['10.9.0.0/16'] } });
 
-  it('declares scope read for the auth plugin, with the --metrics-allow addresses let through without a token', () => {
-    const route = t.current.app.routeTable().find((r) => r.method === 'GET' && r.url === '/metrics');
-    expect(route?.scope).toBe('read');
-    expect(['10.9.3.4', '::ffff:10.9.0.1', '10.8.0.1', '127.0.0.1'].map((ip) => route?.allowWithoutCredential?.(ip))).toEqual([true, true, false, false]);
+  it('a token with scope read, or an address in --metrics-allow without any token; nobody else', async () => {
+    const read = await addToken(t.current.database.db, 'prometheus-read', ['read']);
+    const register = await addToken(t.current.database.db, 'agents', ['register']);
+    const scrape = (remoteAddress: string, token?: string) => injectAs(t.current.app, token, { url: '/metrics', remoteAddress });
+
+    const statuses = [
+      (await scrape('10.9.3.4')).statusCode,
+      (await scrape('::ffff:10.9.0.1')).statusCode,
+      (await scrape('192.0.2.1', read)).statusCode,
+      (await scrape('192.0.2.1')).statusCode,
+      (await scrape('10.8.0.1')).statusCode,
+      (await scrape('192.0.2.1', register)).statusCode,
+    ];
+
+    expect(statuses).toEqual([200, 200, 200, 401, 401, 403]);
+    expect(t.current.app.routeScopes().find((r) => r.method === 'GET' && r.url === '/metrics')?.scope).toBe('read');
   });
 });
 

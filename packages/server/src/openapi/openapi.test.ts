@@ -13,10 +13,12 @@ import {
   MinionList,
   MinionListQuery,
   Ready,
+  RebindResponse,
   REGISTER_PATH,
   RegisterRequest,
   RegisterResponse,
   SnParams,
+  TokenList,
   WebhookDeliveryList,
   WebhookDeliveryListQuery,
 } from '@act2/shared';
@@ -46,6 +48,8 @@ const EXPECTED: Record<string, { params?: z.ZodObject; query?: z.ZodObject; body
   [`GET ${API_PREFIX}/minions/{sn}`]: { params: SnParams, responses: { 200: MinionDetail } },
   [`GET ${API_PREFIX}/lookup`]: { query: LookupQuery, responses: { 200: LookupResponse } },
   [`GET ${API_PREFIX}/events`]: { query: EventListQuery, responses: { 200: EventList } },
+  [`GET ${API_PREFIX}/tokens`]: { responses: { 200: TokenList } },
+  [`POST ${API_PREFIX}/masters/{sn}/rebind`]: { params: SnParams, responses: { 200: RebindResponse } },
   [`GET ${API_PREFIX}/webhooks/deliveries`]: { query: WebhookDeliveryListQuery, responses: { 200: WebhookDeliveryList } },
 };
 

@@ -41,6 +41,7 @@ const EXPECTED: Record<string, { params?: z.ZodObject; query?: z.ZodObject; body
   'GET /healthz': { responses: { 200: Health } },
   'GET /readyz': { responses: { 200: Ready, 503: Ready } },
   [`POST ${REGISTER_PATH}`]: { body: RegisterRequest, responses: { 200: RegisterResponse } },
+  [`POST ${API_PREFIX}${REGISTER_PATH}`]: { body: RegisterRequest, responses: { 200: RegisterResponse } },
   [`GET ${API_PREFIX}/masters`]: { query: MasterListQuery, responses: { 200: MasterList } },
   [`GET ${API_PREFIX}/masters/{sn}`]: { params: SnParams, responses: { 200: MasterDetail } },
   [`DELETE ${API_PREFIX}/masters/{sn}`]: { params: SnParams, responses: { 200: MasterDeleted } },

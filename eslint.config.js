@@ -33,7 +33,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['**/*.mjs', '**/bench/**', 'scripts/**', 'packages/demo/src/**'],
+    // Scripts, benchmarks, the demo and test reports print on purpose.
+    files: ['**/*.mjs', '**/bench/**', 'scripts/**', 'packages/demo/src/**', 'packages/*/test/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -163,7 +163,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   const metrics = deps.metrics ?? createMetrics();
   const clock = deps.clock ?? databaseClock;
   registerMetrics(app, metrics, { allow: config.metricsAllow });
-  registerDbGauges(metrics, db, clock, config.masterTimeoutMs);
+  // Pool figures come from the pool createDb opened (the outage plugin wraps it in a new instance).
+  registerDbGauges(metrics, db, clock, config.masterTimeoutMs, { pool: baseDb });
 
   const ctx: AppContext = { db, clock, box, config, log: app.log, metrics };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Query parameters of the read API whose values are safe to log (filters and paging, never credentials). */
-const LOGGED_PARAMS = ['status', 'idc', 'type', 'master', 'kind', 'since', 'ip', 'limit'] as const;
+const LOGGED_PARAMS = ['status', 'idc', 'type', 'master', 'kind', 'since', 'ip', 'limit', 'order'] as const;
 const MAX_LOGGED_VALUE = 256;
 
 /**

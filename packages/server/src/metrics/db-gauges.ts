@@ -19,7 +19,15 @@ interface Counts {
  * status (as read now: a silent master counts as timeout before the sweep records it) and idc,
  * minions, minion reports by status; and the connection pool.
  */
-export function registerDbGauges(metrics: Metrics, db: Kysely<Database>, clock: Clock, masterTimeoutMs: number, nowMs: () => number = Date.now): void {
+export function registerDbGauges(
+  metrics: Metrics,
+  db: Kysely<Database>,
+  clock: Clock,
+  masterTimeoutMs: number,
+  options: { pool?: Kysely<Database>; nowMs?: () => number } = {},
+): void {
+  const nowMs = options.nowMs ?? Date.now;
+  const poolDb = options.pool ?? db;
   let cached: { at: number; counts: Promise<Counts> } | undefined;
   const counts = (): Promise<Counts> => {
     const now = nowMs();
@@ -71,7 +79,7 @@ export function registerDbGauges(metrics: Metrics, db: Kysely<Database>, clock: 
       help,
       registers,
       collect() {
-        const stats = poolStats(db);
+        const stats = poolStats(poolDb);
         if (stats) this.set(stats[pick]);
       },
     });

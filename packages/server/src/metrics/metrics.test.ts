@@ -95,7 +95,7 @@ describe('database gauges', () => {
     try {
       let now = 1_000_000;
       const metrics = createMetrics();
-      registerDbGauges(metrics, database.db, manualClock(), TIMEOUT_MS, () => now);
+      registerDbGauges(metrics, database.db, manualClock(), TIMEOUT_MS, { nowMs: () => now });
       const minions = async () => samples(await metrics.registry.metrics()).get('act2_minions');
       const addMinion = (sn: string) => database.db.insertInto('minions').values({ sn, first_seen: 0, updated_at: 0 }).execute();
 

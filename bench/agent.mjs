@@ -49,7 +49,9 @@ function runProcess(args, env) {
       let rssKiB = NaN;
       try {
         rssKiB = Number(readFileSync(rssFile, 'utf8'));
-      } catch {}
+      } catch {
+        // the child died before writing its peak RSS: reported as unknown
+      }
       rmSync(dir, { recursive: true, force: true });
       if (code !== 0) reject(new Error(`exit ${code}: ${out.slice(-2000)}`));
       else resolve({ ms, rssMiB: rssKiB / 1024, out });

@@ -26,7 +26,9 @@ export function runProcess(args, env, { okCodes = [0] } = {}) {
       let rssKiB = NaN;
       try {
         rssKiB = Number(readFileSync(rssFile, 'utf8'));
-      } catch {}
+      } catch {
+        // the child died before writing its peak RSS: reported as unknown
+      }
       rmSync(dir, { recursive: true, force: true });
       if (!okCodes.includes(code)) reject(new Error(`exit ${code}: ${out.slice(-2000)}`));
       else resolve({ ms, rssMiB: rssKiB / 1024, out });

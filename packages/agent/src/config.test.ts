@@ -110,7 +110,7 @@ describe('parseAgentConfig', () => {
     const errors = errorsOf(parseAgentConfig(argv, { ACT2_SALT_INSECURE: 'maybe' }, { readFile }));
     expect(errors).toEqual([
       'ACT2_SALT_INSECURE: "maybe" is not a boolean (use 1/true/yes/on or 0/false/no/off)',
-      '--log-level: "loud" is not one of debug, info, warning, error',
+      '--log-level: "loud" is not one of fatal, error, warn, warning, info, debug, trace, silent',
       '--act2-server is required (or ACT2_SERVER), unless --dry-run',
       '--idc is required (or ACT2_IDC), unless --dry-run',
       '--timeout: "soon" is not a duration (use 90s, 2m, 1h30m or plain seconds)',

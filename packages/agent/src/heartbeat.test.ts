@@ -1,4 +1,4 @@
-import { Agent, MockAgent } from 'undici';
+import { type Agent, MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capture, saltJson } from '../test/helpers/captures.js';
 import { testConfig } from '../test/helpers/config.js';

@@ -1,14 +1,10 @@
+import { LOG_LEVELS, toPinoLevel, type LogLevel } from '@act2/shared';
 import pino from 'pino';
-import type { DestinationStream, Level, Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 
-/** `--log-level` values, named as heartbeat.py named them. */
-export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
-export type LogLevelName = (typeof LOG_LEVELS)[number];
-
-/** heartbeat.py said `warning`; pino says `warn`. */
-export function toPinoLevel(level: LogLevelName): Level {
-  return level === 'warning' ? 'warn' : level;
-}
+/** `--log-level` values: the same names act2-server accepts (heartbeat.py's `warning` among them). */
+export { LOG_LEVELS, toPinoLevel };
+export type LogLevelName = LogLevel;
 
 /**
  * Defence in depth: the code never puts secrets in log fields, and if one slips in under a

@@ -1,6 +1,7 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
+import type { Dispatcher } from 'undici';
 import { databaseClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
@@ -17,17 +18,26 @@ import { registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { registerRequestLog } from './http/request-log.js';
 import { jobRunnerPlugin } from './jobs/job-runner.js';
 import { jobRoutes } from './jobs/routes.js';
-import { schedulerPlugin } from './jobs/scheduler.js';
-import { sweepTimeouts, type TimedOutMaster } from './jobs/timeout-sweep.js';
+import type { RouteScope } from './http/route-scope.js';
+import { schedulerPlugin } from './sweep/scheduler.js';
+import { sweepTimeouts, type TimedOutMaster } from './sweep/timeout-sweep.js';
 import { masterRoutes } from './masters/routes.js';
 import { minionRoutes } from './minions/routes.js';
+import { registerDbGauges } from './metrics/db-gauges.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { registerMetrics } from './metrics/plugin.js';
+import { defaultConsoleDir, registerConsole } from './console/plugin.js';
+import { registerOpenApi } from './openapi/plugin.js';
 import { registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
 import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
-
-declare const __ACT2_VERSION__: string | undefined;
-const SERVER_VERSION = typeof __ACT2_VERSION__ === 'string' ? __ACT2_VERSION__ : 'dev';
+import { VERSION } from './version.js';
+import { createWebhookDispatcher } from './webhooks/dispatcher.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { readWebhookSecret, WEBHOOK_TICK_MS } from './webhooks/secret.js';
+import { measureJob } from './sweep/measure.js';
+import { purge, PURGE_INTERVAL_MS, type PurgeResult } from './sweep/purge.js';
 
 export const REQUEST_TIMEOUT_MS = 120_000;
 export const CONNECTION_TIMEOUT_MS = 180_000;
@@ -42,6 +52,14 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Defaults to a box keyed as `config` says (see `resolveSecretKey`). */
   secretBox?: SecretBox;
+  /** The built web console (console/build.mjs output); default: dist/console beside the bundle. */
+  consoleDir?: string;
+  /** undici dispatcher for webhook deliveries. */
+  webhookDispatcher?: Dispatcher;
+  /** One webhook attempt's limit (default 10 s); tests shorten it. */
+  webhookTimeoutMs?: number;
+  /** A fresh registry per app by default. */
+  metrics?: Metrics;
   /** Run the timeout sweep on a timer (default true). Tests turn it off and call `app.sweepNow()`. */
   scheduler?: boolean;
   /** Wall clock of the auth plugin (token expiry, lookup cache, rate limit); tests move it. */
@@ -50,10 +68,27 @@ export interface AppDeps {
   jobRunner?: boolean;
 }
 
+/** One route as registered: what the API description and the scope checks are tested against. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  scope: RouteScope | undefined;
+  /** Callers let through without a credential (see FastifyContextConfig). */
+  allowWithoutCredential: ((ip: string) => boolean) | undefined;
+  /** Left out of the API description (`schema.hide`): pages, assets, /metrics. */
+  hidden: boolean;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Runs one timeout sweep now, as the scheduler would. */
     sweepNow(): Promise<TimedOutMaster[]>;
+    /** Runs one purge (masters gone for good, old events) now, as the scheduler would. */
+    purgeNow(): Promise<PurgeResult>;
+    /** One webhook round (enqueue, lease, send) and waits for its sends; a no-op without --webhook. */
+    webhooksNow(): Promise<void>;
+    /** Every route registered, in order (HEAD routes fastify adds for GET included). */
+    routeTable(): readonly RouteEntry[];
   }
 }
 
@@ -83,6 +118,20 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     // request.ip (logged with every rejected registration) is the proxy's address unless trusted.
     trustProxy: config.trustProxy,
   });
+  const routes: RouteOptions[] = [];
+  // Read when asked, not now: onRoute hooks of inner plugins run later and may still set config.
+  app.addHook('onRoute', (route) => void routes.push(route));
+  app.decorate('routeTable', () =>
+    routes.flatMap((route) =>
+      [route.method].flat().map((method) => ({
+        method,
+        url: route.url,
+        scope: route.config?.scope,
+        allowWithoutCredential: route.config?.allowWithoutCredential,
+        hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
+      })),
+    ),
+  );
   const baseDb = deps.db ?? createDb(config, { log: app.log });
   if (!deps.db) app.addHook('onClose', async () => baseDb.destroy());
   // Every query that comes back tells the tracker the database is reachable (ends an outage).
@@ -115,28 +164,79 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     clientCnIsSn: config.tlsClientCnIsSn,
     ...(deps.authNow ? { now: deps.authNow } : {}),
   });
+  const metrics = deps.metrics ?? createMetrics();
+  const clock = deps.clock ?? databaseClock;
+  registerMetrics(app, metrics, { allow: config.metricsAllow });
+  // Pool figures come from the pool createDb opened (the outage plugin wraps it in a new instance).
+  registerDbGauges(metrics, db, clock, config.masterTimeoutMs, { pool: baseDb });
 
-  const ctx: AppContext = { db, clock: deps.clock ?? databaseClock, box, config, log: app.log };
+  const ctx: AppContext = { db, clock, box, config, log: app.log, metrics };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });
   app.decorate('sweepNow', async () =>
-    sweepTimeouts(db, {
-      now: await ctx.clock(db),
-      masterTimeoutMs: config.masterTimeoutMs,
-      instanceId: config.instanceId,
-      log: sweepLog,
+    measureJob(metrics, 'timeout', async () => {
+      const timedOut = await sweepTimeouts(db, {
+        now: await ctx.clock(db),
+        masterTimeoutMs: config.masterTimeoutMs,
+        instanceId: config.instanceId,
+        log: sweepLog,
+      });
+      return { result: timedOut, transitions: timedOut.length };
     }),
   );
+  const purgeLog = app.log.child({ module: 'purge' });
+  app.decorate('purgeNow', async () =>
+    measureJob(metrics, 'purge', async () => {
+      const result = await purge(db, {
+        now: await ctx.clock(db),
+        purgeAfterMs: config.purgeAfterMs,
+        eventsRetentionMs: config.eventsRetentionMs,
+        instanceId: config.instanceId,
+        log: purgeLog,
+      });
+      return { result, transitions: result.masters.length };
+    }),
+  );
+  const webhooks =
+    config.webhooks.length > 0
+      ? createWebhookDispatcher({
+          db,
+          clock,
+          urls: config.webhooks,
+          secret: readWebhookSecret(config.webhookSecretFile),
+          instanceId: config.instanceId,
+          retryForMs: config.webhookRetryForMs,
+          metrics,
+          log: app.log.child({ module: 'webhooks' }),
+          ...(deps.webhookDispatcher ? { dispatcher: deps.webhookDispatcher } : {}),
+          ...(deps.webhookTimeoutMs ? { timeoutMs: deps.webhookTimeoutMs } : {}),
+        })
+      : undefined;
+  app.decorate('webhooksNow', async () => {
+    await webhooks?.tick();
+    await webhooks?.drain();
+  });
+  // Sends in flight finish (each is bounded by its timeout) before the database closes.
+  if (webhooks) app.addHook('preClose', async () => webhooks.drain());
   if (deps.scheduler !== false) {
-    await app.register(schedulerPlugin, { intervalMs: config.checkIntervalMs, run: () => app.sweepNow() });
+    await app.register(schedulerPlugin, {
+      jobs: [
+        { name: 'timeout', intervalMs: config.checkIntervalMs, run: () => app.sweepNow() },
+        { name: 'purge', intervalMs: PURGE_INTERVAL_MS, run: () => app.purgeNow() },
+        ...(webhooks ? [{ name: 'webhooks', intervalMs: WEBHOOK_TICK_MS, run: () => webhooks.tick() }] : []),
+      ],
+    });
   }
 
+  await registerOpenApi(app, { version: VERSION });
+  await registerConsole(app, { dir: deps.consoleDir ?? defaultConsoleDir() });
   await app.register(healthRoutes, { ctx });
   await app.register(registerRoutes, { ctx });
   await app.register(masterRoutes, { ctx });
   await app.register(minionRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
-  await app.register(jobRunnerPlugin, { ctx, enabled: deps.jobRunner !== false, userAgent: `act2-server/${SERVER_VERSION}` });
+  await app.register(jobRunnerPlugin, { ctx, enabled: deps.jobRunner !== false, userAgent: `act2-server/${VERSION}` });
   await app.register(jobRoutes, { ctx });
+  await app.register(webhookRoutes, { ctx });
   return app;
 }

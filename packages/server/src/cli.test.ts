@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
 
@@ -16,6 +19,46 @@ describe('act2-server command line', () => {
       'postgres://db/act2',
       10_800_000,
       '/etc/act2/key',
+    ]);
+  });
+
+  it('reads the operator flags: webhooks repeated and from a file, purge, retention, metrics CIDRs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'act2-cli-'));
+    const file = join(dir, 'hooks');
+    writeFileSync(file, '# on-call\nhttps://hooks.example/b\n\nhttps://hooks.example/a # duplicate of the flag\n');
+    try {
+      const { result } = run(
+        ...['--webhook', 'https://hooks.example/a', '--webhook', 'http://10.0.0.9:8080/act2', '--webhook-file', file],
+        ...['--webhook-secret-file', '/etc/act2/webhook.secret', '--webhook-retry-for', '12h'],
+        ...['--purge-after', '0', '--events-retention', '30d', '--metrics-allow', '10.0.0.0/8, ::1'],
+      );
+      expect(result.kind === 'run' && result.config).toMatchObject({
+        webhooks: ['https://hooks.example/a', 'http://10.0.0.9:8080/act2', 'https://hooks.example/b'],
+        webhookSecretFile: '/etc/act2/webhook.secret',
+        webhookRetryForMs: 12 * 3_600_000,
+        purgeAfterMs: 0,
+        eventsRetentionMs: 30 * 86_400_000,
+        metricsAllow: ['10.0.0.0/8', '::1'],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('defaults to purging after 30 days and keeping events 90 days, and refuses unsigned webhooks and bad CIDRs', () => {
+    const defaults = run().result;
+    const { result } = run('--webhook', 'ftp://x', '--metrics-allow', '10.0.0.0/33', '--purge-after', '1h');
+
+    expect(defaults.kind === 'run' && [defaults.config.purgeAfterMs, defaults.config.eventsRetentionMs, defaults.config.webhookRetryForMs]).toEqual([
+      30 * 86_400_000,
+      90 * 86_400_000,
+      86_400_000,
+    ]);
+    expect(result.kind === 'invalid' && result.errors).toEqual([
+      '--metrics-allow must be comma-separated IP addresses or CIDRs (cannot read "10.0.0.0/33")',
+      '--purge-after (1h) must be longer than --master-timeout (2h), or 0 for never',
+      '--webhook must be an http:// or https:// URL (got "ftp://x")',
+      '--webhook needs --webhook-secret-file: deliveries are always signed',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from './version.js';
 import { AUTH_MODES, DEFAULT_DB, DEFAULT_MAX_MINIONS, LOG_LEVELS, loadServerConfig, type RawServerOptions, type ServerConfig } from './config.js';
 
 export type CliResult =
@@ -111,6 +112,25 @@ export function buildProgram(output?: CliOutput): Command {
     )
     .addOption(new Option('--job-salt-eauth <backend>', "eauth backend for the masters' stored salt-api credentials").env('ACT2_JOB_SALT_EAUTH').default('pam'))
     .addHelpText('after', ADMIN_HELP)
+    .addOption(
+      new Option('--metrics-allow <cidrs>', 'addresses/CIDRs that may read /metrics without a token (comma-separated)').env('ACT2_METRICS_ALLOW'),
+    )
+    .addOption(
+      new Option('--purge-after <duration>', 'delete a master in timeout or stopped for longer than this (0 = never)')
+        .env('ACT2_PURGE_AFTER')
+        .default('30d'),
+    )
+    .addOption(new Option('--events-retention <duration>', 'delete events older than this (0 = never)').env('ACT2_EVENTS_RETENTION').default('90d'))
+    .addOption(
+      new Option('--webhook <url>', 'POST master.timeout/recovered/stopped/purged events here (repeatable; env: comma-separated)')
+        .env('ACT2_WEBHOOK')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .addOption(new Option('--webhook-file <file>', 'file with one webhook URL per line').env('ACT2_WEBHOOK_FILE'))
+    .addOption(new Option('--webhook-secret-file <file>', 'file holding the HMAC-SHA256 key that signs webhook deliveries').env('ACT2_WEBHOOK_SECRET_FILE'))
+    .addOption(
+      new Option('--webhook-retry-for <duration>', 'keep retrying a failing delivery this long').env('ACT2_WEBHOOK_RETRY_FOR').default('24h'),
+    )
     .exitOverride();
   if (output) program.configureOutput({ writeOut: output.writeOut, writeErr: output.writeErr });
   return program;
@@ -137,7 +157,3 @@ export function parseCli(argv: readonly string[], output?: CliOutput): CliResult
   if (!loaded.ok) return { kind: 'invalid', errors: loaded.errors };
   return { kind: 'run', config: loaded.config, secretKeyOnArgv: program.getOptionValueSource('secretKey') === 'cli' };
 }
-
-declare const __ACT2_VERSION__: string | undefined;
-/** Injected by the bundler; `dev` when running from sources. */
-const VERSION = typeof __ACT2_VERSION__ === 'string' ? __ACT2_VERSION__ : 'dev';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
+import { type ConfigError, describeDb, loadServerConfig, parseByteSize, parseDbTarget, serverConfig } from './config.js';
 
 describe('loadServerConfig', () => {
   it('applies the documented defaults', () => {
@@ -32,6 +32,11 @@ describe('loadServerConfig', () => {
       jobLeaseMs: 60_000,
       jobSaltTimeoutMs: 30_000,
       jobSaltEauth: 'pam',
+      metricsAllow: [],
+      purgeAfterMs: 30 * 86_400_000,
+      eventsRetentionMs: 90 * 86_400_000,
+      webhooks: [],
+      webhookRetryForMs: 86_400_000,
     });
   });
 

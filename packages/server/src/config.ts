@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import {
@@ -7,14 +8,16 @@ import {
   DEFAULT_MASTER_TIMEOUT_MS,
   DEFAULT_SERVER_PORT,
   formatDuration,
+  LOG_LEVELS,
   parseDuration,
+  type LogLevel,
 } from '@act2/shared';
 import { DbTargetError, parseDbTarget, type DbTarget } from './db/dialects/index.js';
 
 export { parseDbTarget, type DbTarget } from './db/dialects/index.js';
+import { isAddressOrCidr } from './metrics/address-list.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const DEFAULT_DB = './data/act2.sqlite';
 
@@ -96,6 +99,18 @@ export interface ServerConfig {
   jobSaltTimeoutMs: number;
   /** eauth backend for the stored credentials (registrations do not carry one). */
   jobSaltEauth: string;
+  /** Addresses/CIDRs that may read `/metrics` without a credential (a Prometheus). */
+  metricsAllow: string[];
+  /** A master in `timeout` or `stopped` for longer is deleted; 0 = never. */
+  purgeAfterMs: number;
+  /** Events older than this are deleted; 0 = never. */
+  eventsRetentionMs: number;
+  /** URLs that receive master.timeout/recovered/stopped/purged events as signed JSON. */
+  webhooks: string[];
+  /** File holding the HMAC-SHA256 key webhook deliveries are signed with (required with webhooks). */
+  webhookSecretFile?: string | undefined;
+  /** How long a failing delivery is retried before it is abandoned. */
+  webhookRetryForMs: number;
 }
 
 export const AUTH_MODES = ['tokens', 'none'] as const;
@@ -134,8 +149,15 @@ export function defaultServerConfig(): ServerConfig {
     jobLeaseMs: 60_000,
     jobSaltTimeoutMs: 30_000,
     jobSaltEauth: 'pam',
+    metricsAllow: [],
+    purgeAfterMs: 30 * DAY_MS,
+    eventsRetentionMs: 90 * DAY_MS,
+    webhooks: [],
+    webhookRetryForMs: DAY_MS,
   };
 }
+
+const DAY_MS = 86_400_000;
 
 /** Defaults overridden by `overrides`; throws {@link ConfigError} listing every problem. */
 export function serverConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -243,6 +265,24 @@ export function validateServerConfig(config: ServerConfig): string[] {
       errors.push(`--trust-proxy must be true, false or a comma-separated list of IP addresses or CIDRs (cannot read ${JSON.stringify(bad.join(','))})`);
     }
   }
+  const badAllow = config.metricsAllow.filter((entry) => !isAddressOrCidr(entry));
+  if (badAllow.length > 0) errors.push(`--metrics-allow must be comma-separated IP addresses or CIDRs (cannot read ${JSON.stringify(badAllow.join(','))})`);
+  for (const [flag, value] of [
+    ['--purge-after', config.purgeAfterMs],
+    ['--events-retention', config.eventsRetentionMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) errors.push(`${flag} must be a duration, or 0 for never`);
+  }
+  if (config.purgeAfterMs > 0 && Number.isSafeInteger(config.masterTimeoutMs) && config.purgeAfterMs <= config.masterTimeoutMs) {
+    errors.push(`--purge-after (${formatDuration(config.purgeAfterMs)}) must be longer than --master-timeout (${formatDuration(config.masterTimeoutMs)}), or 0 for never`);
+  }
+  for (const url of config.webhooks) {
+    if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) errors.push(`--webhook must be an http:// or https:// URL (got ${JSON.stringify(url)})`);
+  }
+  if (config.webhooks.length > 0 && config.webhookSecretFile === undefined) {
+    errors.push('--webhook needs --webhook-secret-file: deliveries are always signed');
+  }
+  if (!Number.isSafeInteger(config.webhookRetryForMs) || config.webhookRetryForMs <= 0) errors.push('--webhook-retry-for must be a positive duration');
   return errors;
 }
 
@@ -279,12 +319,21 @@ export interface RawServerOptions {
   jobLease?: string | undefined;
   jobSaltTimeout?: string | undefined;
   jobSaltEauth?: string | undefined;
+  metricsAllow?: string | undefined;
+  purgeAfter?: string | undefined;
+  eventsRetention?: string | undefined;
+  /** Repeated flag, or one comma-separated environment variable. */
+  webhook?: string[] | string | undefined;
+  /** A file with one webhook URL per line (# comments). */
+  webhookFile?: string | undefined;
+  webhookSecretFile?: string | undefined;
+  webhookRetryFor?: string | undefined;
 }
 
 export type LoadResult = { ok: true; config: ServerConfig } | { ok: false; errors: string[] };
 
 /** Read → parse → normalise → validate; returns all errors at once instead of stopping at the first. */
-export function loadServerConfig(raw: RawServerOptions): LoadResult {
+export function loadServerConfig(raw: RawServerOptions, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): LoadResult {
   const errors: string[] = [];
   const config = defaultServerConfig();
 
@@ -342,6 +391,20 @@ export function loadServerConfig(raw: RawServerOptions): LoadResult {
   }
   if (raw.jobFunctions !== undefined) config.jobFunctions = raw.jobFunctions.split(',').map((g) => g.trim()).filter((g) => g !== '');
   if (raw.jobSaltEauth !== undefined) config.jobSaltEauth = raw.jobSaltEauth.trim();
+  duration('--purge-after', raw.purgeAfter, (ms) => (config.purgeAfterMs = ms));
+  duration('--events-retention', raw.eventsRetention, (ms) => (config.eventsRetentionMs = ms));
+  duration('--webhook-retry-for', raw.webhookRetryFor, (ms) => (config.webhookRetryForMs = ms));
+  if (raw.metricsAllow !== undefined) config.metricsAllow = splitList(raw.metricsAllow);
+  const webhooks = typeof raw.webhook === 'string' ? splitList(raw.webhook) : (raw.webhook ?? []).map((u) => u.trim());
+  if (raw.webhookFile !== undefined && raw.webhookFile !== '') {
+    try {
+      webhooks.push(...parseWebhookFile(readFile(raw.webhookFile.trim())));
+    } catch (err) {
+      errors.push(`--webhook-file: cannot read ${raw.webhookFile} (${(err as Error).message})`);
+    }
+  }
+  config.webhooks = [...new Set(webhooks.filter((u) => u !== ''))];
+  if (raw.webhookSecretFile !== undefined && raw.webhookSecretFile !== '') config.webhookSecretFile = raw.webhookSecretFile.trim();
   if (raw.host !== undefined) config.host = raw.host.trim();
   if (raw.db !== undefined) config.db = raw.db.trim();
   if (raw.instanceId !== undefined) config.instanceId = raw.instanceId.trim();
@@ -375,6 +438,21 @@ export function parseByteSize(text: string): number | undefined {
   const unit = SIZE_UNITS[match[2] ?? ''];
   if (unit === undefined) return undefined;
   return Math.floor(Number(match[1]) * unit);
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** One URL per line; blank lines and `#` comments ignored. */
+export function parseWebhookFile(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line !== '');
 }
 
 /** `true`/`false`, or a comma-separated list of proxy addresses/CIDRs (validated by {@link validateServerConfig}). */

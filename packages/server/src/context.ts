@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Database } from './db/database.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** What routes and jobs need, handed to each plugin explicitly (no decorators to look up). */
 export interface AppContext {
@@ -12,4 +13,5 @@ export interface AppContext {
   box: SecretBox;
   config: ServerConfig;
   log: FastifyBaseLogger;
+  metrics: Metrics;
 }

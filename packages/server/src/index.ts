@@ -30,7 +30,7 @@ export { runMigrations } from './db/migrate.js';
 export { acquireServeLock, ServeLockError, type ServeLock, type ServeLockOwner } from './db/serve-lock.js';
 export type { Database } from './db/database.js';
 export { databaseClock, type Clock } from './clock.js';
-export { sweepTimeouts, type SweepOptions, type TimedOutMaster } from './jobs/timeout-sweep.js';
+export { sweepTimeouts, type SweepOptions, type TimedOutMaster } from './sweep/timeout-sweep.js';
 export { registerMaster, type RegisterDeps } from './register/service.js';
 export { getMasterCredentials } from './masters/repository.js';
 export { createSecretBox, parseSecretKey, type SecretBox } from './crypto/secret-box.js';

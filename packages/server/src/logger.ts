@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
+import { toPinoLevel, type LogLevel } from '@act2/shared';
 
 /**
  * Paths pino blanks out wherever they appear in a log object. Nothing logs a request body today;
@@ -32,7 +32,13 @@ export const REDACT_PATHS = [
  */
 export function createLogger(options: { level?: LogLevel; destination?: DestinationStream } = {}): Logger {
   return pino(
-    { level: options.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'act2-server' } },
+    {
+      // The agent's vocabulary too: `name` is the program, `time` is ISO 8601, `warning` means `warn`.
+      name: 'act2-server',
+      level: toPinoLevel(options.level ?? 'info'),
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

@@ -52,6 +52,10 @@ async function main(): Promise<number | undefined> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // A hangup (a closed terminal, `systemctl reload`, logrotate's habit) would kill the process by
+  // default. Nothing here is reloadable without a restart (flags, the key, the pool), and logs go
+  // to stdout, so there is no file to reopen: say so and carry on.
+  process.on('SIGHUP', () => log.info({ signal: 'SIGHUP' }, 'SIGHUP ignored: nothing to reload; restart act2-server to apply new settings'));
 
   if (cli.secretKeyOnArgv) {
     log.warn(
@@ -66,7 +70,7 @@ async function main(): Promise<number | undefined> {
     log.fatal({ err, db: describeDb(config.db) }, 'act2-server failed to start');
     // A missing or unreadable key is a configuration problem (2), like the flag checks above.
     const code = (err as { code?: unknown }).code;
-    return code === 'ACT2_SECRET_KEY' || code === 'ACT2_TLS_CONFIG' ? 2 : 1;
+    return code === 'ACT2_SECRET_KEY' || code === 'ACT2_TLS_CONFIG' || code === 'ACT2_WEBHOOK_SECRET' ? 2 : 1;
   }
   if (stopping) {
     void closeAndExit(server);

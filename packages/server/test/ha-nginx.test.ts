@@ -1,4 +1,6 @@
+import { request as httpRequest } from 'node:http';
 import { request } from 'undici';
+import { createLogger } from '../src/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/start.js';
 import { createTestDatabase, dialectRuns, SHARED_DIALECTS, type TestDatabase } from './helpers/db.js';
@@ -18,12 +20,19 @@ describe.each([...SHARED_DIALECTS])('HA: nginx → 2 act2-server instances → o
   let database: TestDatabase;
   let servers: RunningServer[] = [];
   let nginx: Nginx;
+  const logLines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({ destination: { write: (chunk: string) => void logLines.push(JSON.parse(chunk) as Record<string, unknown>) } });
 
   beforeAll(async () => {
     if (!nginxBinary) throw new Error('nginx is required in CI for the HA test');
     // Unmigrated on purpose: both instances start (and migrate) at the same time.
     database = await createTestDatabase(dialect, { migrate: false });
-    servers = await Promise.all(['ha-a', 'ha-b'].map((instanceId) => startServer(database.config({ instanceId, dbPoolSize: 3 }))));
+    // As deploy/nginx/act2.conf says: every instance trusts X-Forwarded-For from the nginx only.
+    servers = await Promise.all(
+      ['ha-a', 'ha-b'].map((instanceId) =>
+        startServer(database.config({ instanceId, dbPoolSize: 3, trustProxy: ['127.0.0.1'] }), { logger: logger.child({ instanceId }) }),
+      ),
+    );
     nginx = await startNginx(nginxBinary, servers.map((s) => s.url.replace('http://', '')));
   });
   afterAll(async () => {
@@ -42,10 +51,45 @@ describe.each([...SHARED_DIALECTS])('HA: nginx → 2 act2-server instances → o
     return response.statusCode;
   };
 
+  it("logs the client's own address, not one the client forged in X-Forwarded-For", async () => {
+    // The client connects from 127.0.0.5; nginx reaches act2-server from 127.0.0.1.
+    const { port } = new URL(nginx.url);
+    const statusCode = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: Number(port), path: '/healthz', localAddress: '127.0.0.5', headers: { 'x-forwarded-for': '203.0.113.9' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
+    expect(statusCode).toBe(200);
+    const addresses = logLines.filter((l) => l.msg === 'request completed' && l.route === '/healthz').map((l) => l.remoteAddress);
+    expect(addresses, nginx.accessLog().join('\n')).toEqual(['127.0.0.5']);
+  });
+
+  it("refuses a body over act2-server's --body-limit at nginx (client_max_body_size)", async () => {
+    const response = await request(`${nginx.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(16 * 1024 * 1024 + 1, 0x20),
+    });
+    await response.body.dump();
+    expect(response.statusCode).toBe(413);
+  });
+
   it('spreads registrations over both instances and keeps serving when one dies', async () => {
     const before = [];
     for (let i = 0; i < 10; i += 1) before.push(await register(i));
-    const upstreams = new Set(nginx.accessLog().map((line) => line.split(' ')[1]));
+    const upstreams = new Set(
+      nginx
+        .accessLog()
+        .filter((line) => line.includes('"POST /register ') && line.includes(' status=200 '))
+        .map((line) => / upstream=(\S+)/.exec(line)?.[1]),
+    );
 
     await servers[0]!.close();
     const after = [];

@@ -93,6 +93,28 @@ describe('the act2-server process', () => {
     expect(lines.at(-1)).toMatchObject({ msg: 'shutdown deadline passed: exiting without waiting for requests in flight', deadlineMs: 1000 });
   });
 
+  it('logs SIGHUP, ignores it and keeps serving; SIGTERM still stops it', async () => {
+    const { child, listening, exited, stdout } = startProcess('sighup');
+    const url = await listening;
+
+    child.kill('SIGHUP');
+    await within(
+      new Promise<void>((resolve) => {
+        const check = () => (stdout().includes('SIGHUP ignored') ? resolve() : setTimeout(check, 20));
+        check();
+      }),
+      5_000,
+      'the SIGHUP line',
+    );
+    const health = await fetch(`${url}/healthz`);
+    child.kill('SIGTERM');
+
+    expect(health.status).toBe(200);
+    expect(await within(exited, 5_000, 'act2-server')).toEqual({ code: 0, signal: null });
+    const line = stdout().split('\n').find((l) => l.includes('SIGHUP ignored'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ name: 'act2-server', signal: 'SIGHUP', level: 30 });
+  });
+
   it('warns, without the key, when --secret-key is on the command line', async () => {
     const key = 'c3'.repeat(32);
     const { child, listening, exited, stdout } = startProcess('argv-key', ['--secret-key', key]);

@@ -19,6 +19,10 @@ export const Master = z.object({
   /** Why the agent could not collect minions on its last `stopped` registration. */
   error: z.string().nullable(),
   minion_count: z.number().int(),
+  /** Of `minion_count`, the minions this master last reported running. */
+  minions_running: z.number().int(),
+  /** The act2-heartbeat version of the last registration (null for the original heartbeat.py). */
+  agent_version: z.string().nullable(),
 });
 export type Master = z.infer<typeof Master>;
 
@@ -63,6 +67,10 @@ export type MinionList = z.infer<typeof MinionList>;
 export const LookupResponse = z.object({ ip: z.string(), items: z.array(MinionDetail) });
 export type LookupResponse = z.infer<typeof LookupResponse>;
 
+/** `DELETE /api/v1/masters/{sn}`: the master is gone, with the minions only it reported. */
+export const MasterDeleted = z.object({ sn: z.string(), minions_purged: z.number().int() });
+export type MasterDeleted = z.infer<typeof MasterDeleted>;
+
 export const Event = z.object({
   id: z.string(),
   kind: EventKind,
@@ -80,3 +88,29 @@ export type EventList = z.infer<typeof EventList>;
 
 export const Health = z.object({ status: z.literal('ok') });
 export const Ready = z.object({ status: z.enum(['ok', 'unavailable']), database: z.string() });
+
+/** The events `--webhook` receivers get. */
+export const WebhookEventKind = EventKind.extract(['master.timeout', 'master.recovered', 'master.stopped', 'master.purged']);
+export type WebhookEventKind = z.infer<typeof WebhookEventKind>;
+
+/** One event's delivery to one webhook URL: `GET /api/v1/webhooks/deliveries`. */
+export const WebhookDelivery = z.object({
+  id: z.string(),
+  event_id: z.string(),
+  kind: EventKind,
+  master_sn: z.string(),
+  url: z.string(),
+  /** `pending` (not yet, or failing and retried with backoff), `delivered`, or `abandoned` after --webhook-retry-for. */
+  status: z.enum(['pending', 'delivered', 'abandoned']),
+  attempts: z.number().int(),
+  /** HTTP status of the last attempt, null when it got no answer. */
+  last_status: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  created_at: Timestamp,
+  next_attempt_at: Timestamp.nullable(),
+  delivered_at: Timestamp.nullable(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+export const WebhookDeliveryList = page(WebhookDelivery);
+export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryList>;

@@ -27,6 +27,10 @@ export const EventKind = z.enum([
   'minion.joined',
   'minion.left',
   'minion.status',
+  /** A master deleted: gone longer than --purge-after, or retired with DELETE /api/v1/masters/{sn}. */
+  'master.purged',
+  /** A minion forgotten because the master purged with it was the last to report it. */
+  'minion.purged',
   'job.created',
   'job.finished',
 ]);

@@ -12,3 +12,4 @@ export * from './url.js';
 export * from './instant.js';
 export * from './net-errors.js';
 export * from './jobs.js';
+export * from './log-levels.js';

@@ -50,13 +50,23 @@ export const IsoInstant = z
     return ms;
   });
 
-/** `GET /api/v1/events`: `since` is an ISO 8601 date or date-time (inclusive). Events come oldest first. */
+/**
+ * `GET /api/v1/events`: `since` is an ISO 8601 date or date-time (inclusive). Events come oldest
+ * first, or newest first with `order=desc` (a timeline).
+ */
 export const EventListQuery = ListQuery.extend({
   master: singleLineText(255).min(1).optional(),
   kind: EventKind.optional(),
   since: IsoInstant.optional(),
+  order: z.enum(['asc', 'desc']).default('asc'),
 });
 export type EventListQuery = z.infer<typeof EventListQuery>;
+
+/** `GET /api/v1/webhooks/deliveries`: newest first. */
+export const WebhookDeliveryListQuery = ListQuery.extend({
+  status: z.enum(['pending', 'delivered', 'abandoned']).optional(),
+});
+export type WebhookDeliveryListQuery = z.infer<typeof WebhookDeliveryListQuery>;
 
 export const LookupQuery = z.strictObject({ ip: IpAddress });
 export type LookupQuery = z.infer<typeof LookupQuery>;

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
 import { createCredentialCache } from './credential-cache.js';
 import { createFailureLimiter } from './failure-limiter.js';
+import '../http/route-scope.js';
 import { readAuthEpoch } from './epoch.js';
 import { findMasterByKeyHash } from './master-keys.js';
 import type { Principal } from './principal.js';
@@ -102,11 +103,17 @@ export const authPlugin = fp<AuthOptions>(
 
     app.decorateRequest('principal', null as never);
 
-    const routes: Array<{ method: string; url: string; scope: Scope | undefined }> = [];
-    app.decorate('routeScopes', () => routes);
+    const routes: Array<{ method: string | string[]; url: string; config?: unknown }> = [];
+    // Read when asked: a plugin's own onRoute hook (swagger-ui, @fastify/static) may still set the
+    // scope of the routes it adds after this hook has seen them.
+    app.decorate('routeScopes', () =>
+      routes.flatMap((route) =>
+        [route.method].flat().map((method) => ({ method, url: route.url, scope: (route.config as { scope?: Scope } | undefined)?.scope })),
+      ),
+    );
     app.addHook('onRoute', (route) => {
+      routes.push(route);
       const scope = (route.config as { scope?: unknown } | undefined)?.scope;
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url, scope: scope as Scope | undefined });
       if (scope !== undefined && !SCOPES.includes(scope as string)) {
         throw new Error(`route ${route.method} ${route.url} declares unknown scope ${JSON.stringify(scope)}`);
       }
@@ -167,6 +174,11 @@ export const authPlugin = fp<AuthOptions>(
         return reply.code(403).send({ code: 'ACT2_FORBIDDEN', message: 'This route declares no access scope and is refused' } satisfies ErrorBody);
       }
       if (scope === 'public') {
+        request.principal = { kind: 'anonymous' };
+        return;
+      }
+      // A route's own exception, e.g. /metrics for the --metrics-allow addresses (a Prometheus).
+      if (request.routeOptions.config.allowWithoutCredential?.(request.ip)) {
         request.principal = { kind: 'anonymous' };
         return;
       }

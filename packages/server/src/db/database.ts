@@ -168,6 +168,35 @@ export interface JobMastersTable {
   master_sn: string;
 }
 
+export interface WebhookEndpointsTable {
+  /** sha256 hex of the URL. */
+  url_key: string;
+  url: string;
+  created_at: EpochMs;
+  /** Events up to here have been enqueued for this URL (re-scanned with an overlap). */
+  scanned_until: EpochMs;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'abandoned';
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  url_key: string;
+  kind: EventKind;
+  master_sn: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: EpochMs;
+  /** An instance is sending it until then; after, another may take it over. */
+  lease_until: EpochMs | null;
+  leased_by: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: EpochMs;
+  delivered_at: EpochMs | null;
+}
+
 export interface Database {
   masters: MastersTable;
   minions: MinionsTable;
@@ -181,6 +210,8 @@ export interface Database {
   job_targets: JobTargetsTable;
   job_attempts: JobAttemptsTable;
   job_masters: JobMastersTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -43,6 +43,8 @@ export interface EventFilter {
   since?: EpochMs | undefined;
   /** Id of the last event of the previous page. */
   afterId?: number | undefined;
+  /** `desc`: newest first, and `afterId` pages towards older events. */
+  order?: 'asc' | 'desc' | undefined;
   limit: number;
 }
 
@@ -59,8 +61,8 @@ export async function listEvents(db: DbOrTrx, filter: EventFilter): Promise<{ it
     .$if(filter.master !== undefined, (q) => q.where('master_sn', '=', filter.master!))
     .$if(filter.kind !== undefined, (q) => q.where('kind', '=', filter.kind!))
     .$if(filter.since !== undefined, (q) => q.where('at', '>=', filter.since!))
-    .$if(filter.afterId !== undefined, (q) => q.where('id', '>', filter.afterId!))
-    .orderBy('id')
+    .$if(filter.afterId !== undefined, (q) => q.where('id', filter.order === 'desc' ? '<' : '>', filter.afterId!))
+    .orderBy('id', filter.order === 'desc' ? 'desc' : 'asc')
     .limit(filter.limit + 1)
     .execute();
   const page = rows.slice(0, filter.limit);

@@ -40,6 +40,20 @@ describeEachDialect('events read API', (dialect) => {
     });
   });
 
+  it('lists newest first with order=desc, the cursor paging towards older events', async () => {
+    const sn = `d-${randomUUID().slice(0, 8)}`;
+    await postRegister(t.current.app, payload(sn, [{ sn: `${sn}-a`, status: 'running' }, { sn: `${sn}-b`, status: 'running' }]));
+    await postRegister(t.current.app, payload(sn, [], { status: 'stopped' }));
+
+    const all = await list(`master=${sn}`);
+    const page1 = await list(`master=${sn}&order=desc&limit=2`);
+    const page2 = await list(`master=${sn}&order=desc&limit=2&cursor=${page1.next_cursor}`);
+
+    expect([...page1.items, ...page2.items].map((e) => e.id)).toEqual(all.items.map((e) => e.id).reverse());
+    expect(page1.items[0]?.kind).toBe('master.stopped');
+    expect(page2.next_cursor).toBeNull();
+  });
+
   it('rejects an unknown kind and a malformed since', async () => {
     const responses = await Promise.all(
       ['kind=master.exploded', 'since=yesterday'].map((q) => t.current.app.inject({ url: `/api/v1/events?${q}` })),

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Query parameters of the read API whose values are safe to log (filters and paging, never credentials). */
-const LOGGED_PARAMS = ['status', 'idc', 'type', 'master', 'kind', 'since', 'ip', 'limit'] as const;
+const LOGGED_PARAMS = ['status', 'idc', 'type', 'master', 'kind', 'since', 'ip', 'limit', 'order'] as const;
 const MAX_LOGGED_VALUE = 256;
 
 /**
  * One log line per request, written when the response is done (fastify's own request logging is
- * off). Method, route, status and timing, plus the known filter parameters: never the raw URL (a
+ * off). Method, route, client address, status and timing, plus the known filter parameters: never the raw URL (a
  * client may put a token in any query parameter), headers or bodies, which carry credentials.
  */
 export function registerRequestLog(app: FastifyInstance): void {
@@ -15,6 +15,8 @@ export function registerRequestLog(app: FastifyInstance): void {
     request.log.info(
       {
         method: request.method,
+        // The client's address: the peer, or with --trust-proxy the X-Forwarded-For client.
+        remoteAddress: request.ip,
         route: request.routeOptions.url ?? null,
         ...(query ? { query } : {}),
         statusCode: reply.statusCode,

@@ -55,7 +55,24 @@ export async function listMasters(
     .execute();
   const page = rows.slice(0, filter.limit);
   const more = rows.length > filter.limit;
-  return { items: page.map((r) => toApiMaster(r, now, timeoutMs)), lastSn: more ? page[page.length - 1]!.sn : null };
+  const running = await runningCounts(
+    db,
+    page.map((r) => r.sn),
+  );
+  return { items: page.map((r) => toApiMaster(r, now, timeoutMs, running.get(r.sn) ?? 0)), lastSn: more ? page[page.length - 1]!.sn : null };
+}
+
+/** Minions each master last reported running: one grouped query over the page's masters. */
+async function runningCounts(db: DbOrTrx, sns: string[]): Promise<Map<string, number>> {
+  if (sns.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('master_minions')
+    .select(['master_sn', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('master_sn', 'in', sns)
+    .where('status', '=', 'running')
+    .groupBy('master_sn')
+    .execute();
+  return new Map(rows.map((r) => [r.master_sn, Number(r.n)]));
 }
 
 export async function getMasterDetail(
@@ -73,7 +90,7 @@ export async function getMasterDetail(
     .orderBy('minion_sn')
     .execute();
   return {
-    ...toApiMaster(row, now, timeoutMs),
+    ...toApiMaster(row, now, timeoutMs, minions.filter((m) => m.status === 'running').length),
     minions: minions.map((m) => ({ sn: m.minion_sn, status: m.status, ips: JSON.parse(m.ips) as string[] })),
   };
 }
@@ -94,7 +111,7 @@ export async function getMasterCredentials(
 }
 
 /** The read-API view: an explicit pick, so credentials can never slip into a response. */
-export function toApiMaster(row: MasterRow, now: EpochMs, timeoutMs: number): Master {
+export function toApiMaster(row: MasterRow, now: EpochMs, timeoutMs: number, minionsRunning: number): Master {
   return {
     sn: row.sn,
     server: row.server,
@@ -105,5 +122,7 @@ export function toApiMaster(row: MasterRow, now: EpochMs, timeoutMs: number): Ma
     first_seen: iso(Number(row.first_seen)),
     error: row.error,
     minion_count: Number(row.minion_count),
+    minions_running: minionsRunning,
+    agent_version: row.agent_version,
   };
 }

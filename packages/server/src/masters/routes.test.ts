@@ -55,7 +55,7 @@ describeEachDialect('masters read API', (dialect) => {
 
     const detail = MasterDetail.parse(response.json());
     expect(Object.keys(response.json()).sort()).toEqual(
-      ['error', 'first_seen', 'idc', 'last_seen', 'minion_count', 'minions', 'server', 'sn', 'status', 'type'].sort(),
+      ['agent_version', 'error', 'first_seen', 'idc', 'last_seen', 'minion_count', 'minions', 'minions_running', 'server', 'sn', 'status', 'type'].sort(),
     );
     expect(detail).toEqual({
       sn,
@@ -67,6 +67,8 @@ describeEachDialect('masters read API', (dialect) => {
       first_seen: new Date(t.current.clock.now).toISOString(),
       error: null,
       minion_count: 1,
+      minions_running: 1,
+      agent_version: null,
       minions: [{ sn: `${sn}-a`, status: 'running', ips: ['10.1.1.1'] }],
     });
   });

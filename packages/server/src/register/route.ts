@@ -1,4 +1,4 @@
-import { API_PREFIX, REGISTER_PATH, RegisterResponse } from '@act2/shared';
+import { API_PREFIX, REGISTER_PATH, RegisterRequest, RegisterResponse } from '@act2/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clientCertificateCn } from '../auth/plugin.js';
 import type { AppContext } from '../context.js';
@@ -17,7 +17,16 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
   // The body is validated by validateRegistration, not a route schema: it must stop early on a
   // hopeless payload and yield on a huge one, which a schema validator does not.
   for (const url of REGISTER_ROUTES) {
-    app.post(url, { config: { scope: 'register' }, schema: { response: { 200: RegisterResponse } } }, async (request) => {
+    app.post(
+      url,
+      {
+        config: { scope: 'register' },
+        // `body` is here for the API description (/openapi.json) only: this route's validator lets
+        // every body through to validateRegistration.
+        schema: { body: RegisterRequest, response: { 200: RegisterResponse } },
+        validatorCompiler: () => (data: unknown) => ({ value: data }),
+      },
+      async (request) => {
       const body = await validateRegistration(request.body, { maxMinions: ctx.config.maxMinions });
       if (ctx.config.tlsClientCnIsSn) {
         // PuppetDB's model: the certificate names the master, whatever other credential came along.
@@ -26,7 +35,7 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${body.master.sn}`);
         }
       }
-      return registerMaster(
+      const result = await registerMaster(
         {
           db: ctx.db,
           clock: ctx.clock,
@@ -38,6 +47,9 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         },
         body,
       );
-    });
+      ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
+      return result;
+      },
+    );
   }
 };

@@ -3,8 +3,8 @@ import type { EpochMs } from '../db/database.js';
 import type { NewEvent } from '../events/repository.js';
 import { isExpired } from '../masters/status.js';
 
-/** What a registration can do to a master (a rebind is an admin's act, not a registration's). */
-export type MasterEventKind = Exclude<Extract<EventKind, `master.${string}`>, 'master.rebind'>;
+/** What a registration can do to a master (a rebind is an admin's act, a purge the purge job's or DELETE's). */
+export type MasterEventKind = Exclude<Extract<EventKind, `master.${string}`>, 'master.rebind' | 'master.purged'>;
 
 export interface MasterTransition {
   events: Array<Omit<NewEvent, 'master_sn' | 'kind'> & { kind: MasterEventKind }>;

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The nginx binary, or undefined when the machine has none (outside CI the HA test then skips). */
 export function findNginx(): string | undefined {
@@ -41,21 +42,54 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
 
 export interface Nginx {
   url: string;
-  /** The access log, one line per proxied request: `<status> <upstream_addr>`. */
+  /** The access log, one line per proxied request, in deploy/nginx/act2.conf's `act2` format. */
   accessLog(): string[];
   close(): Promise<void>;
 }
 
+/** The nginx file operators install (deploy/nginx/act2.conf). */
+export const DEPLOY_NGINX_CONF = fileURLToPath(new URL('../../../../deploy/nginx/act2.conf', import.meta.url));
+
 /**
- * Starts a private nginx (own prefix, pid, logs and temp dirs under a tmp folder) load-balancing
- * over `upstreams` (`host:port`), configured as seed 003's HA setup plus passive health checks:
- * a dead instance is skipped and the request retried on the next one.
+ * deploy/nginx/act2.conf with its example upstream servers, listen address and access log path
+ * replaced, and nothing else touched. Throws when the file no longer has the expected shape, so the
+ * HA test cannot silently stop testing the shipped file.
+ */
+export function renderDeployNginxConf(text: string, options: { upstreams: string[]; listen: string; accessLog: string }): string {
+  const replaceOnce = (pattern: RegExp, replacement: (match: string) => string, what: string, input: string) => {
+    const matches = input.match(new RegExp(pattern.source, 'gm'));
+    if (!matches || matches.length !== 1) throw new Error(`deploy/nginx/act2.conf: expected exactly one ${what}, found ${matches?.length ?? 0}`);
+    return input.replace(new RegExp(pattern.source, 'm'), replacement);
+  };
+  // Every example `server host:port <parameters>;` line of the upstream block becomes one line per
+  // real instance, with the file's own parameters (max_fails, fail_timeout).
+  let out = replaceOnce(
+    /^( +)server \S+:\d+ ([^;]*);\n(?:\1server \S+:\d+ [^;]*;\n)*/,
+    (block) => {
+      const [, indent = '', params = ''] = /^( +)server \S+ ([^;]*);/.exec(block) ?? [];
+      return options.upstreams.map((u) => `${indent}server ${u} ${params};\n`).join('');
+    },
+    'run of upstream server lines',
+    text,
+  );
+  out = replaceOnce(/^( +)listen [^;]+;/, (line) => line.replace(/listen [^;]+;/, `listen ${options.listen};`), 'listen directive', out);
+  out = replaceOnce(/^( +)access_log \S+ act2;/, (line) => line.replace(/access_log \S+/, `access_log ${options.accessLog}`), 'access_log directive', out);
+  return out;
+}
+
+/**
+ * Starts a private nginx (own prefix, pid, logs and temp dirs under a tmp folder) whose http block
+ * includes the shipped deploy/nginx/act2.conf, rendered for `upstreams` (`host:port`).
  */
 export async function startNginx(binary: string, upstreams: string[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'act2-nginx-'));
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const port = await freePort();
-  const servers = upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=10s;`).join('\n');
+  writeFileSync(
+    join(dir, 'act2.conf'),
+    renderDeployNginxConf(readFileSync(DEPLOY_NGINX_CONF, 'utf8'), { upstreams, listen: `127.0.0.1:${port}`, accessLog: `${dir}/access.log` }),
+  );
+  // Only the process plumbing of a private nginx lives here; the HA configuration is the shipped file.
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;
@@ -64,28 +98,12 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 256; }
 http {
-  log_format act2 '$status $upstream_addr';
-  access_log ${dir}/access.log act2;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  client_max_body_size 16m;
-  upstream act2 {
-${servers}
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://act2;
-      proxy_set_header Host $host:$server_port;
-      proxy_connect_timeout 1s;
-      proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 3;
-      proxy_next_upstream_timeout 5s;
-    }
-  }
+  include ${dir}/act2.conf;
 }
 `,
   );

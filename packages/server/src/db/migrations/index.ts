@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-auth.js';
 import * as m0003 from './0003-jobs.js';
+import * as m0004 from './0004-operator.js';
 import * as m0005 from './0005-master-key-idc.js';
 
 /** Every migration, in order. Listed by hand: bundles cannot scan folders, and order must be explicit. */
@@ -9,5 +10,6 @@ export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-auth': m0002,
   '0003-jobs': m0003,
+  '0004-operator': m0004,
   '0005-master-key-idc': m0005,
 };

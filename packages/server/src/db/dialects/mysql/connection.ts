@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, MysqlDialect, type DatabaseConnection } from 'kysely';
 import { createPool } from 'mysql2';
 import type { Database } from '../../database.js';
+import { registerPoolStats } from '../../pool-stats.js';
 import type { ConnectionOptions } from '../dialect.js';
 
 /**
@@ -34,7 +35,9 @@ export function openMysql(url: string, options: ConnectionOptions): Kysely<Datab
   pool.on('connection', (connection) => {
     connection.on('error', (err) => options.log?.warn({ err }, 'database connection failed'));
   });
-  return new Kysely<Database>({
+  // mysql2 keeps its queues on the pool object (not a documented API: read defensively, for metrics only).
+  const queues = pool as unknown as { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } };
+  const db = new Kysely<Database>({
     dialect: new MysqlDialect({
       pool,
       onCreateConnection: async (connection) => {
@@ -55,6 +58,11 @@ export function openMysql(url: string, options: ConnectionOptions): Kysely<Datab
       },
     }),
   });
+  return registerPoolStats(db, () => ({
+    total: queues._allConnections?.length ?? 0,
+    idle: queues._freeConnections?.length ?? 0,
+    waiting: queues._connectionQueue?.length ?? 0,
+  }));
 }
 
 async function serverKind(connection: DatabaseConnection): Promise<'mariadb' | 'mysql'> {

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../database.js';
+import { registerPoolStats } from '../../pool-stats.js';
 import type { ConnectionOptions } from '../dialect.js';
 
 const PG_INT8_OID = 20;
@@ -32,5 +33,9 @@ export function openPostgres(url: string, options: ConnectionOptions): Kysely<Da
   pool.on('connect', (client) => {
     client.on('error', (err) => options.log?.warn({ err }, 'database connection failed'));
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return registerPoolStats(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
 }

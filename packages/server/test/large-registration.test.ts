@@ -7,7 +7,7 @@ import { createTestDatabase, manualClock, type TestDatabase } from './helpers/db
 import { manyMinions, payload } from './helpers/payloads.js';
 
 // Issue 11, finding 2: one valid 300,000-minion registration held a SQLite server for 7.6 s.
-// The full-size figures are in BENCHMARKS.md (bench/responsive.mjs); this test uses 40,000 minions
+// The full-size figures are in BENCHMARKS.md (packages/server/bench/hostile.mjs, part 2); this test uses 40,000 minions
 // (several seconds of writes in one transaction before the fix) and checks what must hold at any
 // size: other requests are served while it is stored, and what is stored is the whole snapshot.
 

@@ -7,6 +7,9 @@ import { payload } from './helpers/payloads.js';
 import { captureLogger } from './helpers/log.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
+/** The app's pool: each of its connections may report its own failure once, no more. */
+const POOL_SIZE = 4;
+
 describeEachSharedDialect('the database going away and coming back', (dialect) => {
   let database: TestDatabase;
   let proxy: TcpProxy;
@@ -20,7 +23,7 @@ describeEachSharedDialect('the database going away and coming back', (dialect) =
     const viaProxy = new URL(database.url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     // The app opens its own pool through the proxy, exactly as in production.
-    app = await buildApp(database.config({ db: viaProxy.toString() }), { clock: manualClock(), scheduler: false, logger: log.logger });
+    app = await buildApp(database.config({ db: viaProxy.toString(), dbPoolSize: POOL_SIZE }), { clock: manualClock(), scheduler: false, logger: log.logger });
     await app.ready();
   });
   afterAll(async () => {
@@ -61,8 +64,16 @@ describeEachSharedDialect('the database going away and coming back', (dialect) =
     await proxy.open();
     const back = await app.inject({ url: '/api/v1/masters' });
 
-    const lines = log.lines().slice(start).filter((l) => l.msg !== 'request completed' && l.msg !== 'database connection failed' && l.msg !== 'idle database connection failed');
+    const logged = log.lines().slice(start);
+    const connectionFailures = (msg: string) => logged.filter((l) => l.msg === msg);
+    const lines = logged.filter((l) => l.msg !== 'request completed' && l.msg !== 'database connection failed' && l.msg !== 'idle database connection failed');
     expect(refused.map((r) => r.statusCode)).toEqual(refused.map(() => 503));
+    // The driver's own warnings: one per pooled connection that broke, not one per refused request.
+    for (const msg of ['database connection failed', 'idle database connection failed']) {
+      const failures = connectionFailures(msg);
+      expect(failures.length, `${msg}: ${failures.length} lines`).toBeLessThanOrEqual(POOL_SIZE);
+      expect(failures.every((l) => l.level === 40)).toBe(true);
+    }
     expect(back.statusCode).toBe(200);
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       [50, 'database unavailable: refusing requests with 503 until it answers again'],

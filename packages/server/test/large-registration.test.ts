@@ -7,7 +7,7 @@ import { createTestDatabase, manualClock, type TestDatabase } from './helpers/db
 import { manyMinions, payload } from './helpers/payloads.js';
 
 // Issue 11, finding 2: one valid 300,000-minion registration held a SQLite server for 7.6 s.
-// The full-size figures are in BENCHMARKS.md (bench/responsive.mjs); this test uses 40,000 minions
+// The full-size figures are in BENCHMARKS.md (packages/server/bench/hostile.mjs, part 2); this test uses 40,000 minions
 // (several seconds of writes in one transaction before the fix) and checks what must hold at any
 // size: other requests are served while it is stored, and what is stored is the whole snapshot.
 
@@ -41,30 +41,40 @@ describe('a huge registration on SQLite', () => {
       bigDone = performance.now();
       return r;
     });
-    // Wait until the server is busy with it (the master row exists), then probe.
-    await expect.poll(async () => (await database.db.selectFrom('masters').select('sn').where('sn', '=', 'huge').executeTakeFirst())?.sn, { interval: 5, timeout: 60_000 }).toBe('huge');
+    // Probe from the start: the body's structure check and parse are part of what must not block.
     const latencies: number[] = [];
+    const prober = (async () => {
+      while (bigDone === 0) {
+        const started = performance.now();
+        const health = await request(`${base}/healthz`);
+        await health.body.dump();
+        latencies.push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    // Once the server is storing it (the master row exists), a small registration of another master.
+    await expect.poll(async () => (await database.db.selectFrom('masters').select('sn').where('sn', '=', 'huge').executeTakeFirst())?.sn, { interval: 5, timeout: 60_000 }).toBe('huge');
     let smallDone = 0;
     const small = (async () => {
       const r = await post(payload('small', [{ sn: 's-1', status: 'running', ips: ['10.9.9.9'] }]));
       smallDone = performance.now();
       return r;
     })();
-    while (bigDone === 0) {
-      const started = performance.now();
-      const health = await request(`${base}/healthz`);
-      await health.body.dump();
-      latencies.push(performance.now() - started);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await prober;
 
     const [bigResult, smallResult] = await Promise.all([bigRequest, small]);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    console.info(`[large-registration] /healthz answered ${latencies.length} times: p50 ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms, max ${Math.round(sorted.at(-1)!)} ms`);
     expect([bigResult.status, bigResult.body.minions]).toEqual([200, { total: MINIONS, joined: MINIONS, left: 0, changed: 0 }]);
     expect(smallResult.status).toBe(200);
     // The small one did not wait for the big one.
     expect(smallDone).toBeLessThan(bigDone);
     expect(latencies.length).toBeGreaterThan(5);
-    expect(Math.max(...latencies)).toBeLessThan(1_000);
+    // Issue 11 asks for 100 ms; on a loaded 2-core machine single probes still wait for a slice of
+    // work or a garbage collection (up to ~500 ms seen at load average 8-10, with this process also
+    // sending the body), so the typical probe is held to 100 ms and the worst to 1 s.
+    expect(sorted[Math.floor(sorted.length / 2)]!).toBeLessThan(100);
+    expect(sorted.at(-1)!).toBeLessThan(1_000);
 
     const counts = await database.db
       .selectFrom('master_minions')

@@ -24,6 +24,135 @@ export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' |
 const OBJECT = 1;
 const ARRAY = 2;
 
+/** Where the top-level `minions` array lies in the text: its brackets and the commas directly inside it. */
+export interface MinionsLayout {
+  open: number;
+  close: number;
+  commas: number[];
+}
+
+/**
+ * The structure check as a pass that can stop and resume: {@link ShapeScan.run} scans up to an
+ * offset, so a huge body can be scanned a megabyte at a time with the event loop running between.
+ * It also notes where the top-level `minions` array is, so that the body can be parsed in slices
+ * (see body.ts). Counting is the same whether the text is scanned in one go or in pieces.
+ */
+export class ShapeScan {
+  private pos = 0;
+  private depth = 0;
+  private containers = 0;
+  // Per open container: its kind and the commas seen directly inside it.
+  private readonly kinds: Uint8Array;
+  private readonly commas: Float64Array;
+  private readonly keyNames = new Set<number>();
+  private readonly shortStrings = new Set<number>();
+  private problem: JsonShapeProblem | undefined;
+  // The top-level `minions` array, when the body is one object holding exactly one such member.
+  private topObjects = 0;
+  private minionsKeys = 0;
+  private lastTopKeyIsMinions = false;
+  private oddTopKey = false;
+  private minionsOpen = -1;
+  private minionsClose = -1;
+  private readonly minionsCommas: number[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly limits: JsonShapeLimits,
+  ) {
+    this.kinds = new Uint8Array(limits.maxDepth + 2);
+    this.commas = new Float64Array(limits.maxDepth + 2);
+  }
+
+  get done(): boolean {
+    return this.problem !== undefined || this.pos >= this.text.length;
+  }
+
+  /** Scans up to offset `until` (or a little past it, to the end of a string); the problem found so far, if any. */
+  run(until: number): JsonShapeProblem | undefined {
+    if (this.problem !== undefined) return this.problem;
+    const { text, limits, kinds, commas, keyNames, shortStrings } = this;
+    let { depth, containers } = this;
+    const end = Math.min(until, text.length);
+    let i = this.pos;
+    let problem: JsonShapeProblem | undefined;
+    for (; i < end; i += 1) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        const close = endOfString(text, i);
+        if (kinds[depth] === OBJECT && isKey(text, close)) {
+          keyNames.add(hash(text, i + 1, close));
+          if (keyNames.size > limits.maxKeyNames) {
+            problem = 'keys';
+            break;
+          }
+          if (depth === 1) this.topKey(i + 1, close);
+        } else if (close - i - 1 <= SHORT_STRING) {
+          shortStrings.add(hash(text, i + 1, close));
+          if (shortStrings.size > limits.maxShortStrings) {
+            problem = 'strings';
+            break;
+          }
+        }
+        i = close;
+      } else if (c === 0x2c) {
+        if (depth > 0) {
+          commas[depth]! += 1;
+          const items = commas[depth]! + 1;
+          if (kinds[depth] === OBJECT ? items > limits.maxMembers : items > limits.maxElements) {
+            problem = kinds[depth] === OBJECT ? 'members' : 'elements';
+            break;
+          }
+          if (depth === 2 && this.minionsOpen >= 0 && this.minionsClose < 0) this.minionsCommas.push(i);
+        }
+      } else if (c === 0x7b || c === 0x5b) {
+        containers += 1;
+        depth += 1;
+        if (depth > limits.maxDepth) {
+          problem = 'depth';
+          break;
+        }
+        if (containers > limits.maxContainers) {
+          problem = 'containers';
+          break;
+        }
+        kinds[depth] = c === 0x7b ? OBJECT : ARRAY;
+        commas[depth] = 0;
+        if (depth === 1) this.topObjects += 1;
+        else if (depth === 2 && c === 0x5b && this.lastTopKeyIsMinions && this.minionsOpen < 0) this.minionsOpen = i;
+      } else if (c === 0x7d || c === 0x5d) {
+        if (depth === 2 && c === 0x5d && this.minionsOpen >= 0 && this.minionsClose < 0) this.minionsClose = i;
+        if (depth > 0) depth -= 1;
+      }
+    }
+    this.pos = problem === undefined ? Math.max(i, end) : i;
+    this.depth = depth;
+    this.containers = containers;
+    this.problem = problem;
+    return problem;
+  }
+
+  /**
+   * The top-level `minions` array, once the whole text is scanned without a problem, if the body
+   * is a single object with exactly one member named plainly `minions` whose value is an array
+   * (anything else is parsed whole).
+   */
+  minionsLayout(): MinionsLayout | undefined {
+    if (!this.done || this.problem !== undefined) return undefined;
+    if (this.topObjects !== 1 || this.minionsKeys !== 1 || this.oddTopKey) return undefined;
+    if (this.minionsOpen < 0 || this.minionsClose < 0 || this.kinds[1] !== OBJECT) return undefined;
+    return { open: this.minionsOpen, close: this.minionsClose, commas: this.minionsCommas };
+  }
+
+  /** A member name of the top-level object, `text[from, to)`. */
+  private topKey(from: number, to: number): void {
+    // An escaped name could spell `minions` in another way: leave such a body to the whole parse.
+    for (let j = from; j < to; j += 1) if (this.text.charCodeAt(j) === 0x5c) this.oddTopKey = true;
+    this.lastTopKeyIsMinions = to - from === 7 && this.text.startsWith('minions', from);
+    if (this.lastTopKeyIsMinions) this.minionsKeys += 1;
+  }
+}
+
 /**
  * Counts objects/arrays, nesting and the size of each container in JSON text without parsing it:
  * one pass over the characters, no allocation per token. JSON.parse of 16 MiB of `{},{},…` takes
@@ -31,45 +160,7 @@ const ARRAY = 2;
  * array; this check refuses them in a few milliseconds. Malformed text is left for the real parser.
  */
 export function jsonShapeProblem(text: string, limits: JsonShapeLimits): JsonShapeProblem | undefined {
-  let depth = 0;
-  let containers = 0;
-  // Per open container: its kind and the commas seen directly inside it.
-  const kinds = new Uint8Array(limits.maxDepth + 2);
-  const commas = new Float64Array(limits.maxDepth + 2);
-  const keyNames = new Set<number>();
-  const shortStrings = new Set<number>();
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      const close = endOfString(text, i);
-      if (kinds[depth] === OBJECT && isKey(text, close)) {
-        keyNames.add(hash(text, i + 1, close));
-        if (keyNames.size > limits.maxKeyNames) return 'keys';
-      } else if (close - i - 1 <= SHORT_STRING) {
-        shortStrings.add(hash(text, i + 1, close));
-        if (shortStrings.size > limits.maxShortStrings) return 'strings';
-      }
-      i = close;
-    } else if (c === 0x2c) {
-      if (depth > 0) {
-        commas[depth]! += 1;
-        const items = commas[depth]! + 1;
-        if (kinds[depth] === OBJECT ? items > limits.maxMembers : items > limits.maxElements) {
-          return kinds[depth] === OBJECT ? 'members' : 'elements';
-        }
-      }
-    } else if (c === 0x7b || c === 0x5b) {
-      containers += 1;
-      depth += 1;
-      if (depth > limits.maxDepth) return 'depth';
-      if (containers > limits.maxContainers) return 'containers';
-      kinds[depth] = c === 0x7b ? OBJECT : ARRAY;
-      commas[depth] = 0;
-    } else if (c === 0x7d || c === 0x5d) {
-      if (depth > 0) depth -= 1;
-    }
-  }
-  return undefined;
+  return new ShapeScan(text, limits).run(text.length);
 }
 
 /** Whether the string closed at `close` is followed by `:` (a member name). */

@@ -14,7 +14,8 @@ import { basePayload, fuzzRequest, heavyRequests, type FuzzRequest } from './gen
 
 // Issue 11, proof: at least 10,000 generated hostile registrations and queries per database, sent
 // over real HTTP to a server with the default limits. Asserted: no 5xx; no rejected request answered
-// with more than 64 KiB; no rejected request changes the database; /healthz answered within 1 s
+// with more than 64 KiB; no rejected request changes the database (compared row by row, see
+// helpers/digest.ts; a registration the contract accepts but the server refuses included); /healthz answered within 1 s
 // throughout; RSS back near its start. Reproduce a run with ACT2_FUZZ_SEED=<seed printed on failure>.
 
 const REQUESTS = Number(process.env.ACT2_FUZZ_REQUESTS ?? 10_000);
@@ -157,8 +158,19 @@ describeEachDialect('fuzz: hostile requests', (dialect) => {
         if (after !== before) failures.push(`rejected requests changed the database: ${refused.map((o) => `${o.request.kind}:${o.status}`).join(', ')}`);
         checkedRejections += refused.filter((o) => o.status >= 400).length;
         refused.forEach(record);
-        (await sendAll(slice.filter(mayWrite))).forEach(record);
-        before = await dbDigest(database.db);
+        before = after;
+        // Then those that may write, one at a time: one of them that is rejected must not have
+        // changed anything either.
+        for (const request of slice.filter(mayWrite)) {
+          const outcome = await send(request);
+          record(outcome);
+          const now = await dbDigest(database.db);
+          if (outcome.status >= 400) {
+            checkedRejections += 1;
+            if (now !== before) failures.push(`a rejected registration changed the database: ${outcome.request.kind}:${outcome.status} ${String(outcome.request.body).slice(0, 300)}`);
+          }
+          before = now;
+        }
       }
     } finally {
       probing = false;

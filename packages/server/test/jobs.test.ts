@@ -60,6 +60,28 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(localAsyncCalls(fleet)).toEqual({ a: before.a + 1, b: before.b, c: before.c + 1 });
   });
 
+  it('routes to the fresher running master even when its name sorts last', async () => {
+    const register = (sn: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/register',
+        payload: {
+          master: { sn, server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
+          minions: [{ sn: 'ROUTE-1', id: 'c-001', status: 'running', ips: ['10.5.0.1'] }],
+        },
+      });
+    await register('route-a');
+    await new Promise((r) => setTimeout(r, 20));
+    await register('route-z');
+    const detail = (await app.inject({ url: '/api/v1/minions/ROUTE-1' })).json() as MinionDetail;
+
+    const job = await runJob(app, { target: { minions: ['ROUTE-1'] }, fun: 'test.ping' });
+
+    expect(detail.masters.map((m) => m.sn)).toEqual(['route-z', 'route-a']);
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: detail.masters[0]?.sn });
+    expect(job.targets[0]?.attempts.map((a) => a.master)).toEqual(['route-z']);
+  });
+
   it('fails over inside the HA pair when the first master is down, keeping both attempts', async () => {
     fleet.a.setMasterDown('hang');
     try {

@@ -40,6 +40,8 @@ function eauthsOf(user: SimUser): Eauth[] {
 export class AuthStore {
   private sessions = new Map<string, Session>();
   private tokens = new Map<string, SaltToken>();
+  /** Every session refused (401) though logins succeed: salt-api processes behind a balancer that share no sessions. */
+  refusing = false;
   private readonly backends: Set<string>;
 
   constructor(
@@ -83,7 +85,7 @@ export class AuthStore {
 
   /** The session's Salt token if the session id is live (sliding 10 h idle timeout). */
   session(sid: string | undefined, nowMs: number): { sid: string; saltToken: string } | undefined {
-    if (!sid) return undefined;
+    if (!sid || this.refusing) return undefined;
     const s = this.sessions.get(sid);
     if (!s) return undefined;
     if (nowMs - s.lastSeenMs > SESSION_TIMEOUT_S * 1000) {

@@ -76,6 +76,8 @@ export interface SaltApiSim {
   /** Holds every local_async answer back this many real ms after the job is published (0: off). */
   setDispatchReplyDelay(ms: number): void;
   setMasterDown(mode: MasterDownMode): void;
+  /** Logins keep succeeding but every session is refused with 401 (a fresh token too) until turned off. */
+  setSessionsRefused(refused: boolean): void;
   setClientsEnabled(clients: readonly string[]): void;
   setGrains(id: string, grains: Grains): void;
   addMinion(minion: SimMinion): void;
@@ -210,6 +212,9 @@ export function createSaltApiSim(options: SaltApiSimOptions = {}): SaltApiSim {
       abortAll();
     },
     setMinionUp: (id, up) => fleet.setUp(id, up),
+    setSessionsRefused: (refused) => {
+      auth.refusing = refused;
+    },
     setDispatchReplyDelay: (ms) => {
       dispatchReplyDelayMs = ms;
     },

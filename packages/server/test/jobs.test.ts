@@ -60,6 +60,28 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(localAsyncCalls(fleet)).toEqual({ a: before.a + 1, b: before.b, c: before.c + 1 });
   });
 
+  it('routes to the fresher running master even when its name sorts last', async () => {
+    const register = (sn: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/register',
+        payload: {
+          master: { sn, server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
+          minions: [{ sn: 'ROUTE-1', id: 'c-001', status: 'running', ips: ['10.5.0.1'] }],
+        },
+      });
+    await register('route-a');
+    await new Promise((r) => setTimeout(r, 20));
+    await register('route-z');
+    const detail = (await app.inject({ url: '/api/v1/minions/ROUTE-1' })).json() as MinionDetail;
+
+    const job = await runJob(app, { target: { minions: ['ROUTE-1'] }, fun: 'test.ping' });
+
+    expect(detail.masters.map((m) => m.sn)).toEqual(['route-z', 'route-a']);
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: detail.masters[0]?.sn });
+    expect(job.targets[0]?.attempts.map((a) => a.master)).toEqual(['route-z']);
+  });
+
   it('fails over inside the HA pair when the first master is down, keeping both attempts', async () => {
     fleet.a.setMasterDown('hang');
     try {
@@ -98,20 +120,43 @@ describeEachDialect('salt jobs', (dialect) => {
     }
   });
 
-  it('keeps one salt-api session per master and logs in again once when salt-api restarted', async () => {
-    const logins = () => fleet.c.requests().filter((r) => r.path === '/login').length;
-    await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping' });
+  it('keeps one salt-api session per master and logs in again once after each salt-api restart', async () => {
+    const logins = () => fleet.a.requests().filter((r) => r.path === '/login').length;
+    await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
     const before = logins();
 
-    await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping' });
+    await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
     const cached = logins();
-    await fleet.c.restart();
-    const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping' });
+    await fleet.a.restart();
+    const first = await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+    const once = logins();
+    await fleet.a.restart();
+    const second = await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
 
-    expect(cached).toBe(before);
-    expect(logins()).toBe(before + 1);
-    expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-c' });
-    expect(job.targets[0]?.attempts).toHaveLength(1);
+    expect([cached, once, logins()]).toEqual([before, before + 1, before + 2]);
+    for (const job of [first, second]) {
+      expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-a' });
+      expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([['master-a', true]]);
+    }
+  });
+
+  it('fails over when a master refuses the session again right after logging in again', async () => {
+    const logins = () => fleet.a.requests().filter((r) => r.path === '/login').length;
+    const before = logins();
+    fleet.a.setSessionsRefused(true);
+    try {
+      const job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+
+      expect(logins()).toBe(before + 1);
+      expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-b' });
+      expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
+        ['master-a', false],
+        ['master-b', true],
+      ]);
+      expect(job.targets[0]?.attempts[0]?.reason).toMatch(/^ACT2_SALT_UNAUTHORIZED: salt-api refused the session/);
+    } finally {
+      fleet.a.setSessionsRefused(false);
+    }
   });
 
   it('a minion whose key no candidate master has ends dispatch_failed after trying each', async () => {
@@ -252,8 +297,8 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(all.items.length).toBeGreaterThanOrEqual(9);
     const created = all.items.map((j) => j.created_at);
     expect(created).toEqual([...created].sort().reverse());
-    // The three failover jobs, newest first: no-IPC and client-disabled (test.ping), then the 500 one (cmd.run).
-    expect(onB.items.map((j) => j.fun)).toEqual(['test.ping', 'test.ping', 'cmd.run']);
+    // The four failover jobs, newest first: refused session, client-disabled and no-IPC (test.ping), then the 500 one (cmd.run).
+    expect(onB.items.map((j) => j.fun)).toEqual(['test.ping', 'test.ping', 'test.ping', 'cmd.run']);
     expect(ghost.items).toHaveLength(1);
     expect(failed.items.every((j) => j.status === 'failed')).toBe(true);
     expect(failed.items.length).toBeGreaterThanOrEqual(2);

@@ -123,7 +123,9 @@ async function askJobCache(client: SaltClient, plan: DispatchPlan, err: unknown)
     const jid = readListJobs(await client.run({ client: 'runner', fun: 'jobs.list_jobs', search_metadata: { act2_dispatch: plan.dispatchId } }, { timeoutMs: LOOKUP_TIMEOUT_MS }));
     return jid ? { jid } : { failure: `${reasonOf(err)} (not in its job cache: not published)` };
   } catch (lookupErr) {
-    return { failure: `${reasonOf(err)} (its job cache could not be asked either: ${reasonOf(lookupErr)})` };
+    // The trade-off (README, Jobs): the targets fail over although this master may have run the job, so
+    // it may run twice; the attempt says so for whoever reads the job.
+    return { failure: `${reasonOf(err)}; the job may have run on ${plan.master} (its job cache could not be asked either: ${reasonOf(lookupErr)})` };
   }
 }
 

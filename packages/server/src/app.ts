@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
-import { databaseClock, type Clock } from './clock.js';
+import { databaseClock, offsetClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { resolveSecretKey } from './crypto/key-file.js';
@@ -116,7 +116,10 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     ...(deps.authNow ? { now: deps.authNow } : {}),
   });
 
-  const ctx: AppContext = { db, clock: deps.clock ?? databaseClock, box, config, log: app.log };
+  // An injected clock (tests driving time) is used as is; the database clock is cached for reads.
+  const ctx: AppContext = deps.clock
+    ? { db, clock: deps.clock, readClock: deps.clock, box, config, log: app.log }
+    : { db, clock: databaseClock, readClock: offsetClock(databaseClock), box, config, log: app.log };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });
   app.decorate('sweepNow', async () =>
     sweepTimeouts(db, {

@@ -111,10 +111,14 @@ async function bareServers(dialect, url) {
 }
 
 async function load(url, kind) {
+  const cpu = process.cpuUsage();
   const { stdout } = await run(process.execPath, [LOAD, JSON.stringify({ url, kind, n: MINIONS, seconds: SECONDS, connections: CONNECTIONS })]);
   const result = JSON.parse(stdout.trim().split('\n').pop());
   if (result.bad > 0) throw new Error(`${url} (${kind}): ${result.bad} failed requests of ${result.total}`);
-  return result;
+  // The server's CPU per request (this process serves; the load is another process): steadier
+  // than req/s on a machine others share.
+  const used = process.cpuUsage(cpu);
+  return { ...result, cpuUs: (used.user + used.system) / result.total };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -166,7 +170,7 @@ async function bench(dialect, url) {
     await bare.close();
   }
   const summary = Object.fromEntries(
-    Object.entries(figures).map(([name, runs]) => [name, { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)) }]),
+    Object.entries(figures).map(([name, runs]) => [name, { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)), cpuUs: median(runs.map((r) => r.cpuUs)) }]),
   );
   return { dialect, minions: MINIONS, importMs, ...summary };
 }
@@ -204,12 +208,12 @@ if (args.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
   console.log(`reads: ${CONNECTIONS} connections, ${SECONDS} s per measurement, median of ${RUNS} rounds`);
-  console.log('| dialect | minions | route | act2-server req/s | p99 ms | floor req/s | p99 ms | ratio to floor | bare fixed req/s |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| dialect | minions | route | act2-server req/s | p99 ms | CPU µs/req | floor req/s | p99 ms | CPU µs/req | ratio to floor (req/s) | bare fixed req/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     for (const [route, app, floor] of [['minions/{sn}', r.appSn, r.floorSn], ['lookup?ip=', r.appIp, r.floorIp]]) {
       console.log(
-        `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(floor.rps)} | ${floor.p99} | ${(app.rps / floor.rps).toFixed(2)} | ${fmt(r.fixed.rps)} |`,
+        `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(floor.rps)} | ${floor.p99} | ${fmt(floor.cpuUs)} | ${(app.rps / floor.rps).toFixed(2)} | ${fmt(r.fixed.rps)} |`,
       );
     }
   }

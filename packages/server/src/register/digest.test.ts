@@ -88,3 +88,13 @@ for (const size of [50, CHUNKED_ABOVE + 10]) {
     });
   });
 }
+
+it('gives different digests to sets that differ only in where one text ends and the next begins', async () => {
+  const { membershipDigest } = await import('./digest.js');
+  const a = { minion_sn: 'a|running|2:[]', status: 'running' as const, ips: '[]', attrs: null };
+  const b = { minion_sn: 'a', status: 'running' as const, ips: '[]', attrs: null };
+
+  expect(membershipDigest([a])).not.toBe(membershipDigest([b]));
+  expect(membershipDigest([b, a])).not.toBe(membershipDigest([a, b]));
+  expect(membershipDigest([{ ...b, attrs: '~' }])).not.toBe(membershipDigest([b]));
+});

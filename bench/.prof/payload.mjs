@@ -1,5 +1,0 @@
-import { RegisterRequest } from '../../packages/shared/dist/index.js';
-import { z } from 'zod'; if (process.env.JITLESS) z.config({ jitless: true });
-const payload = { master: { sn: 'P1', server: 'http://x:8000', status: 'running', idc: 'bench', type: 'salt', options: { username: 'u', password: 'p' } }, minions: Array.from({ length: 20000 }, (_, i) => ({ sn: `VMware-42 03 13 75 fb d0 70 a0-60 76 f6 24 39 ff ${i}`, status: 'running', ips: [`10.1.${i >> 8 & 255}.${i & 255}`, `10.2.${i >> 8 & 255}.${i & 255}`], id: `node-${i}`, serial: 'VMware-42 03 13 75 fb d0 70 a0-60 76 f6 24 39 ff 4e e7', uuid: '75130342-d0fb-a070-6076-f62439ff4ee7', os: 'Rocky 9.3', saltversion: '3006.10' })), schema_version: 1, agent: { version: '1', hostname: 'h' }, interval_s: 60 };
-for (let r = 0; r < 3; r++) { const t = performance.now(); const p = RegisterRequest.safeParse(payload); console.log('safeParse', p.success, (performance.now() - t).toFixed(0), 'ms'); }
-for (let r = 0; r < 2; r++) { const t = performance.now(); JSON.stringify(payload); console.log('stringify', (performance.now() - t).toFixed(0), 'ms'); }

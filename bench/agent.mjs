@@ -6,6 +6,7 @@
 //     validation, filtering or logging, i.e. the I/O and parsing the agent cannot avoid.
 // Usage (after `pnpm build`): node bench/agent.mjs [--minions 20000] [--down 200] [--runs 3]
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,12 @@ const { values } = parseArgs({
     minions: { type: 'string', default: '20000' },
     down: { type: 'string', default: '200' },
     runs: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
   },
 });
+const json = values.json;
+// With --json the table goes to stderr and stdout carries one JSON line (for `pnpm bench`).
+const log = (line) => (json ? process.stderr.write(`${line}\n`) : console.log(line));
 const count = Number(values.minions);
 const down = Number(values.down);
 const runs = Number(values.runs);
@@ -47,14 +52,17 @@ function runProcess(args, env) {
     child.once('close', (code) => {
       const ms = performance.now() - started;
       let rssKiB = NaN;
+      let cpuMs = NaN;
       try {
-        rssKiB = Number(readFileSync(rssFile, 'utf8'));
+        const [rss, cpu] = readFileSync(rssFile, 'utf8').split(' ');
+        rssKiB = Number(rss);
+        cpuMs = Number(cpu) / 1000;
       } catch {
-        // the child died before writing its peak RSS: reported as unknown
+        // the child died before writing its peak RSS and CPU: reported as unknown
       }
       rmSync(dir, { recursive: true, force: true });
       if (code !== 0) reject(new Error(`exit ${code}: ${out.slice(-2000)}`));
-      else resolve({ ms, rssMiB: rssKiB / 1024, out });
+      else resolve({ ms, cpuMs, rssMiB: rssKiB / 1024, out });
     });
   });
 }
@@ -64,8 +72,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function measure(label, args, env) {
   const samples = [];
   for (let i = 0; i < runs; i += 1) samples.push(await runProcess(args, env));
-  const result = { label, ms: median(samples.map((s) => s.ms)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
-  console.log(`  ${label.padEnd(28)} ${result.ms.toFixed(0).padStart(7)} ms   peak RSS ${result.rssMiB.toFixed(0).padStart(5)} MiB`);
+  const result = { label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
+  log(`  ${label.padEnd(28)} ${result.ms.toFixed(0).padStart(7)} ms   CPU ${result.cpuMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(0).padStart(5)} MiB`);
   return result;
 }
 
@@ -73,9 +81,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'act2-bench-db-'));
 const minions = generateMinions({ count, down, seed: 'bench', prefix: 'node-' });
 const sim = createSaltApiSim({ minions, users: [{ name: USER, password: PASSWORD, eauth: 'pam', perms: ['.*', '@runner'] }], timeScale: 0 });
 const saltUrl = await sim.listen({ port: 0, host: '127.0.0.1' });
-const server = await startServer(serverConfig({ db: join(dataDir, 'act2.sqlite'), port: 0, host: '127.0.0.1', logLevel: 'warn' }));
+const server = await startServer(
+  serverConfig({ db: join(dataDir, 'act2.sqlite'), port: 0, host: '127.0.0.1', logLevel: 'warn', auth: 'none', secretKey: randomBytes(32).toString('hex') }),
+);
 
-console.log(`act2-heartbeat benchmark: ${count} minions (${down} down), simulated ping latency off, median of ${runs} runs`);
+log(`act2-heartbeat benchmark: ${count} minions (${down} down), simulated ping latency off, median of ${runs} runs`);
 const agentArgs = (source, sn) => [
   bundle,
   '--salt-server', saltUrl,
@@ -95,13 +105,14 @@ try {
     // The first run of each source registers the master; the others are identical re-sends.
     results.push({ source, ...(await measure(`agent --grains-source ${source}`, agentArgs(source, `BENCH-${source}`), env)) });
   }
-  console.log('\n  vs baseline (raw fetch client):');
+  log('\n  vs baseline (raw fetch client):');
   for (const r of results) {
-    console.log(
-      `  ${r.source.padEnd(6)} ${(r.ms / raw.ms).toFixed(2)}× time, ${(r.rssMiB / raw.rssMiB).toFixed(2)}× memory; ` +
+    log(
+      `  ${r.source.padEnd(6)} ${(r.cpuMs / raw.cpuMs).toFixed(2)}× CPU, ${(r.ms / raw.ms).toFixed(2)}× time, ${(r.rssMiB / raw.rssMiB).toFixed(2)}× memory; ` +
         `${(r.ms - startup.ms).toFixed(0)} ms above node startup`,
     );
   }
+  if (json) process.stdout.write(`${JSON.stringify({ minions: count, down, startup, raw, results })}\n`);
 } finally {
   await server.close();
   await sim.close();

@@ -24,14 +24,17 @@ export function runProcess(args, env, { okCodes = [0] } = {}) {
     child.once('close', (code) => {
       const ms = performance.now() - started;
       let rssKiB = NaN;
+      let cpuMs = NaN;
       try {
-        rssKiB = Number(readFileSync(rssFile, 'utf8'));
+        const [rss, cpu] = readFileSync(rssFile, 'utf8').split(' ');
+        rssKiB = Number(rss);
+        cpuMs = Number(cpu) / 1000;
       } catch {
-        // the child died before writing its peak RSS: reported as unknown
+        // the child died before writing its peak RSS and CPU: reported as unknown
       }
       rmSync(dir, { recursive: true, force: true });
       if (!okCodes.includes(code)) reject(new Error(`exit ${code}: ${out.slice(-2000)}`));
-      else resolve({ ms, rssMiB: rssKiB / 1024, out });
+      else resolve({ ms, cpuMs, rssMiB: rssKiB / 1024, out });
     });
   });
 }

@@ -13,7 +13,9 @@ const run = async (chunk) => {
   return (await res.json()).return[0];
 };
 const { up, down } = await run({ client: 'runner', fun: 'manage.status', kwarg: { timeout: 1, gather_job_timeout: 1 } });
-const live = await run({ client: 'local', tgt: up, tgt_type: 'list', fun: 'grains.item', arg: ['id', 'ip4_interfaces', 'ipv4'] });
+// The same grains the agent asks for (GRAIN_NAMES), so both move the same bytes.
+const grainNames = ['id', 'ip4_interfaces', 'ipv4', 'serialnumber', 'uuid', 'os', 'osrelease', 'saltversion'];
+const live = await run({ client: 'local', tgt: up, tgt_type: 'list', fun: 'grains.item', arg: grainNames, timeout: 1, gather_job_timeout: 1 });
 const cached = down.length ? await run({ client: 'runner', fun: 'cache.grains', tgt: down, tgt_type: 'list' }) : {};
 const minions = [];
 for (const id of up) minions.push({ sn: id, status: 'running', ips: Object.values(live[id]?.ip4_interfaces ?? {}).flat() });

@@ -81,16 +81,17 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
     const result = await collector.collect({ log, dispatcher: dispatcher(deps.collectorDispatcher, collector.tls ?? { insecure: false }), now });
     const built = buildPayload({ config, masterSn: master.sn, result, agent: { version: VERSION, hostname: (deps.hostname ?? hostname)() } });
     payload = built.payload;
-    assertValidPayload(payload);
+    const dryRun = config.dryRun || config.act2Server === undefined;
+    assertValidPayload(payload, { minions: dryRun });
     if (built.duplicateSns > 0) log.warn({ minions: built.duplicateSns }, 'minion sn grain shared by several minions, using their ids');
     const running = payload.minions.filter((m) => m.status === 'running').length;
     log.info(
-      { master_status: result.status, minions: payload.minions.length, running, stopped: payload.minions.length - running, bytes: JSON.stringify(payload).length },
+      { master_status: result.status, minions: payload.minions.length, running, stopped: payload.minions.length - running },
       'payload built',
     );
     const collectError = result.status === 'stopped' ? new AgentError(result.code, result.error) : undefined;
     const exitCode = collectError ? EXIT_CODES.saltUnavailable : EXIT_CODES.ok;
-    if (config.dryRun || config.act2Server === undefined) {
+    if (dryRun || config.act2Server === undefined) {
       log.info({ exit_code: exitCode }, 'dry run: payload not sent');
       return { exitCode, payload, ...(collectError ? { error: collectError } : {}) };
     }
@@ -109,7 +110,12 @@ export async function runHeartbeat(config: AgentConfig, deps: HeartbeatDeps): Pr
       ...(deps.gzipThresholdBytes === undefined ? {} : { gzipThresholdBytes: deps.gzipThresholdBytes }),
       ...(deps.backoff === undefined ? {} : { backoff: deps.backoff }),
     });
-    const outcome = await client.register(payload);
+    const sent = payload;
+    const outcome = await client.register(sent).catch((error: unknown) => {
+      // act2-server refused what we sent: our own full check says which minion broke the contract.
+      if (toAgentError(error).code === 'ACT2_SERVER_REJECTED') assertValidPayload(sent);
+      throw error;
+    });
     log.info(
       { server: outcome.server, status: outcome.status, ms: outcome.ms, attempts: outcome.attempts, bytes: outcome.bytes, gzip: outcome.gzip, enrolled: outcome.enrolled, response: outcome.response },
       'register ok',

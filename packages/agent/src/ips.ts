@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 // The same checks as the wire contract's IpAddress, so the server never rejects what we send.
-const Ipv4 = z.ipv4();
+// z.ipv4() is only its pattern: tested directly, without a zod parse per address (20,000
+// minions × a few addresses). z.ipv6() checks more than a pattern, and IPv6 is rare: parsed.
+const IPV4 = z.regexes.ipv4;
 const Ipv6 = z.ipv6();
 
 /**
@@ -10,7 +12,7 @@ const Ipv6 = z.ipv6();
  * also dropped 27.0.0.1 or 7.0.0.1; this compares whole octets.
  */
 export function isReportableIpv4(value: unknown): value is string {
-  if (typeof value !== 'string' || !Ipv4.safeParse(value).success) return false;
+  if (typeof value !== 'string' || !IPV4.test(value)) return false;
   const [a, b] = value.split('.').map(Number);
   if (a === 127 || value === '0.0.0.0') return false;
   return !(a === 169 && b === 254);

@@ -66,4 +66,15 @@ describe('buildPayload', () => {
     const { payload } = buildPayload({ config: testConfig(), masterSn: ' ', result: running, agent });
     expect(() => assertValidPayload(payload)).toThrow(expect.objectContaining({ code: 'ACT2_INVALID_PAYLOAD', message: expect.stringContaining('master.sn') }));
   });
+
+  it('checks only the envelope on the send path (act2-server checks the minions), all of it otherwise', () => {
+    const { payload } = buildPayload({ config: testConfig(), masterSn: 'SN', result: running, agent });
+    const broken = { ...payload, minions: [{ sn: '', status: 'running' as const, ips: ['not an ip'] }] };
+
+    expect(() => assertValidPayload(broken, { minions: false })).not.toThrow();
+    expect(() => assertValidPayload(broken)).toThrow(expect.objectContaining({ code: 'ACT2_INVALID_PAYLOAD', message: expect.stringContaining('minions.0') }));
+    expect(() => assertValidPayload({ ...broken, master: { ...broken.master, sn: ' ' } }, { minions: false })).toThrow(
+      expect.objectContaining({ code: 'ACT2_INVALID_PAYLOAD', message: expect.stringContaining('master.sn') }),
+    );
+  });
 });

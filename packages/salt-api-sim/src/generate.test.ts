@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateMinions } from './generate.js';
+import { pyJsonBuffer } from './py-json.js';
 
 type Ifaces = Record<string, string[]>;
 
@@ -83,5 +84,16 @@ describe('generateMinions', () => {
     const swapped = [...bytes.slice(0, 4).reverse(), ...bytes.slice(4, 6).reverse(), ...bytes.slice(6, 8).reverse(), ...bytes.slice(8)].join('');
 
     expect(String(vm?.grains.uuid).replace(/-/g, '')).toBe(swapped);
+  });
+});
+
+describe('grains size', () => {
+  it('weighs about what salt 3006 returns per minion from cache.grains (5.2 KB as salt-api writes it)', () => {
+    const fleet = generateMinions({ count: 500 });
+
+    const mean = fleet.reduce((sum, m) => sum + pyJsonBuffer(m.grains).length, 0) / fleet.length;
+
+    expect(mean).toBeGreaterThan(4_900);
+    expect(mean).toBeLessThan(5_500);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { SimError } from './errors.js';
 import { hardwareProfile, osGrains } from './grains-hardware.js';
+import { extraGrains } from './grains-extra.js';
 import { networkGrains } from './grains-network.js';
 import { createRng, hash32, pickIndices } from './prng.js';
 import type { Grains, SimMinion } from './types.js';
@@ -104,6 +105,7 @@ export function generateGrains(id: string, index: number, options: GenerateMinio
     gid: 0,
     uid: 0,
     zfs_support: false,
+    ...extraGrains(rng, String(os.kernel.kernelrelease)),
   });
   return grains;
 }

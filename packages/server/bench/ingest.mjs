@@ -145,7 +145,7 @@ const rawBaselines = {
 async function bench(name, dbUrl) {
   const db = createDb({ db: dbUrl, dbPoolSize: 4 });
   await runMigrations(db);
-  const app = await buildApp(serverConfig({ db: dbUrl, secretKey: KEY, port: 0 }), { db, scheduler: false });
+  const app = await buildApp(serverConfig({ db: dbUrl, secretKey: KEY, port: 0, auth: 'none' }), { db, scheduler: false });
   await app.ready();
   const post = async (body) => {
     const response = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: body });
@@ -219,10 +219,14 @@ await onServer('mysql', MYSQL_ADMIN, {
   drop: (connection, name) => connection.query(`drop database if exists ${name}`),
 });
 
-console.log(`\none registration of ${MINIONS} minions (2 IPs each), median of ${RUNS}, POST /register via inject:`);
-console.log('dialect   | raw driver 10k rows | Kysely 10k rows | first registration | identical re-send');
-for (const r of results) {
-  console.log(
-    `${r.name.padEnd(9)} | ${ms(r.raw).padStart(19)} | ${ms(r.bare).padStart(15)} | ${ms(r.first).padStart(18)} | ${ms(r.resend).padStart(17)}`,
-  );
+if (process.argv.includes('--json')) {
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+} else {
+  console.log(`\none registration of ${MINIONS} minions (2 IPs each), median of ${RUNS}, POST /register via inject:`);
+  console.log('dialect   | raw driver 10k rows | Kysely 10k rows | first registration | identical re-send | re-send / first | raw / first');
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(9)} | ${ms(r.raw).padStart(19)} | ${ms(r.bare).padStart(15)} | ${ms(r.first).padStart(18)} | ${ms(r.resend).padStart(17)} | ${`${((100 * r.resend) / r.first).toFixed(1)}%`.padStart(15)} | ${(r.raw / r.first).toFixed(2)}`,
+    );
+  }
 }

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
-import { databaseClock, type Clock } from './clock.js';
+import { databaseClock, offsetClock, type Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { resolveSecretKey } from './crypto/key-file.js';
@@ -170,7 +170,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   // Pool figures come from the pool createDb opened (the outage plugin wraps it in a new instance).
   registerDbGauges(metrics, db, clock, config.masterTimeoutMs, { pool: baseDb });
 
-  const ctx: AppContext = { db, clock, box, config, log: app.log, metrics };
+  // An injected clock (tests driving time) is used as is; the database clock is cached for reads.
+  const ctx: AppContext = { db, clock, readClock: deps.clock ?? offsetClock(databaseClock), box, config, log: app.log, metrics };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });
   app.decorate('sweepNow', async () =>
     measureJob(metrics, 'timeout', async () => {

@@ -10,6 +10,8 @@ import type { Metrics } from './metrics/metrics.js';
 export interface AppContext {
   db: Kysely<Database>;
   clock: Clock;
+  /** "Now" for read routes: `clock`, or when that is the database clock, its cached offset (clock.ts). */
+  readClock: Clock;
   box: SecretBox;
   config: ServerConfig;
   log: FastifyBaseLogger;

@@ -22,6 +22,11 @@ export interface MastersTable {
   agent_hostname: string | null;
   interval_s: number | null;
   minion_count: number;
+  /**
+   * SHA-256 of the stored minion set as `membershipDigest` computes it, written with the set;
+   * null while unknown or while a chunked write is part-way (register/digest.ts).
+   */
+  minion_digest: string | null;
   first_seen: EpochMs;
   last_seen: EpochMs;
   status_changed_at: EpochMs;

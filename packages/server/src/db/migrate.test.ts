@@ -19,9 +19,10 @@ describeEachDialect('runMigrations', (dialect) => {
         ['0003-jobs', 'Success'],
         ['0004-operator', 'Success'],
         ['0005-master-key-idc', 'Success'],
+        ['0006-minion-digest', 'Success'],
       ]);
       const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest']);
       expect(await runMigrations(database.db)).toEqual([]);
       expect(await database.db.selectFrom('masters').select('sn').execute()).toEqual([]);
     } finally {

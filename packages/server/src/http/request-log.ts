@@ -11,8 +11,12 @@ const MAX_LOGGED_VALUE = 256;
  */
 export function registerRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
+    // A successful read is the bulk of the traffic and tells an operator nothing: debug. Writes
+    // and every failure stay at info (a synchronous write per read cost ~7% of a read's CPU).
+    const level = request.method === 'GET' && reply.statusCode < 400 ? 'debug' : 'info';
+    if (level === 'debug' && request.log.level !== 'debug' && request.log.level !== 'trace') return;
     const query = loggedQuery(request);
-    request.log.info(
+    request.log[level](
       {
         method: request.method,
         // The client's address: the peer, or with --trust-proxy the X-Forwarded-For client.

@@ -14,12 +14,12 @@ export const masterRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get(`${API_PREFIX}/masters`, { config: { scope: 'read' }, schema: { querystring: MasterListQuery, response: { 200: MasterList } } }, async (request) => {
     const { cursor, ...filter } = request.query;
     const afterSn = cursor === undefined ? undefined : decodeCursor(cursor, ['string'] as const)[0];
-    const { items, lastSn } = await listMasters(ctx.db, { ...filter, afterSn }, await ctx.clock(ctx.db), timeout);
+    const { items, lastSn } = await listMasters(ctx.db, { ...filter, afterSn }, await ctx.readClock(ctx.db), timeout);
     return { items, next_cursor: lastSn === null ? null : encodeCursor([lastSn]) };
   });
 
   app.get(`${API_PREFIX}/masters/:sn`, { config: { scope: 'read' }, schema: { params: SnParams, response: { 200: MasterDetail } } }, async (request) => {
-    const detail = await getMasterDetail(ctx.db, request.params.sn, await ctx.clock(ctx.db), timeout);
+    const detail = await getMasterDetail(ctx.db, request.params.sn, await ctx.readClock(ctx.db), timeout);
     if (!detail) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No such master');
     return detail;
   });

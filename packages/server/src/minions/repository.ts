@@ -1,6 +1,7 @@
 import { canonicalIp, type Minion, type MinionDetail, type MinionMaster, type MinionStatus } from '@act2/shared';
-import type { ExpressionBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, DbOrTrx, EpochMs } from '../db/database.js';
+import { preparedQuery } from '../db/prepared.js';
 import { iso } from '../http/iso.js';
 import { compareCandidates, effectiveStatus } from '../masters/status.js';
 
@@ -74,19 +75,15 @@ export async function listMinions(
 }
 
 export async function getMinionDetail(db: DbOrTrx, sn: string, now: EpochMs, timeoutMs: number): Promise<MinionDetail | undefined> {
-  return (await loadMinionDetails(db, [sn], now, timeoutMs)).get(sn);
+  const rows = await detailRowsBySn(db, { sn });
+  return foldMinionDetails([sn], rows, now, timeoutMs).get(sn);
 }
 
 /** Every minion any master reported with this IP, each with its masters best first. */
 export async function lookupByIp(db: DbOrTrx, ip: string, now: EpochMs, timeoutMs: number): Promise<MinionDetail[]> {
-  const rows = await db
-    .selectFrom('minion_ips')
-    .select('minion_sn')
-    .distinct()
-    .where('ip', '=', canonicalIp(ip))
-    .orderBy('minion_sn')
-    .execute();
-  const details = await loadMinionDetails(db, rows.map((r) => r.minion_sn), now, timeoutMs);
+  const rows = await detailRowsByIp(db, { ip: canonicalIp(ip) });
+  const sns = [...new Set(rows.map((r) => r.minion_sn))].sort();
+  const details = foldMinionDetails(sns, rows, now, timeoutMs);
   return [...details.values()].sort((a, b) => compareCandidates(firstMaster(a), firstMaster(b)));
 }
 
@@ -97,39 +94,46 @@ function firstMaster(detail: MinionDetail): { status: MinionMaster['status']; la
     : { status: 'timeout', last_seen: 0, sn: detail.sn };
 }
 
-/**
- * One query for a page of minions: every (minion, master) pair, folded into details. A minion is
- * `running` when a master that is running now reports it running; its IPs are the union over its
- * masters, best master first.
- */
+/** Every (minion, master) pair of the minions the caller picks, with what a detail shows. */
+function detailRows(db: Kysely<Database>) {
+  return db
+    .selectFrom('master_minions as mm')
+    .innerJoin('masters as m', 'm.sn', 'mm.master_sn')
+    .innerJoin('minions as n', 'n.sn', 'mm.minion_sn')
+    .select(['mm.minion_sn', 'mm.status as minion_status', 'mm.ips', 'n.updated_at', 'm.sn', 'm.server', 'm.status', 'm.idc', 'm.type', 'm.last_seen']);
+}
+
+type DetailRow = Awaited<ReturnType<ReturnType<typeof detailRows>['execute']>>[number];
+
+// The two hot reads, prepared once: GET /minions/{sn} and GET /lookup?ip= (one query each: the
+// IP's minions are picked by a sub-select, not fetched first and then looked up).
+const detailRowsBySn = preparedQuery('act2_minion_detail', ['sn'], (db, p) => detailRows(db).where('mm.minion_sn', '=', p.sn));
+const detailRowsByIp = preparedQuery('act2_minion_lookup', ['ip'], (db, p) =>
+  detailRows(db).where('mm.minion_sn', 'in', (eb) => eb.selectFrom('minion_ips').select('minion_ips.minion_sn').where('minion_ips.ip', '=', p.ip)),
+);
+
+/** One query for a page of minions: every (minion, master) pair, folded into details. */
 async function loadMinionDetails(
   db: DbOrTrx,
   sns: readonly string[],
   now: EpochMs,
   timeoutMs: number,
 ): Promise<Map<string, MinionDetail>> {
-  const out = new Map<string, MinionDetail>();
-  if (sns.length === 0) return out;
-  const rows = await db
-    .selectFrom('master_minions as mm')
-    .innerJoin('masters as m', 'm.sn', 'mm.master_sn')
-    .innerJoin('minions as n', 'n.sn', 'mm.minion_sn')
-    .select([
-      'mm.minion_sn',
-      'mm.status as minion_status',
-      'mm.ips',
-      'n.updated_at',
-      'm.sn',
-      'm.server',
-      'm.status',
-      'm.idc',
-      'm.type',
-      'm.last_seen',
-    ])
+  if (sns.length === 0) return new Map();
+  const rows = await detailRows(db as Kysely<Database>)
     .where('mm.minion_sn', 'in', [...sns])
     .execute();
+  return foldMinionDetails(sns, rows, now, timeoutMs);
+}
 
-  const grouped = new Map<string, typeof rows>();
+/**
+ * Folds (minion, master) rows into details, in the order of `sns`. A minion is `running` when a
+ * master that is running now reports it running; its IPs are the union over its masters, best
+ * master first.
+ */
+function foldMinionDetails(sns: readonly string[], rows: readonly DetailRow[], now: EpochMs, timeoutMs: number): Map<string, MinionDetail> {
+  const out = new Map<string, MinionDetail>();
+  const grouped = new Map<string, DetailRow[]>();
   for (const row of rows) {
     const list = grouped.get(row.minion_sn) ?? [];
     list.push(row);

@@ -2,6 +2,7 @@ import { API_PREFIX, LookupQuery, LookupResponse, MinionDetail, MinionList, Mini
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { compiledSerializer } from '../http/fast-serializer.js';
 import { HttpError } from '../http/http-error.js';
 import { getMinionDetail, listMinions, lookupByIp } from './repository.js';
 
@@ -11,18 +12,18 @@ export const minionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get(`${API_PREFIX}/minions`, { config: { scope: 'read' }, schema: { querystring: MinionListQuery, response: { 200: MinionList } } }, async (request) => {
     const { cursor, ...filter } = request.query;
     const afterSn = cursor === undefined ? undefined : decodeCursor(cursor, ['string'] as const)[0];
-    const { items, lastSn } = await listMinions(ctx.db, { ...filter, afterSn }, await ctx.clock(ctx.db), timeout);
+    const { items, lastSn } = await listMinions(ctx.db, { ...filter, afterSn }, await ctx.readClock(ctx.db), timeout);
     return { items, next_cursor: lastSn === null ? null : encodeCursor([lastSn]) };
   });
 
-  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, schema: { params: SnParams, response: { 200: MinionDetail } } }, async (request) => {
-    const detail = await getMinionDetail(ctx.db, request.params.sn, await ctx.clock(ctx.db), timeout);
+  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, serializerCompiler: compiledSerializer, schema: { params: SnParams, response: { 200: MinionDetail } } }, async (request) => {
+    const detail = await getMinionDetail(ctx.db, request.params.sn, await ctx.readClock(ctx.db), timeout);
     if (!detail) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No master reports this minion');
     return detail;
   });
 
-  app.get(`${API_PREFIX}/lookup`, { config: { scope: 'read' }, schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, async (request) => {
-    const items = await lookupByIp(ctx.db, request.query.ip, await ctx.clock(ctx.db), timeout);
+  app.get(`${API_PREFIX}/lookup`, { config: { scope: 'read' }, serializerCompiler: compiledSerializer, schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, async (request) => {
+    const items = await lookupByIp(ctx.db, request.query.ip, await ctx.readClock(ctx.db), timeout);
     if (items.length === 0) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No minion is known by this IP');
     return { ip: request.query.ip, items };
   });

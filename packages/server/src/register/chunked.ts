@@ -4,6 +4,7 @@ import { updateMaster } from '../masters/repository.js';
 import { applyMembership, readMembershipPage, type Member, type MembershipChanges } from '../minions/membership.js';
 import { yieldToEventLoop } from '../yield.js';
 import { diffMembershipInSlices, normalizeMinionsInSlices } from './diff.js';
+import { membershipDigest } from './digest.js';
 import type { RegisterDeps, RegisterOutcome } from './service.js';
 import { minionEvents, sealCredentials, upsertMaster } from './steps.js';
 
@@ -28,13 +29,20 @@ const PAGE = 2_000;
 export async function registerInChunks(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterOutcome> {
   const { master } = request;
   const incoming = await normalizeMinionsInSlices(request.minions);
+  const digest = membershipDigest(incoming.values());
   const credentials = sealCredentials(deps, request);
 
   const head = await deps.db.transaction().execute(async (trx) => {
     const now = await deps.clock(trx);
     return { now, ...(await upsertMaster(trx, deps, request, now, credentials, undefined)) };
   });
-  const { now, created, transition, issuedKey } = head;
+  const { now, created, previous, transition, issuedKey } = head;
+  if (!created && previous?.minion_digest === digest) {
+    return { created, transition, joined: 0, left: 0, changed: 0, total: incoming.size, issuedKey };
+  }
+  // From here until the last step the stored set is part-way: no digest may vouch for it (an
+  // interrupted write followed by a re-send of the old set must be diffed, not skipped).
+  if (!created) await updateMaster(deps.db, master.sn, { minion_digest: null });
 
   const stored = new Map<string, Member>();
   if (!created) {
@@ -55,7 +63,7 @@ export async function registerInChunks(deps: RegisterDeps, request: RegisterRequ
       await insertEvents(trx, minionEvents(master.sn, part), { instanceId: deps.instanceId, at: now });
     });
   }
-  await updateMaster(deps.db, master.sn, { minion_count: incoming.size });
+  await updateMaster(deps.db, master.sn, { minion_count: incoming.size, minion_digest: digest });
 
   return { created, transition, joined: changes.joined.length, left: changes.left.length, changed: changes.changed.length, total: incoming.size, issuedKey };
 }

@@ -39,9 +39,20 @@ function toMember(minion: RegisterMinion): Member {
   return {
     minion_sn: minion.sn,
     status: minion.status,
-    ips: JSON.stringify([...new Set(minion.ips.map(canonicalIp))]),
+    ips: JSON.stringify(canonicalIps(minion.ips)),
     attrs: Object.keys(attrs).length > 0 ? JSON.stringify(attrs) : null,
   };
+}
+
+/** Canonical and without repeats, in first-seen order; a minion has one or two IPs, seldom more. */
+function canonicalIps(ips: readonly string[]): string[] {
+  if (ips.length > 8) return [...new Set(ips.map(canonicalIp))];
+  const out: string[] = [];
+  for (const ip of ips) {
+    const canonical = canonicalIp(ip);
+    if (!out.includes(canonical)) out.push(canonical);
+  }
+  return out;
 }
 
 export function byMinionSn(a: Member, b: Member): number {

@@ -11,6 +11,7 @@ import { updateMaster } from '../masters/repository.js';
 import { applyMembership, readMembership, type MembershipChanges } from '../minions/membership.js';
 import { registerInChunks } from './chunked.js';
 import { diffMembership, normalizeMinions } from './diff.js';
+import { membershipDigest } from './digest.js';
 import { withMasterLock } from './master-lock.js';
 import { byOf, minionEvents, sealCredentials, upsertMaster } from './steps.js';
 import type { MasterEventKind, MasterTransition } from './transition.js';
@@ -94,17 +95,21 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
 async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterOutcome> {
   const { master } = request;
   const incoming = master.status === 'running' ? normalizeMinions(request.minions) : undefined;
+  const digest = incoming ? membershipDigest(incoming) : undefined;
   const credentials = sealCredentials(deps, request);
 
   return withTxRetry(() =>
     deps.db.transaction().execute(async (trx) => {
       const now = await deps.clock(trx);
       const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, incoming?.length);
-      const changes = incoming
+      // The steady state (the same set every heartbeat): the master row is touched above; the
+      // set, read under the master's row lock, is known to be this one without reading it.
+      const unchanged = !created && digest !== undefined && previous?.minion_digest === digest;
+      const changes = incoming && !unchanged
         ? diffMembership(created ? [] : await readMembership(trx, master.sn), incoming)
         : NO_CHANGES;
       await applyMembership(trx, master.sn, changes, now);
-      if (!created && incoming) await updateMaster(trx, master.sn, { minion_count: incoming.length });
+      if (incoming && !unchanged) await updateMaster(trx, master.sn, { minion_count: incoming.length, minion_digest: digest });
       await insertEvents(trx, minionEvents(master.sn, changes), { instanceId: deps.instanceId, at: now });
       // What the master has now: a stopped registration keeps the stored set (none for a new master).
       const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);

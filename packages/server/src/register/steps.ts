@@ -58,6 +58,8 @@ export async function upsertMaster(
       username: credentials?.username ?? null,
       password_enc: credentials?.password_enc ?? null,
       minion_count: minionCount ?? 0,
+      // Written with the set, once it is stored (service.ts, chunked.ts).
+      minion_digest: null,
       first_seen: now,
       status_changed_at: now,
     });

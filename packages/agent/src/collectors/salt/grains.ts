@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AgentError, toAgentError } from '../../errors.js';
 import type { SaltClient } from '@act2/salt-api-client';
 import type { SaltSettings } from './config.js';
-import { GRAIN_NAMES, GrainsByMinion } from './schema.js';
+import { GRAIN_NAMES, isGrainsByMinion } from './schema.js';
 
 /** Raw grains per minion id, as salt-api returned them (parsed per minion later). */
 export interface GrainsOutcome {
@@ -18,9 +18,8 @@ function isGrains(value: unknown): value is Record<string, unknown> {
 }
 
 function grainsMap(value: unknown, fun: string): Record<string, unknown> {
-  const parsed = GrainsByMinion.safeParse(value);
-  if (!parsed.success) throw new AgentError('ACT2_SALT_BAD_RESPONSE', `salt-api ${fun} did not return an object keyed by minion id`);
-  return parsed.data;
+  if (!isGrainsByMinion(value)) throw new AgentError('ACT2_SALT_BAD_RESPONSE', `salt-api ${fun} did not return an object keyed by minion id`);
+  return value;
 }
 
 const seconds = (ms: number) => ms / 1000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interfaceMatcher, isReportableIpv4, minionIps } from './ips.js';
-import { MinionGrains } from './schema.js';
+import { readMinionGrains } from './schema.js';
 
 const DEFAULT_EXCLUDED = interfaceMatcher(['docker0', 'virbr*', 'veth*']);
 
@@ -41,7 +41,7 @@ describe('minionIps', () => {
 
   it('falls back to the ipv4 grain only when ip4_interfaces is missing (or was not an object)', () => {
     expect(minionIps({ ipv4: ['127.0.0.1', '192.0.2.2', '192.0.2.2'] }, DEFAULT_EXCLUDED)).toEqual(['192.0.2.2']);
-    expect(minionIps(MinionGrains.parse({ ip4_interfaces: '', ipv4: ['10.0.0.7'] }), DEFAULT_EXCLUDED)).toEqual(['10.0.0.7']);
+    expect(minionIps(readMinionGrains({ ip4_interfaces: '', ipv4: ['10.0.0.7'] }), DEFAULT_EXCLUDED)).toEqual(['10.0.0.7']);
     expect(minionIps({}, DEFAULT_EXCLUDED)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { hasControlCharacter } from '@act2/shared';
 import type { CollectedMinion } from '../collector.js';
 import { chooseMinionSn, isMeaningfulSerial } from '../../minion-sn.js';
 import { minionIps } from './ips.js';
-import { MinionGrains } from './schema.js';
+import { readMinionGrains } from './schema.js';
 
 export interface MinionOptions {
   /** From interfaceMatcher(--exclude-interfaces). */
@@ -31,7 +31,7 @@ export function isReportableId(id: string): boolean {
  * Optional fields are left out rather than sent empty, and bounded to the contract's lengths.
  */
 export function toCollectedMinion(id: string, running: boolean, raw: Record<string, unknown> | undefined, options: MinionOptions): CollectedMinion {
-  const grains = raw === undefined ? {} : MinionGrains.parse(raw);
+  const grains = raw === undefined ? {} : readMinionGrains(raw);
   const minion: CollectedMinion = {
     id,
     sn: chooseMinionSn(id, options.minionSnGrain === undefined ? undefined : raw?.[options.minionSnGrain]),

@@ -61,6 +61,14 @@ export interface SqlDialect {
   /** True when `db` was opened by this dialect (decided by the Kysely adapter). */
   owns(db: DbOrTrx): boolean;
 
+  /**
+   * Marks `sql` (the text of a compiled query, see db/prepared.ts) as hot: the connection then
+   * reuses one prepared statement for it instead of parsing and planning it on every call
+   * (SQLite: once per process; PostgreSQL: a named statement per connection; MySQL: no-op).
+   * `name` is unique per text and short (PostgreSQL statement names are at most 63 bytes).
+   */
+  prepare(name: string, sql: string): void;
+
   /** The database clock in epoch milliseconds, read now (not at the start of the transaction). */
   now(db: DbOrTrx): Promise<EpochMs>;
 

@@ -24,6 +24,9 @@ export const mysqlDialect: SqlDialect = {
   schemes: ['mysql', 'mariadb'],
   inProcess: false,
   open: openMysql,
+  // mysql2's server-side prepared statements (execute) keep one per text and connection without
+  // bound; the plain text protocol is kept until a measurement says otherwise.
+  prepare: () => undefined,
   owns: (db) => db.getExecutor().adapter instanceof MysqlAdapter,
   now: async (db) => {
     // The session time zone is UTC (connection.ts), so the conversion is exact all year.

@@ -3,12 +3,14 @@ import pg from 'pg';
 import type { Database } from '../../database.js';
 import { registerPoolStats } from '../../pool-stats.js';
 import type { ConnectionOptions } from '../dialect.js';
+import type { PreparedRegistry } from '../prepared-registry.js';
 
 const PG_INT8_OID = 20;
 
 /** A pg pool on `url` with act2-server's session limits; the pool reconnects on its own. */
-export function openPostgres(url: string, options: ConnectionOptions): Kysely<Database> {
+export function openPostgres(url: string, options: ConnectionOptions, hot: PreparedRegistry): Kysely<Database> {
   const pool = new pg.Pool({
+    Client: namedStatementClient(hot),
     connectionString: url,
     max: options.poolSize,
     // Server-side limits, set per session: a stuck query or a lock held by a hung instance ends in
@@ -38,4 +40,21 @@ export function openPostgres(url: string, options: ConnectionOptions): Kysely<Da
     idle: pool.idleCount,
     waiting: pool.waitingCount,
   }));
+}
+
+/**
+ * A pg client that runs the hot statements as named prepared statements: pg parses and plans
+ * each once per connection (it remembers which names a connection has prepared), then only binds
+ * and executes. Kysely calls `query(text, values)`; other texts go through unchanged.
+ */
+function namedStatementClient(hot: PreparedRegistry): typeof pg.Client {
+  return class NamedStatementClient extends pg.Client {
+    override query(config: unknown, values?: unknown, callback?: unknown): never {
+      if (typeof config === 'string' && Array.isArray(values) && callback === undefined) {
+        const name = hot.nameOf(config);
+        if (name !== undefined) return (super.query as unknown as (c: unknown) => never)({ name, text: config, values });
+      }
+      return (super.query as unknown as (c: unknown, v: unknown, cb: unknown) => never)(config, values, callback);
+    }
+  } as typeof pg.Client;
 }

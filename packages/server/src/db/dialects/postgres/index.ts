@@ -5,6 +5,9 @@ import { untyped } from '../untyped.js';
 import { lockRowsForUpdate } from '../row-locks.js';
 import { openPostgres } from './connection.js';
 import { classifyPostgresError } from './errors.js';
+import { PreparedRegistry } from '../prepared-registry.js';
+
+const hot = new PreparedRegistry();
 
 /** Arbitrary constant naming act2-server's migration lock among PostgreSQL advisory locks. */
 const MIGRATION_LOCK_KEY = 0x61637432; // "act2"
@@ -16,7 +19,8 @@ export const postgresDialect: SqlDialect = {
   name: 'postgres',
   schemes: ['postgres', 'postgresql'],
   inProcess: false,
-  open: openPostgres,
+  open: (target, options) => openPostgres(target, options, hot),
+  prepare: (name, text) => hot.register(name, text),
   owns: (db) => db.getExecutor().adapter instanceof PostgresAdapter,
   now: async (db) => {
     // clock_timestamp(), not now(): now() is frozen at the start of the transaction.

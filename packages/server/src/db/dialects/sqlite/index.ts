@@ -4,6 +4,9 @@ import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConfl
 import { untyped } from '../untyped.js';
 import { openSqlite } from './connection.js';
 import { classifySqliteError } from './errors.js';
+import { PreparedRegistry } from '../prepared-registry.js';
+
+const hot = new PreparedRegistry();
 
 /**
  * Embedded SQLite (better-sqlite3): one act2-server process per file. Transactions start with
@@ -13,7 +16,8 @@ export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   schemes: ['sqlite'],
   inProcess: true,
-  open: (target) => openSqlite(target),
+  open: (target) => openSqlite(target, hot),
+  prepare: (name, text) => hot.register(name, text),
   owns: (db) => db.getExecutor().adapter instanceof SqliteAdapter,
   // Embedded: the process clock is the database host's clock.
   now: async () => Date.now(),

@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// Read benchmark: GET /api/v1/minions/{sn} and GET /api/v1/lookup?ip= of act2-server on a
+// database of N minions (SQLite, then PostgreSQL after ANALYZE), under load from a second process
+// (load.mjs, autocannon, 50 connections). Two baselines measured in the same run, interleaved
+// round by round with the server: the floor, a bare Fastify route running the same SQL prepared
+// once with the raw driver (better-sqlite3 statement / pg named statement), and a bare Fastify
+// route with a fixed answer. Medians of the rounds.
+//
+//   npx -y pnpm@10 --filter @act2/server build && node packages/server/bench/reads.mjs [--minions 1000000]
+//
+// Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test),
+// ACT2_BENCH_READ_SECONDS (per measurement, default 4), ACT2_BENCH_RUNS (rounds, default 3),
+// ACT2_BENCH_DIALECTS (default sqlite,postgres). --json prints the results as one JSON line.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import SqliteDatabase from 'better-sqlite3';
+import Fastify from 'fastify';
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp, createDb, createLogger, runMigrations, serverConfig } from '../dist/index.js';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const MINIONS = Number(flag('--minions', process.env.ACT2_BENCH_MINIONS ?? 100_000));
+const SECONDS = Number(process.env.ACT2_BENCH_READ_SECONDS ?? 4);
+const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
+const CONNECTIONS = 50;
+const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DIALECTS = (process.env.ACT2_BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
+const POOL = 4;
+const PER_MASTER = 1_000;
+const LOAD = fileURLToPath(new URL('./load.mjs', import.meta.url));
+const run = promisify(execFile);
+
+const DETAIL_COLUMNS =
+  'mm.minion_sn, mm.status as minion_status, mm.ips, n.updated_at, m.sn, m.server, m.status, m.idc, m.type, m.last_seen ' +
+  'from master_minions as mm inner join masters as m on m.sn = mm.master_sn inner join minions as n on n.sn = mm.minion_sn';
+const floorSql = (param) => ({
+  sn: `select ${DETAIL_COLUMNS} where mm.minion_sn = ${param}`,
+  ip: `select ${DETAIL_COLUMNS} where mm.minion_sn in (select minion_ips.minion_sn from minion_ips where minion_ips.ip = ${param})`,
+});
+
+/**
+ * N minions m-0000000…, PER_MASTER per master, each running with two IPs (10.a.b.c, 172.16.b.c),
+ * generated inside the database, then ANALYZE (the planner must not depend on autovacuum).
+ */
+function importSql(dialect, now) {
+  const text = (e) => (dialect === 'postgres' ? `(${e})::text` : `(${e})`);
+  const sn = dialect === 'postgres' ? `'m-' || lpad(i::text, 7, '0')` : `'m-' || substr('0000000' || i, -7, 7)`;
+  const master = `'master-' || ${text(`i / ${PER_MASTER}`)}`;
+  const ip10 = `'10.' || ${text('(i >> 16) & 255')} || '.' || ${text('(i >> 8) & 255')} || '.' || ${text('i & 255')}`;
+  const ip172 = `'172.16.' || ${text('(i >> 8) & 255')} || '.' || ${text('i & 255')}`;
+  const series = (n) =>
+    dialect === 'postgres'
+      ? `from generate_series(0, ${n - 1}) as s(i)`
+      : `from (with recursive s(i) as (select 0 union all select i + 1 from s where i < ${n - 1}) select i from s)`;
+  const masters = Math.ceil(MINIONS / PER_MASTER);
+  return [
+    `insert into masters (sn, server, status, idc, type, minion_count, first_seen, last_seen, status_changed_at)
+       select 'master-' || ${text('i')}, 'http://127.0.0.1:8001', 'running', 'bench', 'salt', ${PER_MASTER}, ${now}, ${now}, ${now} ${series(masters)}`,
+    `insert into minions (sn, first_seen, updated_at) select ${sn}, ${now}, ${now} ${series(MINIONS)}`,
+    `insert into master_minions (master_sn, minion_sn, status, ips, joined_at, updated_at)
+       select ${master}, ${sn}, 'running', '["' || ${ip10} || '","' || ${ip172} || '"]', ${now}, ${now} ${series(MINIONS)}`,
+    `insert into minion_ips (master_sn, minion_sn, ip) select ${master}, ${sn}, ${ip10} ${series(MINIONS)}`,
+    `insert into minion_ips (master_sn, minion_sn, ip) select ${master}, ${sn}, ${ip172} ${series(MINIONS)}`,
+    'analyze',
+  ];
+}
+
+/** The floor and the fixed answer, each a bare Fastify app without logging. */
+async function bareServers(dialect, url) {
+  const floor = Fastify();
+  const fixed = Fastify();
+  fixed.get('/fixed', async () => ({ sn: 'm-0000001', status: 'running', ips: ['10.0.0.1'] }));
+  let close;
+  if (dialect === 'sqlite') {
+    const db = new SqliteDatabase(url.replace(/^sqlite:/, ''), { readonly: true });
+    const sql = floorSql('?');
+    const sn = db.prepare(sql.sn);
+    const ip = db.prepare(sql.ip);
+    floor.get('/api/v1/minions/:sn', async (request) => sn.all(request.params.sn));
+    floor.get('/api/v1/lookup', async (request) => ip.all(request.query.ip));
+    close = () => db.close();
+  } else {
+    const pool = new pg.Pool({ connectionString: url, max: POOL });
+    pool.on('error', () => undefined);
+    const sql = floorSql('$1');
+    floor.get('/api/v1/minions/:sn', async (request) => (await pool.query({ name: 'floor_sn', text: sql.sn, values: [request.params.sn] })).rows);
+    floor.get('/api/v1/lookup', async (request) => (await pool.query({ name: 'floor_ip', text: sql.ip, values: [request.query.ip] })).rows);
+    close = async () => {
+      await pool.end();
+    };
+  }
+  return {
+    floor: await floor.listen({ host: '127.0.0.1', port: 0 }),
+    fixed: await fixed.listen({ host: '127.0.0.1', port: 0 }),
+    close: async () => {
+      await floor.close();
+      await fixed.close();
+      await close();
+    },
+  };
+}
+
+async function load(url, kind) {
+  const cpu = process.cpuUsage();
+  const { stdout } = await run(process.execPath, [LOAD, JSON.stringify({ url, kind, n: MINIONS, seconds: SECONDS, connections: CONNECTIONS })]);
+  const result = JSON.parse(stdout.trim().split('\n').pop());
+  if (result.bad > 0) throw new Error(`${url} (${kind}): ${result.bad} failed requests of ${result.total}`);
+  // The server's CPU per request (this process serves; the load is another process): steadier
+  // than req/s on a machine others share.
+  const used = process.cpuUsage(cpu);
+  return { ...result, cpuUs: (used.user + used.system) / result.total };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function bench(dialect, url) {
+  const started = performance.now();
+  const setup = createDb({ db: url, dbPoolSize: 2 });
+  await runMigrations(setup);
+  await setup.destroy();
+  const now = Date.now();
+  if (dialect === 'sqlite') {
+    const raw = new SqliteDatabase(url.replace(/^sqlite:/, ''));
+    raw.pragma('journal_mode = WAL');
+    for (const statement of importSql(dialect, now)) raw.exec(statement);
+    raw.close();
+  } else {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const statement of importSql(dialect, now)) await client.query(statement);
+    await client.end();
+  }
+  const importMs = performance.now() - started;
+
+  const db = createDb({ db: url, dbPoolSize: POOL });
+  // Logging as the real server does (level info, synchronous writes), into /dev/null.
+  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const app = await buildApp(serverConfig({ db: url, secretKey: randomBytes(32).toString('hex'), port: 0, auth: 'none', dbPoolSize: POOL }), {
+    db,
+    logger,
+    scheduler: false,
+  });
+  const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const bare = await bareServers(dialect, url);
+  const figures = { fixed: [], floorSn: [], appSn: [], floorIp: [], appIp: [] };
+  try {
+    // Warm-up: JIT, statement caches, pools.
+    await load(appUrl, 'sn');
+    await load(bare.floor, 'sn');
+    for (let round = 0; round < RUNS; round += 1) {
+      figures.fixed.push(await load(bare.fixed, 'fixed'));
+      figures.floorSn.push(await load(bare.floor, 'sn'));
+      figures.appSn.push(await load(appUrl, 'sn'));
+      figures.floorIp.push(await load(bare.floor, 'ip'));
+      figures.appIp.push(await load(appUrl, 'ip'));
+    }
+  } finally {
+    await app.close();
+    await db.destroy();
+    await bare.close();
+  }
+  const summary = Object.fromEntries(
+    Object.entries(figures).map(([name, runs]) => [name, { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)), cpuUs: median(runs.map((r) => r.cpuUs)) }]),
+  );
+  return { dialect, minions: MINIONS, importMs, ...summary };
+}
+
+const results = [];
+const dir = mkdtempSync(join(tmpdir(), 'act2-reads-'));
+try {
+  if (DIALECTS.includes('sqlite')) results.push(await bench('sqlite', `sqlite:${join(dir, 'reads.sqlite')}`));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+if (DIALECTS.includes('postgres')) {
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  let connected = true;
+  await admin.connect().catch(() => {
+    connected = false;
+    console.warn(`PostgreSQL at ${PG_ADMIN} does not answer: skipping it`);
+  });
+  if (connected) {
+    const database = `act2_reads_${randomBytes(4).toString('hex')}`;
+    await admin.query(`create database ${database}`);
+    try {
+      const url = new URL(PG_ADMIN);
+      url.pathname = `/${database}`;
+      results.push(await bench('postgres', url.toString()));
+    } finally {
+      await admin.query(`drop database ${database} with (force)`);
+      await admin.end();
+    }
+  }
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+if (args.includes('--json')) {
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+} else {
+  console.log(`reads: ${CONNECTIONS} connections, ${SECONDS} s per measurement, median of ${RUNS} rounds`);
+  console.log('| dialect | minions | route | act2-server req/s | p99 ms | CPU µs/req | floor req/s | p99 ms | CPU µs/req | ratio to floor (req/s) | bare fixed req/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    for (const [route, app, floor] of [['minions/{sn}', r.appSn, r.floorSn], ['lookup?ip=', r.appIp, r.floorIp]]) {
+      console.log(
+        `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(floor.rps)} | ${floor.p99} | ${fmt(floor.cpuUs)} | ${(app.rps / floor.rps).toFixed(2)} | ${fmt(r.fixed.rps)} |`,
+      );
+    }
+  }
+}

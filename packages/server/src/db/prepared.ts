@@ -1,0 +1,42 @@
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import type { Database, DbOrTrx } from './database.js';
+import { dialectOf } from './dialects/index.js';
+
+type Slot = { param: string } | { constant: unknown };
+interface Compiled {
+  sql: string;
+  slots: Slot[];
+}
+
+const MARKER = '\u0000act2-param:';
+
+/**
+ * A query built and compiled once per dialect, then run as a prepared statement (see
+ * `SqlDialect.prepare`): no Kysely query building and no SQL parsing per call. `build` receives
+ * a stand-in for each parameter; the compiled parameters that are stand-ins are filled from the
+ * call's `params`, any others (constants of the query) are kept.
+ */
+export function preparedQuery<P extends string, Row>(
+  name: string,
+  params: readonly P[],
+  build: (db: Kysely<Database>, p: Record<P, string>) => Compilable<Row>,
+): (db: DbOrTrx, values: Record<P, unknown>) => Promise<Row[]> {
+  const byDialect = new Map<string, Compiled>();
+  const markers = Object.fromEntries(params.map((p) => [p, `${MARKER}${p}`])) as Record<P, string>;
+  return async (db, values) => {
+    const dialect = dialectOf(db);
+    let compiled = byDialect.get(dialect.name);
+    if (!compiled) {
+      const query = build(db as Kysely<Database>, markers).compile();
+      const slots = query.parameters.map((value): Slot =>
+        typeof value === 'string' && value.startsWith(MARKER) ? { param: value.slice(MARKER.length) } : { constant: value },
+      );
+      compiled = { sql: query.sql, slots };
+      dialect.prepare(name, query.sql);
+      byDialect.set(dialect.name, compiled);
+    }
+    const parameters = compiled.slots.map((slot) => ('param' in slot ? values[slot.param as P] : slot.constant));
+    const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
+    return result.rows;
+  };
+}

@@ -33,7 +33,8 @@ describe('the request log line', () => {
     const { log, lines } = capture('info');
     const app = Fastify({ loggerInstance: log, trustProxy, logController: new LogController({ disableRequestLogging: true }) });
     registerRequestLog(app);
-    app.get('/x', async () => 'ok');
+    // A write: successful reads are logged at debug, writes at info.
+    app.post('/x', async () => 'ok');
     await app.ready();
     return { app, lines };
   };
@@ -41,13 +42,13 @@ describe('the request log line', () => {
 
   it('carries the peer address, and ignores X-Forwarded-For from an untrusted peer', async () => {
     const { app, lines } = await appWith(false);
-    await app.inject({ url: '/x', remoteAddress: '192.0.2.7', headers: { 'x-forwarded-for': '198.51.100.9' } });
+    await app.inject({ method: 'POST', url: '/x', remoteAddress: '192.0.2.7', headers: { 'x-forwarded-for': '198.51.100.9' } });
     expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ remoteAddress: '192.0.2.7', statusCode: 200 });
   });
 
   it('carries the forwarded client address when the proxy is trusted (--trust-proxy)', async () => {
     const { app, lines } = await appWith(['192.0.2.7']);
-    await app.inject({ url: '/x', remoteAddress: '192.0.2.7', headers: { 'x-forwarded-for': '198.51.100.9' } });
+    await app.inject({ method: 'POST', url: '/x', remoteAddress: '192.0.2.7', headers: { 'x-forwarded-for': '198.51.100.9' } });
     expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ remoteAddress: '198.51.100.9' });
   });
 });

@@ -5,15 +5,15 @@
 //   - raw-client: the same salt-api calls and the same POST done with bare fetch + JSON.parse and no
 //     validation, filtering or logging, i.e. the I/O and parsing the agent cannot avoid.
 // Usage (after `pnpm build`): node bench/agent.mjs [--minions 20000] [--down 200] [--runs 3]
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createSaltApiSim, generateMinions } from '../packages/salt-api-sim/dist/index.js';
 import { serverConfig, startServer } from '../packages/server/dist/index.js';
+import { runProcess } from './measure.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,40 +32,8 @@ const runs = Number(values.runs);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const bundle = here('../packages/agent/dist/act2-heartbeat.js');
 const rawClient = here('./raw-client.mjs');
-const rssHook = here('./rss-hook.mjs');
 const USER = 'salt-api';
 const PASSWORD = 'bench-password';
-
-function runProcess(args, env) {
-  const dir = mkdtempSync(join(tmpdir(), 'act2-bench-'));
-  const rssFile = join(dir, 'rss');
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', rssHook, ...args], {
-      env: { PATH: process.env.PATH, BENCH_RSS_FILE: rssFile, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const ms = performance.now() - started;
-      let rssKiB = NaN;
-      let cpuMs = NaN;
-      try {
-        const [rss, cpu] = readFileSync(rssFile, 'utf8').split(' ');
-        rssKiB = Number(rss);
-        cpuMs = Number(cpu) / 1000;
-      } catch {
-        // the child died before writing its peak RSS and CPU: reported as unknown
-      }
-      rmSync(dir, { recursive: true, force: true });
-      if (code !== 0) reject(new Error(`exit ${code}: ${out.slice(-2000)}`));
-      else resolve({ ms, cpuMs, rssMiB: rssKiB / 1024, out });
-    });
-  });
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

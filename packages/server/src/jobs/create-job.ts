@@ -13,6 +13,7 @@ import { resolveTargets } from './resolve-targets.js';
 export async function createJob(ctx: AppContext, request: JobRequest, requestedBy: string): Promise<JobSummary> {
   // Before anything else: a refused function never reaches a master, nor the database.
   if (!functionAllowed(request.fun, ctx.config.jobFunctions)) {
+    ctx.metrics.jobsCreated.inc({ outcome: 'refused' });
     throw new HttpError(403, 'ACT2_FORBIDDEN', `salt function ${request.fun} is not allowed by --job-functions`);
   }
   const now = await ctx.clock(ctx.db);
@@ -59,6 +60,7 @@ export async function createJob(ctx: AppContext, request: JobRequest, requestedB
       { instanceId: ctx.config.instanceId, at: now },
     );
   });
+  ctx.metrics.jobsCreated.inc({ outcome: 'accepted' });
   const storeMs = Math.round(performance.now() - started) - resolveMs;
   ctx.log.info({ job: id, fun: request.fun, targets: resolved.length, requested_by: requestedBy, resolveMs, storeMs }, 'job created');
   const job = await getJobSummary(ctx.db, id);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
-import { clientFor, guarded, reasonOf, type Call, type FollowContext } from './follow-context.js';
+import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { addJobMaster, insertAttempts, settleDispatch, updateTarget, updateTargets, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
@@ -92,10 +92,11 @@ async function dispatchGroup(
         metadata: { act2_job: job.id, act2_dispatch: plan.dispatchId },
       }),
     );
-    result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions) } : {};
+    result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions) } : { code: 'ACT2_SALT_NOT_LISTED' };
   } catch (err) {
-    result = client && mayHavePublished(err) ? await askJobCache(client, plan, err) : { failure: reasonOf(err) };
+    result = client && mayHavePublished(err) ? await askJobCache(client, plan, err) : { failure: reasonOf(err), code: reasonCodeOf(err) };
   }
+  ctx.metrics.jobDispatches.inc(result.jid ? { result: 'ok', reason: 'none' } : { result: 'failed', reason: result.code ?? 'other' });
   const fields = { master: plan.master, dispatch: plan.dispatchId, targets: plan.targets.length, jid: result.jid, listed: result.listed?.size, ms: Date.now() - started };
   log.info({ ...fields, reason: result.failure }, result.failure ? 'dispatch failed' : 'dispatched');
   return result;
@@ -106,6 +107,8 @@ interface DispatchAnswer {
   /** The minions salt said it published to; undefined when the jid was found in the job cache instead. */
   listed?: Set<string>;
   failure?: string;
+  /** A bounded reason code for metrics (the salt-api client's error code). */
+  code?: string;
 }
 
 /** The request reached salt-api but no answer came back: the job may have been published. */
@@ -121,11 +124,11 @@ function mayHavePublished(err: unknown): boolean {
 async function askJobCache(client: SaltClient, plan: DispatchPlan, err: unknown): Promise<DispatchAnswer> {
   try {
     const jid = readListJobs(await client.run({ client: 'runner', fun: 'jobs.list_jobs', search_metadata: { act2_dispatch: plan.dispatchId } }, { timeoutMs: LOOKUP_TIMEOUT_MS }));
-    return jid ? { jid } : { failure: `${reasonOf(err)} (not in its job cache: not published)` };
+    return jid ? { jid } : { failure: `${reasonOf(err)} (not in its job cache: not published)`, code: reasonCodeOf(err) };
   } catch (lookupErr) {
     // The trade-off (README, Jobs): the targets fail over although this master may have run the job, so
     // it may run twice; the attempt says so for whoever reads the job.
-    return { failure: `${reasonOf(err)}; the job may have run on ${plan.master} (its job cache could not be asked either: ${reasonOf(lookupErr)})` };
+    return { failure: `${reasonOf(err)}; the job may have run on ${plan.master} (its job cache could not be asked either: ${reasonOf(lookupErr)})`, code: reasonCodeOf(err) };
   }
 }
 

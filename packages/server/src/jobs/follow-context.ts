@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db, DbOrTrx } from '../db/database.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { getMasterCredentials } from '../masters/repository.js';
 import { renewLease } from './repository.js';
 import type { SaltClientPool } from './salt-clients.js';
@@ -18,6 +19,7 @@ export interface FollowContext {
   pollIntervalMs: number;
   leaseMs: number;
   outputLimitBytes: number;
+  metrics: Metrics;
   /** Aborted on shutdown: the follower stops at its next wait and leaves the job to another instance. */
   signal: AbortSignal;
 }
@@ -32,6 +34,11 @@ export interface Call {
   kwarg: Record<string, unknown>;
 }
 
+
+/** A bounded label for a failure: the salt-api client's error code, or `other`. */
+export function reasonCodeOf(err: unknown): string {
+  return err instanceof SaltApiError ? err.code : 'other';
+}
 
 export function reasonOf(err: unknown): string {
   if (err instanceof SaltApiError) return `${err.code}: ${err.message}`;

@@ -63,9 +63,14 @@ async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): 
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const returned = counts.returned ?? 0;
   const status = returned === total ? 'done' : returned > 0 ? 'partial' : 'failed';
-  await guarded(ctx, job.id, async (trx, now) => {
+  const finishedAt = await guarded(ctx, job.id, async (trx, now) => {
     await updateJob(trx, job.id, { status, finished_at: now, lease_until: null });
     await insertEvents(trx, [{ kind: 'job.finished', master_sn: '', detail: { job_id: job.id, fun: job.fun, status, counts } }], { instanceId: ctx.instanceId, at: now });
+    return now;
   });
+  // Counted once the final status is committed: only the lease holder gets here.
+  ctx.metrics.jobsFinished.inc({ status });
+  for (const [outcome, n] of Object.entries(counts)) if (n > 0) ctx.metrics.jobTargets.inc({ outcome }, n);
+  ctx.metrics.jobDuration.observe({ status }, Math.max(0, finishedAt - Number(job.created_at)) / 1000);
   log.info({ status, counts }, 'job finished');
 }

@@ -46,6 +46,7 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
       pollIntervalMs: config.jobPollIntervalMs,
       leaseMs: config.jobLeaseMs,
       outputLimitBytes: config.jobOutputLimitBytes,
+      metrics: ctx.metrics,
       signal: abort.signal,
     };
 

@@ -17,6 +17,11 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status_code'>;
   httpDuration: Histogram<'method' | 'route'>;
   webhookDeliveries: Counter<'result'>;
+  jobsCreated: Counter<'outcome'>;
+  jobsFinished: Counter<'status'>;
+  jobTargets: Counter<'outcome'>;
+  jobDispatches: Counter<'result' | 'reason'>;
+  jobDuration: Histogram<'status'>;
 }
 
 export function createMetrics(): Metrics {
@@ -85,6 +90,37 @@ export function createMetrics(): Metrics {
       name: 'act2_webhook_deliveries_total',
       help: 'Webhook delivery attempts by result: delivered, failed (will retry), abandoned (gave up)',
       labelNames: ['result'],
+      registers,
+    }),
+    jobsCreated: new Counter({
+      name: 'act2_jobs_created_total',
+      help: 'POST /api/v1/jobs by outcome: accepted (stored), refused (function not in --job-functions)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    jobsFinished: new Counter({
+      name: 'act2_jobs_finished_total',
+      help: 'Jobs settled by this instance, by final status: done, partial, failed',
+      labelNames: ['status'],
+      registers,
+    }),
+    jobTargets: new Counter({
+      name: 'act2_job_targets_total',
+      help: 'Targets of the jobs settled by this instance, by outcome (returned, no_return, dispatch_failed, unknown_minion, ...)',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    jobDispatches: new Counter({
+      name: 'act2_job_dispatches_total',
+      help: 'local_async calls to a master by result (ok, failed) and reason code (none when ok)',
+      labelNames: ['result', 'reason'],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'act2_job_duration_seconds',
+      help: 'Time from a job\'s creation to its final status, by status',
+      labelNames: ['status'],
+      buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
       registers,
     }),
   };

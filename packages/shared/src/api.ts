@@ -90,7 +90,7 @@ export const Health = z.object({ status: z.literal('ok') });
 export const Ready = z.object({ status: z.enum(['ok', 'unavailable']), database: z.string() });
 
 /** The events `--webhook` receivers get. */
-export const WebhookEventKind = EventKind.extract(['master.timeout', 'master.recovered', 'master.stopped', 'master.purged']);
+export const WebhookEventKind = EventKind.extract(['master.timeout', 'master.recovered', 'master.stopped', 'master.purged', 'job.finished']);
 export type WebhookEventKind = z.infer<typeof WebhookEventKind>;
 
 /** One event's delivery to one webhook URL: `GET /api/v1/webhooks/deliveries`. */

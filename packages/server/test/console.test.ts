@@ -21,6 +21,8 @@ if (!runBrowser) console.warn('[act2-server tests] /usr/bin/chromium not found: 
 /** Screenshots land here (gitignored) so a person can look at what the tests saw. */
 export const SCREENSHOTS = fileURLToPath(new URL('./.artifacts/console/', import.meta.url));
 let TOKEN = '';
+/** An operator's token: jobs (and their returns) need scope `jobs`. */
+let JOB_TOKEN = '';
 const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as const, perms: ['.*', '@runner', '@wheel', '@jobs'] };
 
 (runBrowser ? describe : describe.skip)('web console in Debian chromium', () => {
@@ -40,7 +42,11 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
     // Auth on, as in production: the console signs in with a read token made the way `act2-server
     // token create` makes it; the simulated masters' agents register anonymously (heartbeat.py style).
     TOKEN = await addToken(database.db, 'console-reader', ['read']);
-    server = await startServer(database.config({ host: '127.0.0.1', port: 0, auth: 'tokens', allowAnonymousRegister: true }), { consoleDir });
+    JOB_TOKEN = await addToken(database.db, 'console-operator', ['read', 'jobs']);
+    server = await startServer(
+      database.config({ host: '127.0.0.1', port: 0, auth: 'tokens', allowAnonymousRegister: true, jobFunctions: ['test.*'], jobPollIntervalMs: 100 }),
+      { consoleDir },
+    );
 
     // Three simulated salt-masters (one standalone, an HA pair sharing minions), one agent run each.
     const fleet = [
@@ -190,6 +196,34 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
   it('sent the signed-in token as Authorization: Bearer on every data call', () => {
     expect(apiRequests.length).toBeGreaterThan(5);
     expect(apiRequests.filter((r) => r.authorization !== `Bearer ${TOKEN}`)).toEqual([]);
+  });
+
+  it("opens a job from the jobs list and shows each target's outcome, master, attempts and retcode", async () => {
+    const minion = shared.find((m) => m.up)!;
+    const headers = { authorization: `Bearer ${JOB_TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ target: { minions: [minion.id, 'no-such-minion'] }, fun: 'test.ping' }) });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    await expect
+      .poll(async () => ((await (await fetch(`${server.url}/api/v1/jobs/${id}`, { headers })).json()) as { status: string }).status, { timeout: 15_000 })
+      .toBe('partial');
+
+    await page.goto(`${server.url}/#/jobs`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').fill(JOB_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: id }).click();
+    await page.waitForURL(new RegExp(`#/jobs/${id}$`));
+    const rows = page.locator('[data-testid=job-targets] tbody tr');
+    await rows.first().waitFor();
+    const cells = (i: number) => rows.nth(i).locator('td').allInnerTexts();
+    await shot('08-job');
+
+    expect(await page.getByTestId('job-facts').innerText()).toMatch(/partial[\s\S]*test\.ping[\s\S]*returned 1, unknown_target 1/);
+    expect(await rows.count()).toBe(2);
+    expect((await cells(0)).slice(0, 5)).toEqual([minion.id, 'returned', 'BJ-MASTER-01', 'BJ-MASTER-01: ok', '0']);
+    expect((await cells(1)).slice(0, 5)).toEqual(['no-such-minion', 'unknown_target', '', '', '']);
+    expect((await cells(1))[5]).toMatch(/no master reports this minion/);
   });
 
   it('serves the API reference at /docs without any outside request', async () => {

@@ -1,4 +1,4 @@
-import type { EventList, MasterDetail, MasterList, MinionDetail, MinionList, LookupResponse } from '@act2/shared';
+import type { EventList, Job, JobList, MasterDetail, MasterList, MinionDetail, MinionList, LookupResponse } from '@act2/shared';
 
 const TOKEN_KEY = 'act2.token';
 
@@ -44,4 +44,7 @@ export const api = {
   lookup: (ip: string) => get<LookupResponse>('/api/v1/lookup', { ip }),
   events: (q: { master?: string; kind?: string; since?: string; cursor?: string; limit?: string }) =>
     get<EventList>('/api/v1/events', { ...q, order: 'desc' }),
+  /** Jobs need a token with scope `jobs`: their returns may hold what `read` should not see. */
+  jobs: (q: { status?: string; minion?: string; cursor?: string; limit?: string }) => get<JobList>('/api/v1/jobs', q),
+  job: (id: string) => get<Job>(`/api/v1/jobs/${enc(id)}`),
 };

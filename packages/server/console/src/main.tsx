@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useState } from 'preact/hooks';
 import { token } from './api.js';
 import { EventsPage } from './pages/events.js';
+import { JobPage, JobsPage } from './pages/jobs.js';
 import { MasterPage } from './pages/master.js';
 import { MastersPage } from './pages/masters.js';
 import { SearchBox, SearchPage } from './pages/search.js';
@@ -32,6 +33,9 @@ function App() {
           <a href={href(['events'])} class={section === 'events' ? 'active' : ''}>
             Events
           </a>
+          <a href={href(['jobs'])} class={section === 'jobs' ? 'active' : ''}>
+            Jobs
+          </a>
           <a href="/docs/">API</a>
         </nav>
         {section !== 'search' ? <SearchBox value="" /> : null}
@@ -48,6 +52,10 @@ function App() {
           <MasterPage sn={sn} route={route} />
         ) : section === 'search' ? (
           <SearchPage route={route} />
+        ) : section === 'jobs' && sn !== undefined ? (
+          <JobPage id={sn} />
+        ) : section === 'jobs' ? (
+          <JobsPage route={route} />
         ) : section === 'events' ? (
           <EventsPage route={route} />
         ) : (

@@ -14,6 +14,8 @@ const KINDS = [
   'minion.left',
   'minion.status',
   'minion.purged',
+  'job.created',
+  'job.finished',
 ];
 
 /** The events timeline, newest first, filtered and paged by the server. */
@@ -82,13 +84,16 @@ export function EventTable({ items, showMaster }: { items: Event[]; showMaster: 
             <td>
               <span class={`kind kind-${e.kind.split('.')[1]}`}>{e.kind}</span>
             </td>
-            {showMaster ? (
-              <td>
-                <a href={href(['masters', e.master_sn])}>{e.master_sn}</a>
-              </td>
-            ) : null}
+            {showMaster ? <td>{e.master_sn ? <a href={href(['masters', e.master_sn])}>{e.master_sn}</a> : ''}</td> : null}
             <td>{e.minion_sn ? <a href={href(['search'], { q: e.minion_sn })}>{e.minion_sn}</a> : ''}</td>
-            <td class="small">{e.detail ? JSON.stringify(e.detail) : ''}</td>
+            <td class="small">
+              {typeof e.detail?.job_id === 'string' ? (
+                <>
+                  <a href={href(['jobs', e.detail.job_id])}>job {e.detail.job_id}</a>{' '}
+                </>
+              ) : null}
+              {e.detail ? JSON.stringify(e.detail) : ''}
+            </td>
             <td class="muted small">{e.instance_id}</td>
           </tr>
         ))}

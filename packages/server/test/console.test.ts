@@ -152,7 +152,8 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
     await page.goto(`${server.url}/#/search`);
     await page.getByLabel('minion id or IP').fill(minion.id);
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByTestId('managing-masters').waitFor();
+    // The table can be drawn before its rows: wait for a row, not only the table.
+    await page.locator('[data-testid=managing-masters] tbody tr').first().waitFor();
     const byId = await page.locator('[data-testid=managing-masters] tbody tr td:nth-child(2)').allInnerTexts();
     await shot('05-search-id');
 

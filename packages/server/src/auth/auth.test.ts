@@ -4,7 +4,7 @@ import { buildApp } from '../app.js';
 import { useTestApp } from '../../test/helpers/app.js';
 import { addToken, injectAs } from '../../test/helpers/auth.js';
 import { createTestDatabase, describeEachDialect, manualClock } from '../../test/helpers/db.js';
-import { captureLog } from '../../test/helpers/log-capture.js';
+import { captureLog } from '../../test/helpers/log.js';
 import { payload } from '../../test/helpers/payloads.js';
 
 const minion = (sn: string, ip: string) => ({ sn, status: 'running' as const, ips: [ip] });

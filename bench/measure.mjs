@@ -1,19 +1,19 @@
 // Shared by the collector benchmarks: spawn a process as cron would, with its wall time and its
-// true peak RSS (written by rss-hook.mjs at exit), and the median of several runs.
+// true peak RSS and CPU (written by rss-hook.cjs at exit), and the median of several runs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const rssHook = fileURLToPath(new URL('./rss-hook.mjs', import.meta.url));
+const rssHook = fileURLToPath(new URL('./rss-hook.cjs', import.meta.url));
 
 export function runProcess(args, env, { okCodes = [0] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'act2-bench-'));
   const rssFile = join(dir, 'rss');
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', rssHook, ...args], {
+    const child = spawn(process.execPath, ['--require', rssHook, ...args], {
       env: { PATH: process.env.PATH, BENCH_RSS_FILE: rssFile, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

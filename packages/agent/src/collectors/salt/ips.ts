@@ -4,7 +4,9 @@ import type { MinionGrains } from './schema.js';
 // Shared with the other collectors since puppet reads the same kind of interface lists.
 export { interfaceMatcher, isReportableIpv4 } from '../../ips.js';
 
-function collect(addresses: Iterable<unknown>, into: string[]): void {
+function collect(addresses: unknown, into: string[]): void {
+  // An interface whose address list is not a list reads as no addresses.
+  if (!Array.isArray(addresses)) return;
   for (const address of addresses) {
     if (isReportableIpv4(address) && !into.includes(address)) into.push(address);
   }
@@ -20,11 +22,12 @@ function collect(addresses: Iterable<unknown>, into: string[]): void {
 export function minionIps(grains: Pick<MinionGrains, 'ip4_interfaces' | 'ipv4'>, excluded: (name: string) => boolean): string[] {
   const ips: string[] = [];
   if (grains.ip4_interfaces === undefined) {
-    collect(grains.ipv4 ?? [], ips);
+    collect(grains.ipv4, ips);
     return ips;
   }
-  for (const [name, addresses] of Object.entries(grains.ip4_interfaces)) {
-    if (!excluded(name)) collect(addresses, ips);
+  const interfaces = grains.ip4_interfaces;
+  for (const name in interfaces) {
+    if (Object.hasOwn(interfaces, name) && !excluded(name)) collect(interfaces[name], ips);
   }
   return ips;
 }

@@ -12,8 +12,16 @@ export interface MinionOptions {
 
 /** Grain text as the contract takes it: trimmed, without NUL (PostgreSQL cannot store it), bounded. */
 function bounded(value: string | undefined, max: number): string | undefined {
-  const text = value?.replace(/\u0000/g, '').trim();
-  return text ? text.slice(0, max) : undefined;
+  if (value === undefined) return undefined;
+  const text = (value.includes('\u0000') ? value.replace(/\u0000/g, '') : value).trim();
+  if (!text) return undefined;
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+/** `os osrelease`, either one alone, or undefined. */
+function osName(os: string | undefined, release: string | undefined): string | undefined {
+  if (!os) return release || undefined;
+  return release ? `${os} ${release}` : os;
 }
 
 /**
@@ -40,7 +48,7 @@ export function toCollectedMinion(id: string, running: boolean, raw: Record<stri
   };
   if (isMeaningfulSerial(grains.serialnumber)) minion.serial = bounded(grains.serialnumber, 255);
   if (isMeaningfulSerial(grains.uuid)) minion.uuid = bounded(grains.uuid, 255);
-  const os = bounded([grains.os, grains.osrelease].filter(Boolean).join(' '), 255);
+  const os = bounded(osName(grains.os, grains.osrelease), 255);
   if (os) minion.os = os;
   const saltversion = bounded(grains.saltversion, 64);
   if (saltversion) minion.saltversion = saltversion;

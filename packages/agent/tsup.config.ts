@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 import type { Options } from 'tsup';
 
@@ -12,6 +13,14 @@ const common: Options = {
   esbuildOptions(options) {
     // Workspace packages are bundled from their TypeScript sources.
     options.conditions = ['source'];
+  },
+};
+
+const slimUndici: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'slim-undici',
+  setup(build) {
+    // Only the bare `undici` import of our own code; undici's own files keep their requires.
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: fileURLToPath(new URL('./build/undici-slim.cjs', import.meta.url)) }));
   },
 };
 
@@ -30,6 +39,7 @@ export default defineConfig((cli): Options[] => {
       outExtension: () => ({ js: '.js' }),
       noExternal: [/.*/],
       minify: false,
+      esbuildPlugins: [slimUndici],
       // Inside the repo, packages/agent/package.json says "type": "module", which would make
       // node read dist/act2-heartbeat.js as ESM: this marker scopes dist/ back to CommonJS.
       async onSuccess() {

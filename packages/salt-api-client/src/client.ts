@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { httpError, mayBeDeadSession, networkError } from './errors.js';
 import type { CallInfo } from './errors.js';
 import { SaltApiError, firstLine } from './salt-api-error.js';
-import { LoginResult, SaltReturn } from './schema.js';
+import { isSaltReturn, LoginResult } from './schema.js';
 
 /** The logger calls the client makes (a pino Logger fits). */
 export interface SaltClientLog {
@@ -85,11 +85,10 @@ export function createSaltClient(options: SaltClientOptions): SaltClient {
     } catch {
       throw new SaltApiError('ACT2_SALT_BAD_RESPONSE', `salt-api answered ${call.fun ?? call.path} with a body that is not JSON`, { details: { status: answer.status } });
     }
-    const parsed = SaltReturn.safeParse(json);
-    if (!parsed.success) {
+    if (!isSaltReturn(json)) {
       throw new SaltApiError('ACT2_SALT_BAD_RESPONSE', `salt-api answered ${call.fun ?? call.path} without a "return" list`, { details: { status: answer.status } });
     }
-    const value = parsed.data.return[0];
+    const value = json.return[0];
     // A failing runner still answers 200, with its traceback or usage text as a string.
     if (typeof value === 'string') {
       throw new SaltApiError('ACT2_SALT_RUNNER_FAILED', `salt-api ${call.client ?? ''} ${call.fun ?? ''} failed: ${firstLine(value)}`.replace(/ {2,}/g, ' '), { details: { status: answer.status } });

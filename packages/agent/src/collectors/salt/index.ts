@@ -8,7 +8,7 @@ import { collectGrains } from './grains.js';
 import { interfaceMatcher } from './ips.js';
 import { isReportableId, toCollectedMinion } from './minions.js';
 import { createSaltClient } from '@act2/salt-api-client';
-import { ManageStatus } from './schema.js';
+import { readManageStatus } from './schema.js';
 import { USER_AGENT } from '../../version.js';
 
 async function collectOrThrow(ctx: CollectContext, salt: SaltSettings, core: CoreConfig, log: Logger): Promise<CollectResult> {
@@ -35,15 +35,15 @@ async function collectOrThrow(ctx: CollectContext, salt: SaltSettings, core: Cor
     fun: 'manage.status',
     kwarg: { timeout: salt.pingTimeoutMs / 1000, gather_job_timeout: salt.gatherJobTimeoutMs / 1000 },
   });
-  const status = ManageStatus.safeParse(value);
-  if (!status.success) throw new AgentError('ACT2_SALT_BAD_RESPONSE', 'salt-api manage.status did not return {up, down} lists');
-  const unreportable = [...status.data.up, ...status.data.down].filter((id) => !isReportableId(id));
+  const status = readManageStatus(value);
+  if (!status) throw new AgentError('ACT2_SALT_BAD_RESPONSE', 'salt-api manage.status did not return {up, down} lists');
+  const unreportable = [...status.up, ...status.down].filter((id) => !isReportableId(id));
   if (unreportable.length > 0) {
     log.warn({ minions: unreportable.length, examples: unreportable.slice(0, 5).map((id) => JSON.stringify(id).slice(0, 80)) }, 'minion ids the contract cannot carry, skipped');
   }
-  const upSet = new Set(status.data.up.filter(isReportableId));
+  const upSet = new Set(status.up.filter(isReportableId));
   const up = [...upSet];
-  const down = [...new Set(status.data.down.filter(isReportableId))].filter((id) => !upSet.has(id));
+  const down = [...new Set(status.down.filter(isReportableId))].filter((id) => !upSet.has(id));
   log.info({ up: up.length, down: down.length, ms: now() - started }, 'manage.status done');
 
   started = now();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { validationBody } from '../http/errors.js';
 import { HttpError } from '../http/http-error.js';
 import { yieldToEventLoop } from '../yield.js';
+import { checkPlainMinion } from './minion-check.js';
 
 /** Everything of a registration but its minions, which are checked one at a time. */
 const Envelope = RegisterRequest.extend({ minions: z.array(z.unknown()) });
@@ -37,6 +38,12 @@ export async function validateRegistration(body: unknown, limits: { maxMinions: 
   if (Array.isArray(minionsIn)) {
     for (; checked < minionsIn.length && failedMinions < MAX_ERROR_ISSUES; checked += 1) {
       if (checked > 0 && checked % VALIDATE_SLICE === 0) await yieldToEventLoop();
+      // The usual minion is checked by hand (the same rules, see minion-check.ts); the rest by zod.
+      const plain = checkPlainMinion(minionsIn[checked]);
+      if (plain !== undefined) {
+        minions.push(plain);
+        continue;
+      }
       const result = RegisterMinion.safeParse(minionsIn[checked]);
       if (result.success) minions.push(result.data);
       else {

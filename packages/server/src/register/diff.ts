@@ -31,17 +31,29 @@ export async function normalizeMinionsInSlices(minions: readonly RegisterMinion[
 }
 
 function toMember(minion: RegisterMinion): Member {
-  const attrs: Record<string, string> = {};
-  for (const key of ATTR_KEYS) {
-    const value = minion[key];
-    if (value !== undefined) attrs[key] = value;
-  }
   return {
     minion_sn: minion.sn,
     status: minion.status,
     ips: JSON.stringify(canonicalIps(minion.ips)),
-    attrs: Object.keys(attrs).length > 0 ? JSON.stringify(attrs) : null,
+    attrs: attrsText(minion),
   };
+}
+
+/**
+ * The minion's extensions as JSON text in {@link ATTR_KEYS} order, or null when it has none. Each
+ * field is read by name: a loop over the key names (keyed loads and stores of varying shape) cost
+ * as much as the rest of the normalisation.
+ */
+function attrsText(minion: RegisterMinion): string | null {
+  const { id, serial, uuid, os, saltversion } = minion;
+  if (id === undefined && serial === undefined && uuid === undefined && os === undefined && saltversion === undefined) return null;
+  const attrs: Partial<Record<(typeof ATTR_KEYS)[number], string>> = {};
+  if (id !== undefined) attrs.id = id;
+  if (serial !== undefined) attrs.serial = serial;
+  if (uuid !== undefined) attrs.uuid = uuid;
+  if (os !== undefined) attrs.os = os;
+  if (saltversion !== undefined) attrs.saltversion = saltversion;
+  return JSON.stringify(attrs);
 }
 
 /** Canonical and without repeats, in first-seen order; a minion has one or two IPs, seldom more. */

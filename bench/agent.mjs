@@ -4,7 +4,8 @@
 //   - node-startup: `node -e 0`, the floor of any cron-started process;
 //   - raw-client: the same salt-api calls and the same POST done with bare fetch + JSON.parse and no
 //     validation, filtering or logging, i.e. the I/O and parsing the agent cannot avoid.
-// Usage (after `pnpm build`): node bench/agent.mjs [--minions 20000] [--down 200] [--runs 3]
+// Every case runs once per round, baseline and agent in turn (see measureInterleaved).
+// Usage (after `pnpm build`): node bench/agent.mjs [--minions 20000] [--down 200] [--runs 3] [--sources live,cache]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     down: { type: 'string', default: '200' },
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
+    sources: { type: 'string', default: 'live,cache' },
   },
 });
 const json = values.json;
@@ -29,6 +31,7 @@ const log = (line) => (json ? process.stderr.write(`${line}\n`) : console.log(li
 const count = Number(values.minions);
 const down = Number(values.down);
 const runs = Number(values.runs);
+const sources = values.sources.split(',');
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const bundle = here('../packages/agent/dist/act2-heartbeat.js');
 const rawClient = here('./raw-client.mjs');
@@ -37,12 +40,21 @@ const PASSWORD = 'bench-password';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(label, args, env) {
-  const samples = [];
-  for (let i = 0; i < runs; i += 1) samples.push(await runProcess(args, env));
-  const result = { label, ms: median(samples.map((s) => s.ms)), cpuMs: median(samples.map((s) => s.cpuMs)), rssMiB: Math.max(...samples.map((s) => s.rssMiB)) };
-  log(`  ${label.padEnd(28)} ${result.ms.toFixed(0).padStart(7)} ms   CPU ${result.cpuMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(0).padStart(5)} MiB`);
-  return result;
+/**
+ * Runs every case once per round, `runs` rounds: the baseline and the agent take turns, so load
+ * from elsewhere on a shared machine weighs on both alike. Medians per case.
+ */
+async function measureInterleaved(cases) {
+  const samples = cases.map(() => []);
+  for (let i = 0; i < runs; i += 1) {
+    for (const [index, c] of cases.entries()) samples[index].push(await runProcess(c.args, c.env));
+  }
+  return cases.map((c, index) => {
+    const s = samples[index];
+    const result = { label: c.label, ms: median(s.map((x) => x.ms)), cpuMs: median(s.map((x) => x.cpuMs)), rssMiB: Math.max(...s.map((x) => x.rssMiB)) };
+    log(`  ${c.label.padEnd(28)} ${result.ms.toFixed(0).padStart(7)} ms   CPU ${result.cpuMs.toFixed(0).padStart(6)} ms   peak RSS ${result.rssMiB.toFixed(0).padStart(5)} MiB`);
+    return result;
+  });
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'act2-bench-db-'));
@@ -66,13 +78,13 @@ const agentArgs = (source, sn) => [
 ];
 const env = { ACT2_SALT_PASSWORD: PASSWORD };
 try {
-  const startup = await measure('baseline: node startup', ['-e', '0'], {});
-  const raw = await measure('baseline: raw fetch client', [rawClient, saltUrl, server.url, 'RAW-BENCH'], env);
-  const results = [];
-  for (const source of ['live', 'cache']) {
-    // The first run of each source registers the master; the others are identical re-sends.
-    results.push({ source, ...(await measure(`agent --grains-source ${source}`, agentArgs(source, `BENCH-${source}`), env)) });
-  }
+  // The first run of each source registers the master; the others are identical re-sends.
+  const [startup, raw, ...measured] = await measureInterleaved([
+    { label: 'baseline: node startup', args: ['-e', '0'], env: {} },
+    { label: 'baseline: raw fetch client', args: [rawClient, saltUrl, server.url, 'RAW-BENCH'], env },
+    ...sources.map((source) => ({ label: `agent --grains-source ${source}`, args: agentArgs(source, `BENCH-${source}`), env })),
+  ]);
+  const results = measured.map((r, index) => ({ source: sources[index], ...r }));
   log('\n  vs baseline (raw fetch client):');
   for (const r of results) {
     log(

@@ -33,6 +33,13 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // CommonJS on purpose: bench/rss-hook.cjs (preloaded with --require) and the agent bundle's
+    // slim undici entry (packages/agent/build/undici-slim.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Scripts, benchmarks, the demo and test reports print on purpose.
     files: ['**/*.mjs', '**/bench/**', 'scripts/**', 'packages/demo/src/**', 'packages/*/test/**'],
     rules: { 'no-console': 'off' },

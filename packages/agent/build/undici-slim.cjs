@@ -17,10 +17,10 @@ Object.assign(Dispatcher.prototype, api);
 /** undici's top-level `request(url, options)` (index.js makeDispatcher) for a URL string or URL. */
 function request(url, opts) {
   if (!url || (typeof url !== 'string' && !(url instanceof URL))) throw new errors.InvalidArgumentError('invalid url');
-  if (opts != null && typeof opts !== 'object') throw new errors.InvalidArgumentError('invalid opts');
+  if (opts !== null && opts !== undefined && typeof opts !== 'object') throw new errors.InvalidArgumentError('invalid opts');
   const options = opts ?? {};
   let target;
-  if (options.path != null) {
+  if (options.path !== null && options.path !== undefined) {
     if (typeof options.path !== 'string') throw new errors.InvalidArgumentError('invalid opts.path');
     target = new URL(util.parseOrigin(url).origin + (options.path.startsWith('/') ? options.path : `/${options.path}`));
   } else {

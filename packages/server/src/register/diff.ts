@@ -2,7 +2,8 @@ import { canonicalIp, type RegisterMinion } from '@act2/shared';
 import type { Member, MembershipChanges } from '../minions/membership.js';
 import { yieldToEventLoop } from '../yield.js';
 
-const ATTR_KEYS = ['id', 'serial', 'uuid', 'os', 'saltversion'] as const;
+/** A minion's extensions, stored as JSON text in this key order. */
+type AttrKey = 'id' | 'serial' | 'uuid' | 'os' | 'saltversion';
 
 /**
  * Turns reported minions into stored form, sorted by sn. A minion listed twice keeps its last
@@ -40,14 +41,15 @@ function toMember(minion: RegisterMinion): Member {
 }
 
 /**
- * The minion's extensions as JSON text in {@link ATTR_KEYS} order, or null when it has none. Each
+ * The minion's extensions as JSON text, keys in the order id, serial, uuid, os, saltversion (the
+ * stored text compares as text), or null when it has none. Each
  * field is read by name: a loop over the key names (keyed loads and stores of varying shape) cost
  * as much as the rest of the normalisation.
  */
 function attrsText(minion: RegisterMinion): string | null {
   const { id, serial, uuid, os, saltversion } = minion;
   if (id === undefined && serial === undefined && uuid === undefined && os === undefined && saltversion === undefined) return null;
-  const attrs: Partial<Record<(typeof ATTR_KEYS)[number], string>> = {};
+  const attrs: Partial<Record<AttrKey, string>> = {};
   if (id !== undefined) attrs.id = id;
   if (serial !== undefined) attrs.serial = serial;
   if (uuid !== undefined) attrs.uuid = uuid;

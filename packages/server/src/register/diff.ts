@@ -41,10 +41,10 @@ function toMember(minion: RegisterMinion): Member {
 }
 
 /**
- * The minion's extensions as JSON text, keys in the order id, serial, uuid, os, saltversion (the
- * stored text compares as text), or null when it has none. Each
- * field is read by name: a loop over the key names (keyed loads and stores of varying shape) cost
- * as much as the rest of the normalisation.
+ * The minion's extensions as JSON text, keys always in the order id, serial, uuid, os, saltversion
+ * (stored text is compared as text), or null when it has none. Each field is read by name: a loop
+ * over the key names (keyed loads and stores of varying shape) cost as much as the rest of the
+ * normalisation.
  */
 function attrsText(minion: RegisterMinion): string | null {
   const { id, serial, uuid, os, saltversion } = minion;

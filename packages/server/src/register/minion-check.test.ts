@@ -38,6 +38,11 @@ describe('checkPlainMinion (the hand-written fast path of RegisterMinion)', () =
       { sn: 'x'.repeat(255), status: 'running', ips: Array.from({ length: 1024 }, () => '10.0.0.1'), saltversion: 'v'.repeat(64), os: 'é'.repeat(255) },
     ];
     expect(usual.map(expectSameVerdict)).toEqual(usual.map(() => true));
+    // Parsed JSON with only contract fields is taken as it is; with anything else, copied without it.
+    const [bare, , extra] = JSON.parse(JSON.stringify(usual)) as Array<Record<string, unknown>>;
+    expect(checkPlainMinion(bare)).toBe(bare);
+    expect(checkPlainMinion(extra)).not.toBe(extra);
+    expect(checkPlainMinion(extra)).not.toHaveProperty('extra');
   });
 
   it('leaves to RegisterMinion what it is not sure of, and never takes what RegisterMinion refuses', () => {

@@ -1,4 +1,4 @@
-import { hasControlCharacter } from '@act2/shared';
+import { hasControlCharacter, isWellFormedText } from '@act2/shared';
 
 /**
  * Values firmware and hypervisors put where a serial number should be (salt copies
@@ -43,8 +43,16 @@ export function isMeaningfulSerial(value: unknown): value is string {
  */
 export function chooseMinionSn(id: string, grainValue: unknown): string {
   // The contract caps sn at 255 characters; a longer "serial" is junk, not an identity.
-  // Nor may it hold control characters (the contract rejects them).
-  return isMeaningfulSerial(grainValue) && grainValue.trim().length <= 255 && !hasControlCharacter(grainValue.trim())
-    ? grainValue.trim()
-    : id;
+  // Nor may it hold control characters or lone surrogates (the contract rejects them).
+  return isMeaningfulSerial(grainValue) && isReportableSn(grainValue.trim()) ? grainValue.trim() : id;
+}
+
+/**
+ * An sn the contract can carry (1–255 characters once trimmed, no control characters, no lone
+ * surrogate). Salt and PuppetDB refuse such ids themselves, so one that fails is junk from a
+ * broken cache: it is skipped, not allowed to make the whole registration invalid.
+ */
+export function isReportableSn(id: string): boolean {
+  const trimmed = id.trim();
+  return trimmed.length > 0 && trimmed.length <= 255 && !hasControlCharacter(id) && isWellFormedText(id);
 }

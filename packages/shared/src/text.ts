@@ -43,3 +43,21 @@ export function singleLineText(max: number, options: { trim?: boolean } = {}) {
 export function freeText(max: number) {
   return wellFormedText(max).refine((s) => !s.includes('\u0000'), NO_NUL);
 }
+
+/**
+ * Outside text (a grain, a fact) as the contract can carry it: NUL removed, lone surrogates
+ * replaced by U+FFFD, trimmed, cut to at most `max` characters without splitting a surrogate
+ * pair; undefined when nothing is left. For collectors, which must not let one odd value make a
+ * whole registration invalid.
+ */
+export function boundedText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  let text = (value.includes('\u0000') ? value.replace(/\u0000/g, '') : value).trim();
+  if (!text.isWellFormed()) text = text.toWellFormed();
+  if (text.length > max) {
+    const cut = text.charCodeAt(max - 1);
+    // A high surrogate at the cut would be left alone: cut before it.
+    text = text.slice(0, cut >= 0xd800 && cut <= 0xdbff ? max - 1 : max).trimEnd();
+  }
+  return text || undefined;
+}

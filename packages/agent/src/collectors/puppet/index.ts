@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CoreConfig } from '../../core-config.js';
 import { AgentError, toAgentError } from '../../errors.js';
 import { interfaceMatcher } from '../../ips.js';
+import { isReportableSn } from '../../minion-sn.js';
 import type { CollectContext, CollectResult, Collector, ConfiguredCollector } from '../collector.js';
 import { parsePuppetSettings, puppetOptions } from './config.js';
 import type { PuppetSettings } from './config.js';
@@ -29,7 +30,6 @@ export function factsQuery(names: readonly string[]): unknown {
   return ['extract', ['certname', 'name', 'value'], ['and', ['=', 'node_state', 'any'], ['in', 'name', ['array', [...names]]]]];
 }
 
-const reportable = (certname: string) => certname.trim().length > 0 && certname.length <= 255 && !/[\u0000-\u001f\u007f]/.test(certname);
 
 async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, core: CoreConfig, log: Logger): Promise<CollectResult> {
   const { now } = ctx;
@@ -43,7 +43,7 @@ async function collectOrThrow(ctx: CollectContext, settings: PuppetSettings, cor
     if (!Array.isArray(page)) throw new AgentError('ACT2_PUPPETDB_BAD_RESPONSE', 'PuppetDB nodes query did not return a list');
     for (const raw of page) {
       const node = PdbNode.safeParse(raw);
-      if (node.success && reportable(node.data.certname)) nodes.push(nodeState(node.data, verdict));
+      if (node.success && isReportableSn(node.data.certname)) nodes.push(nodeState(node.data, verdict));
       else skipped += 1;
     }
     if (page.length < settings.pageSize) break;

@@ -1,3 +1,4 @@
+import { boundedText } from '@act2/shared';
 import { isMeaningfulSerial, chooseMinionSn } from '../../minion-sn.js';
 import { isReportableIp } from '../../ips.js';
 import type { CollectedMinion } from '../collector.js';
@@ -60,12 +61,6 @@ export function isRunning(node: PdbNode, nowMs: number, staleMs: number): boolea
   return newest(node.report_timestamp, node.facts_timestamp) > nowMs - staleMs;
 }
 
-function bounded(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.replace(/\u0000/g, '').trim();
-  return text ? text.slice(0, max) : undefined;
-}
-
 export interface NodeOptions {
   excluded: (name: string) => boolean;
   nowMs: number;
@@ -99,12 +94,12 @@ export function digestFact(digest: FactDigest, name: string, value: unknown, opt
   }
   if (name === 'dmi') {
     const serial = factAt(facts, 'dmi.product.serial_number');
-    if (isMeaningfulSerial(serial)) digest.serial = bounded(serial, 255);
+    if (isMeaningfulSerial(serial)) digest.serial = boundedText(serial, 255);
     const uuid = factAt(facts, 'dmi.product.uuid');
-    if (isMeaningfulSerial(uuid)) digest.uuid = bounded(uuid, 255);
+    if (isMeaningfulSerial(uuid)) digest.uuid = boundedText(uuid, 255);
   }
   if (name === 'os') {
-    const os = bounded([factAt(facts, 'os.name'), factAt(facts, 'os.release.full')].filter((v) => typeof v === 'string' && v !== '').join(' '), 255);
+    const os = boundedText([factAt(facts, 'os.name'), factAt(facts, 'os.release.full')].filter((v) => typeof v === 'string' && v !== '').join(' '), 255);
     if (os) digest.os = os;
   }
 }

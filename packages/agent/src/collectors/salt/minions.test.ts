@@ -39,6 +39,9 @@ describe('isReportableId', () => {
     ['  ', false],
     ['bad\nid', false],
     ['nul\u0000', false],
+    ['lone-\ud800', false],
+    ['lone-\udc00', false],
+    ['pair-\ud83d\ude00', true],
   ])('%j → %s', (id, ok) => {
     expect(isReportableId(id)).toBe(ok);
   });

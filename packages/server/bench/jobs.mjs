@@ -34,6 +34,8 @@ const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:543
 const MYSQL_ADMIN = process.env.ACT2_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
 const PASSWORD = 'bench-salt-pw';
 const json = { 'content-type': 'application/json', accept: 'application/json' };
+// The server logs `time` as ISO 8601 (logger.ts); older builds logged epoch ms.
+const at = (line) => (typeof line.time === 'number' ? line.time : Date.parse(line.time));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const children = [];
 
@@ -188,12 +190,12 @@ async function main() {
         const done = server.lines.slice(from).map((l) => JSON.parse(l)).find((l) => l.msg === 'job finished' && l.job === id);
         if (done) {
           const logs = server.lines.slice(from).map((l) => JSON.parse(l));
-          const lastDispatch = Math.max(...logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => l.time));
+          const lastDispatch = Math.max(...logs.filter((l) => l.msg === 'dispatched' && l.job === id).map(at));
           results.act2Dispatch.push(lastDispatch - t0);
-          results.act2Total.push(done.time - t0);
-          results.act2Collect.push(done.time - lastDispatch);
+          results.act2Total.push(at(done) - t0);
+          results.act2Collect.push(at(done) - lastDispatch);
           const created = logs.find((l) => l.msg === 'job created' && l.job === id);
-          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: created.time - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [l.time - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [l.time - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [l.time - t0, l.ms]), finished: done.time - t0 }));
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: at(created) - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [at(l) - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [at(l) - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [at(l) - t0, l.ms]), finished: at(done) - t0 }));
           if (done.status !== 'done') throw new Error(`job ended ${done.status}`);
           break;
         }

@@ -32,7 +32,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     await database?.destroy();
   });
 
-  /** A job created by an instance whose runner is off, then the attempt "a dead instance" recorded. */
+  /** A job created by an instance whose runner is off, then the dispatch "a dead instance" recorded. */
   async function jobWithInFlightDispatch(dispatchId: string): Promise<string> {
     const creator = await buildApp(database.config({ instanceId: 'dead-1' }), { db: database.db, scheduler: false, jobRunner: false });
     const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
@@ -40,7 +40,10 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     const id = (res.json() as { id: string }).id;
     const now = Date.now();
     await database.db.updateTable('jobs').set({ status: 'running', lease_owner: 'dead-1', lease_until: now - 1 }).where('id', '=', id).execute();
-    await database.db.insertInto('job_attempts').values({ job_id: id, seq: 0, n: 1, master_sn: 'master-c', dispatch_id: dispatchId, at: now, ok: null, reason: null }).execute();
+    await database.db
+      .insertInto('job_dispatches')
+      .values({ job_id: id, dispatch_id: dispatchId, round: 1, master_sn: 'master-c', seqs: JSON.stringify([[0, 0]]), at: now, ok: null, reason: null, failures: null, jid: null })
+      .execute();
     return id;
   }
 

@@ -152,19 +152,27 @@ export interface JobTargetsTable {
   finished_at: EpochMs | null;
 }
 
-/** Every call made (or being made) for a target; written before the call so a restart can find out. */
-export interface JobAttemptsTable {
+/**
+ * One `local_async` to one master for some of a job's targets (0007; before it, one row per target and
+ * call). Written before the call so a restart can find out what happened; per-target attempts are derived.
+ */
+export interface JobDispatchesTable {
   job_id: string;
-  seq: number;
-  /** 1, 2, … per target. */
-  n: number;
-  master_sn: string;
-  /** Shared by the targets sent in one local_async; also the `act2_dispatch` metadata salt keeps. */
+  /** Also the `act2_dispatch` metadata salt keeps with the job. */
   dispatch_id: string;
+  /** 1 for the first dispatches of a job, 2 for the failovers after them, … */
+  round: number;
+  master_sn: string;
+  /** JSON ranges of the targets' seq: `[[first, last], …]`. */
+  seqs: string;
   at: EpochMs;
-  /** null while in flight, then 0/1. */
+  /** null while in flight; 1 when salt published it (to at least one target), 0 when it failed. */
   ok: number | null;
+  /** Why it failed, for every target of it (ok 0). */
   reason: string | null;
+  /** JSON `[[reason, ranges], …]`: targets that failed inside a published dispatch (salt did not list them). */
+  failures: string | null;
+  jid: string | null;
 }
 
 /** The masters a job published on (the `master` filter of `GET /api/v1/jobs`). */
@@ -213,7 +221,7 @@ export interface Database {
   auth_epoch: AuthEpochTable;
   jobs: JobsTable;
   job_targets: JobTargetsTable;
-  job_attempts: JobAttemptsTable;
+  job_dispatches: JobDispatchesTable;
   job_masters: JobMastersTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -20,9 +20,10 @@ describeEachDialect('runMigrations', (dialect) => {
         ['0004-operator', 'Success'],
         ['0005-master-key-idc', 'Success'],
         ['0006-minion-digest', 'Success'],
+        ['0007-job-dispatches', 'Success'],
       ]);
       const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest', '0007-job-dispatches']);
       expect(await runMigrations(database.db)).toEqual([]);
       expect(await database.db.selectFrom('masters').select('sn').execute()).toEqual([]);
     } finally {

@@ -3,13 +3,26 @@ import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
-import { addJobMaster, insertAttempts, settleDispatch, updateTarget, updateTargets, type AttemptRow, type JobRow, type PendingTarget } from './repository.js';
+import { pollRound } from './poll-round.js';
+import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, updateTargets, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
-/** Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel. */
-export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call, waiting: PendingTarget[], attempts: AttemptRow[], log: FastifyBaseLogger) {
-  const tried = new Map<number, AttemptRow[]>();
-  for (const a of attempts) pushTo(tried, Number(a.seq), a);
+/**
+ * Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel.
+ * Each master's jid is looked up as soon as its dispatch is settled (the first poll of `pollRound`),
+ * without waiting for the other masters.
+ */
+export async function dispatchRound(
+  ctx: FollowContext,
+  job: JobRow,
+  call: Call,
+  waiting: PendingTarget[],
+  dispatches: DispatchRow[],
+  lookupErrors: Map<string, string>,
+  log: FastifyBaseLogger,
+) {
+  const tried = attemptsBySeq(dispatches);
+  const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
   const groups = new Map<string, PendingTarget[]>();
   const exhausted: PendingTarget[] = [];
   for (const t of waiting) {
@@ -28,21 +41,27 @@ export async function dispatchRound(ctx: FollowContext, job: JobRow, call: Call,
   }
   if (groups.size === 0) return;
   const plans: DispatchPlan[] = [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() }));
-  // Every attempt is recorded (committed) before salt-api is called: a restart finds it and asks salt what happened.
+  // Every dispatch is recorded (committed) before salt-api is called: a restart finds it and asks salt
+  // what happened. One row per master, not per target.
   await guarded(ctx, job.id, (trx, now) =>
-    insertAttempts(
+    insertDispatches(
       trx,
-      plans.flatMap((p) =>
-        p.targets.map((t) => ({ job_id: job.id, seq: t.seq, n: (tried.get(Number(t.seq))?.length ?? 0) + 1, master_sn: p.master, dispatch_id: p.dispatchId, at: now, ok: null, reason: null })),
-      ),
+      plans.map((p) => ({ job_id: job.id, dispatch_id: p.dispatchId, round, master_sn: p.master, seqs: p.targets.map((t) => Number(t.seq)), at: now })),
     ),
   );
-  // Each master's answer is written as soon as it comes: a stopped master (500 after 15 s) does not hold
-  // back the jids the others gave.
-  await Promise.all(plans.map(async (plan) => settle(ctx, job, plan, await dispatchGroup(ctx, job, call, plan, log), log)));
+  // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
+  // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
+  await Promise.all(
+    plans.map(async (plan) => {
+      const answer = await dispatchGroup(ctx, job, call, plan, log);
+      const followed = await settle(ctx, job, plan, answer, log);
+      if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log);
+    }),
+  );
 }
 
-async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, answer: DispatchAnswer, log: FastifyBaseLogger): Promise<void> {
+/** Writes a dispatch's answer; returns the targets now followed under its jid. */
+async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, answer: DispatchAnswer, log: FastifyBaseLogger): Promise<PendingTarget[]> {
   const started = Date.now();
   const { jid, listed, failure } = answer;
   const ok = new Set<number>();
@@ -53,13 +72,15 @@ async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, answe
     else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
   }
   await guarded(ctx, job.id, async (trx, now) => {
-    await settleDispatch(trx, plan.dispatchId, ok, failed);
+    await settleDispatch(trx, job.id, plan.dispatchId, { jid: jid ?? null, okCount: ok.size, failures: failed });
     if (jid && ok.size > 0) {
       await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
       await addJobMaster(trx, job.id, plan.master);
     }
   });
   log.debug({ master: plan.master, dispatch: plan.dispatchId, ms: Date.now() - started }, 'dispatch settled');
+  if (!jid) return [];
+  return plan.targets.filter((t) => ok.has(Number(t.seq))).map((t) => ({ ...t, jid, master_sn: plan.master }));
 }
 
 interface DispatchPlan {

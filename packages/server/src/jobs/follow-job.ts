@@ -11,7 +11,7 @@ import { dispatchRound } from './dispatch-round.js';
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
-import { findJob, jobAttempts, outcomeCounts, pendingTargets, updateJob, updateTarget, type JobRow, type PendingTarget } from './repository.js';
+import { findJob, jobDispatches, outcomeCounts, pendingTargets, updateJob, updateTarget, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
 
@@ -26,21 +26,24 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
   const lookupErrors = new Map<string, string>();
   await recoverInFlight(ctx, job, log);
 
+  // Whether the last step looked every followed jid up (a dispatch round does, as each master answers):
+  // then the next lookup waits a poll interval.
+  let justPolled = false;
   while (!ctx.signal.aborted) {
     const pending = await pendingTargets(ctx.db, jobId);
-    const now = await ctx.clock(ctx.db);
+    if (pending.length === 0) return finish(ctx, job, log);
     const deadline = Number(job.deadline_at);
+    if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, pending, lookupErrors, log);
     const waiting = pending.filter((t) => t.jid === null);
-    if (waiting.length > 0 && now < deadline) {
-      await dispatchRound(ctx, job, call, waiting, await jobAttempts(ctx.db, jobId), log);
+    if (waiting.length > 0) {
+      await dispatchRound(ctx, job, call, waiting, await jobDispatches(ctx.db, jobId), lookupErrors, log);
+      justPolled = true;
       continue;
     }
-    const followed = pending.filter((t) => t.jid !== null);
-    if (followed.length > 0 && now < deadline) await pollRound(ctx, job, followed, lookupErrors, log);
-    const after = await pendingTargets(ctx.db, jobId);
-    if (after.length === 0) return finish(ctx, job, log);
-    if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, after, lookupErrors, log);
-    await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+    if (justPolled) await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+    if (ctx.signal.aborted) return;
+    await pollRound(ctx, job, pending, lookupErrors, log);
+    justPolled = true;
   }
 }
 

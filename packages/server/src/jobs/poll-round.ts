@@ -4,7 +4,7 @@ import type { JobTargetsTable } from '../db/database.js';
 import { clientFor, guarded, reasonOf, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { limitOutput } from './output-limit.js';
-import { updateTarget, updateTargets, type JobRow, type PendingTarget } from './repository.js';
+import { failTargetInDispatch, updateTarget, updateTargets, type JobRow, type PendingTarget } from './repository.js';
 import { readJobInfo } from './salt-answers.js';
 
 /** One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round. */
@@ -56,7 +56,7 @@ export async function pollRound(ctx: FollowContext, job: JobRow, followed: Pendi
         // Only after a recovery: salt did not publish to a minion whose key it lacks; try the next master.
         for (const t of unlisted) {
           const reason = `salt on ${master} did not publish jid ${jid} to ${t.salt_id} (no accepted key there)`;
-          await trx.updateTable('job_attempts').set({ ok: 0, reason }).where('job_id', '=', job.id).where('seq', '=', t.seq).where('master_sn', '=', master).where('ok', '=', 1).execute();
+          await failTargetInDispatch(trx, job.id, master, jid, Number(t.seq), reason);
           await updateTarget(trx, job.id, Number(t.seq), { jid: null, master_sn: null, started_at: null });
         }
       });

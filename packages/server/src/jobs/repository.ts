@@ -1,14 +1,25 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import type { Db, DbOrTrx, EpochMs, JobAttemptsTable, JobsTable, JobTargetsTable } from '../db/database.js';
+import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
+import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type TargetRow = Selectable<JobTargetsTable>;
-export type AttemptRow = Selectable<JobAttemptsTable>;
+export type DispatchRow = Selectable<JobDispatchesTable>;
+
+/** One target's part in one dispatch, as `GET /api/v1/jobs/{id}` shows it. */
+export interface Attempt {
+  master_sn: string;
+  dispatch_id: string;
+  /** null while in flight. */
+  ok: boolean | null;
+  reason: string | null;
+  at: number;
+}
 
 const BATCH = 500;
 
@@ -48,8 +59,30 @@ export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<str
   return Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)]));
 }
 
-export async function jobAttempts(db: DbOrTrx, id: string): Promise<AttemptRow[]> {
-  return db.selectFrom('job_attempts').selectAll().where('job_id', '=', id).orderBy('seq').orderBy('n').execute();
+export async function jobDispatches(db: DbOrTrx, id: string): Promise<DispatchRow[]> {
+  return db.selectFrom('job_dispatches').selectAll().where('job_id', '=', id).orderBy('round').orderBy('at').orderBy('dispatch_id').execute();
+}
+
+function failuresOf(d: Pick<DispatchRow, 'failures'>): Map<number, string> {
+  const failures = new Map<number, string>();
+  for (const [reason, ranges] of JSON.parse(d.failures ?? '[]') as Array<[string, SeqRanges]>) for (const seq of fromRanges(ranges)) failures.set(seq, reason);
+  return failures;
+}
+
+/** Each target's attempts, in the order they were made, derived from the job's dispatches. */
+export function attemptsBySeq(dispatches: readonly DispatchRow[]): Map<number, Attempt[]> {
+  const bySeq = new Map<number, Attempt[]>();
+  for (const d of dispatches) {
+    const failures = failuresOf(d);
+    const settled = d.ok !== null;
+    const published = settled && Number(d.ok) === 1;
+    for (const seq of fromRanges(JSON.parse(d.seqs) as SeqRanges)) {
+      const failure = failures.get(seq);
+      const ok = settled ? published && failure === undefined : null;
+      pushTo(bySeq, seq, { master_sn: d.master_sn, dispatch_id: d.dispatch_id, ok, reason: failure ?? (ok === false ? d.reason : null), at: Number(d.at) });
+    }
+  }
+  return bySeq;
 }
 
 function bool(v: number | null): boolean | null {
@@ -87,9 +120,8 @@ export async function getJobSummary(db: DbOrTrx, id: string): Promise<JobSummary
 export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> {
   const row = await findJob(db, id);
   if (!row) return undefined;
-  const [targets, attempts] = await Promise.all([jobTargets(db, id), jobAttempts(db, id)]);
-  const bySeq = new Map<number, AttemptRow[]>();
-  for (const a of attempts) pushTo(bySeq, Number(a.seq), a);
+  const [targets, dispatches] = await Promise.all([jobTargets(db, id), jobDispatches(db, id)]);
+  const bySeq = attemptsBySeq(dispatches);
   const items = targets.map(
     (t): JobTargetResult => ({
       sn: t.sn,
@@ -97,7 +129,7 @@ export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> 
       outcome: t.outcome,
       master: t.master_sn,
       jid: t.jid,
-      attempts: (bySeq.get(Number(t.seq)) ?? []).map((a) => ({ master: a.master_sn, ok: bool(a.ok), reason: a.reason, at: iso(Number(a.at)) })),
+      attempts: (bySeq.get(Number(t.seq)) ?? []).map((a) => ({ master: a.master_sn, ok: a.ok, reason: a.reason, at: iso(a.at) })),
       retcode: t.retcode === null ? null : Number(t.retcode),
       success: bool(t.success),
       return: t.return_json === null ? null : (JSON.parse(t.return_json) as unknown),
@@ -201,31 +233,59 @@ export async function releaseLease(db: DbOrTrx, id: string, owner: string): Prom
   await db.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).where('lease_owner', '=', owner).where('status', 'in', ['pending', 'running']).execute();
 }
 
-export async function insertAttempts(trx: DbOrTrx, attempts: ReadonlyArray<Insertable<JobAttemptsTable>>): Promise<void> {
-  for (const batch of chunk(attempts, BATCH)) await trx.insertInto('job_attempts').values(batch).execute();
+/** Records dispatches before their calls are made (one row per master, whatever the number of targets). */
+export async function insertDispatches(
+  trx: DbOrTrx,
+  dispatches: ReadonlyArray<{ job_id: string; dispatch_id: string; round: number; master_sn: string; seqs: Iterable<number>; at: EpochMs }>,
+): Promise<void> {
+  if (dispatches.length === 0) return;
+  await trx
+    .insertInto('job_dispatches')
+    .values(dispatches.map((d) => ({ ...d, seqs: JSON.stringify(toRanges(d.seqs)), ok: null, reason: null, failures: null, jid: null })))
+    .execute();
 }
 
-/** Settles every in-flight attempt of one dispatch: ok for `okSeqs`, failed with `reason` for the rest. */
+/**
+ * Settles one in-flight dispatch with one statement: published (`jid`, some targets listed) with the
+ * unlisted targets' reasons kept per target, or failed with one reason for all.
+ */
 export async function settleDispatch(
   trx: DbOrTrx,
+  jobId: string,
   dispatchId: string,
-  okSeqs: ReadonlySet<number>,
-  failures: ReadonlyMap<number, string>,
+  settled: { jid: string | null; okCount: number; failures: ReadonlyMap<number, string> },
 ): Promise<void> {
-  if (failures.size === 0) {
-    // The common case (salt listed every target): one statement.
-    await trx.updateTable('job_attempts').set({ ok: 1 }).where('dispatch_id', '=', dispatchId).where('ok', 'is', null).execute();
-    return;
-  }
-  for (const batch of chunk([...okSeqs], BATCH)) {
-    await trx.updateTable('job_attempts').set({ ok: 1 }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();
-  }
   const byReason = new Map<string, number[]>();
-  for (const [seq, reason] of failures) pushTo(byReason, reason, seq);
-  for (const [reason, seqs] of byReason) {
-    for (const batch of chunk(seqs, BATCH)) {
-      await trx.updateTable('job_attempts').set({ ok: 0, reason }).where('dispatch_id', '=', dispatchId).where('seq', 'in', batch).execute();
-    }
+  for (const [seq, reason] of settled.failures) pushTo(byReason, reason, seq);
+  const published = settled.jid !== null && settled.okCount > 0;
+  const oneReason = !published && byReason.size === 1 ? [...byReason.keys()][0]! : null;
+  const failures = oneReason === null && byReason.size > 0 ? JSON.stringify([...byReason].map(([reason, seqs]) => [reason, toRanges(seqs)])) : null;
+  await trx
+    .updateTable('job_dispatches')
+    .set({ ok: published ? 1 : 0, jid: settled.jid, reason: oneReason, failures })
+    .where('job_id', '=', jobId)
+    .where('dispatch_id', '=', dispatchId)
+    .execute();
+}
+
+/** A target found unpublished after its dispatch was settled as published (only after a recovery): its attempt fails. */
+export async function failTargetInDispatch(trx: DbOrTrx, jobId: string, master: string, jid: string, seq: number, reason: string): Promise<void> {
+  const dispatches = await trx
+    .selectFrom('job_dispatches')
+    .select(['dispatch_id', 'seqs', 'failures'])
+    .where('job_id', '=', jobId)
+    .where('master_sn', '=', master)
+    .where('jid', '=', jid)
+    .where('ok', '=', 1)
+    .execute();
+  for (const d of dispatches) {
+    if (!fromRanges(JSON.parse(d.seqs) as SeqRanges).includes(seq)) continue;
+    const failures = failuresOf(d);
+    failures.set(seq, reason);
+    const byReason = new Map<string, number[]>();
+    for (const [s, r] of failures) pushTo(byReason, r, s);
+    const json = JSON.stringify([...byReason].map(([r, seqs]) => [r, toRanges(seqs)]));
+    await trx.updateTable('job_dispatches').set({ failures: json }).where('job_id', '=', jobId).where('dispatch_id', '=', d.dispatch_id).execute();
   }
 }
 

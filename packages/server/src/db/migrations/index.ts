@@ -5,6 +5,7 @@ import * as m0003 from './0003-jobs.js';
 import * as m0004 from './0004-operator.js';
 import * as m0005 from './0005-master-key-idc.js';
 import * as m0006 from './0006-minion-digest.js';
+import * as m0007 from './0007-job-dispatches.js';
 
 /** Every migration, in order. Listed by hand: bundles cannot scan folders, and order must be explicit. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-operator': m0004,
   '0005-master-key-idc': m0005,
   '0006-minion-digest': m0006,
+  '0007-job-dispatches': m0007,
 };

@@ -6,7 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { Db, DbOrTrx } from '../db/database.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { getMasterCredentials } from '../masters/repository.js';
-import { renewLease } from './repository.js';
+import { holdsLease } from './repository.js';
 import type { SaltClientPool } from './salt-clients.js';
 
 export interface FollowContext {
@@ -45,11 +45,18 @@ export function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs `work` in a transaction that first renews the job's lease: no lease, no write. */
+/**
+ * Runs `work` in a transaction that first checks this instance holds the job's lease: no lease, no
+ * write. The check takes a shared lock on the job's row (a no-op on SQLite, whose writers are serial):
+ * the writes of several masters' answers run side by side, while another instance's takeover (an
+ * UPDATE of that row) waits for them to commit and every later check then fails. The lease itself is
+ * renewed by the runner (job-runner.ts), not here: renewing is an UPDATE, which made the masters'
+ * writes queue on that row one after another.
+ */
 export async function guarded<T>(ctx: FollowContext, jobId: string, work: (trx: DbOrTrx, now: number) => Promise<T>): Promise<T> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = await ctx.clock(trx);
-    if (!(await renewLease(trx, jobId, ctx.instanceId, now, ctx.leaseMs))) throw new LeaseLostError(`lost the lease of job ${jobId}`);
+    if (!(await holdsLease(trx, jobId, ctx.instanceId))) throw new LeaseLostError(`lost the lease of job ${jobId}`);
     return work(trx, now);
   });
 }

@@ -3,6 +3,7 @@ import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@a
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
+import { dialectOf } from '../db/dialects/index.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
 import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
@@ -226,6 +227,12 @@ export async function renewLease(db: DbOrTrx, id: string, owner: string, now: Ep
     .where('lease_owner', '=', owner)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** True while `owner` holds the job's lease; the row stays share-locked until the transaction ends. */
+export async function holdsLease(trx: DbOrTrx, id: string, owner: string): Promise<boolean> {
+  const row = await dialectOf(trx).forShare(trx.selectFrom('jobs').select('lease_owner').where('id', '=', id)).executeTakeFirst();
+  return row?.lease_owner === owner;
 }
 
 /** Gives the job up at once (graceful shutdown), so another instance resumes it without waiting. */

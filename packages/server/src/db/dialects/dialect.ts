@@ -78,6 +78,12 @@ export interface SqlDialect {
    */
   forUpdate<Q extends SelectQueryBuilder<Database, keyof Database, unknown>>(query: Q): Q;
 
+  /**
+   * Adds a shared row lock (`FOR SHARE`, MySQL/MariaDB `LOCK IN SHARE MODE`): several transactions may
+   * hold it at once, an UPDATE of the row waits until they end. Unchanged on SQLite (`begin immediate`).
+   */
+  forShare<Q extends SelectQueryBuilder<Database, keyof Database, unknown>>(query: Q): Q;
+
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;
 

@@ -36,6 +36,7 @@ export const mysqlDialect: SqlDialect = {
     return Number(now);
   },
   forUpdate: (query) => query.forUpdate() as typeof query,
+  forShare: (query) => query.modifyEnd(sql`lock in share mode`) as typeof query,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: async (trx, table, rows, _key, update) => {

@@ -30,6 +30,7 @@ export const postgresDialect: SqlDialect = {
     return Number(now);
   },
   forUpdate: (query) => query.forUpdate() as typeof query,
+  forShare: (query) => query.forShare() as typeof query,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: upsertOnConflict,

@@ -22,6 +22,7 @@ export const sqliteDialect: SqlDialect = {
   // Embedded: the process clock is the database host's clock.
   now: async () => Date.now(),
   forUpdate: (query) => query,
+  forShare: (query) => query,
   // SQLite's default BINARY collation compares UTF-8 bytes.
   byteOrder: (column) => sql.ref(column),
   lockRows: async () => undefined,

@@ -11,7 +11,7 @@ import { dispatchRound } from './dispatch-round.js';
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
-import { findJob, jobDispatches, outcomeCounts, pendingTargets, updateJob, updateTarget, type JobRow, type PendingTarget } from './repository.js';
+import { findJob, jobDispatches, outcomeCounts, pendingTargets, updateJob, updateTargets, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
 
@@ -48,15 +48,22 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
 }
 
 async function expire(ctx: FollowContext, job: JobRow, pending: PendingTarget[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
+  // Targets with the same outcome and reason (every target of a master that never answered) take one statement.
+  const same = new Map<string, { outcome: 'dispatch_failed' | 'no_return'; reason: string; seqs: number[] }>();
+  for (const t of pending) {
+    const lastError = lookupErrors.get(`${t.master_sn ?? ''}\u0000${t.jid ?? ''}`);
+    const reason =
+      t.jid === null
+        ? `not dispatched within timeout_s (${Number(job.timeout_s)} s)`
+        : `no return from ${t.master_sn ?? '?'} within timeout_s (${Number(job.timeout_s)} s)${lastError ? `; last lookup: ${lastError}` : ''}`;
+    const outcome = t.jid === null ? 'dispatch_failed' : 'no_return';
+    const key = `${outcome}\u0000${reason}`;
+    const group = same.get(key) ?? { outcome, reason, seqs: [] };
+    group.seqs.push(Number(t.seq));
+    same.set(key, group);
+  }
   await guarded(ctx, job.id, async (trx, now) => {
-    for (const t of pending) {
-      const lastError = lookupErrors.get(`${t.master_sn ?? ''}\u0000${t.jid ?? ''}`);
-      const reason =
-        t.jid === null
-          ? `not dispatched within timeout_s (${Number(job.timeout_s)} s)`
-          : `no return from ${t.master_sn ?? '?'} within timeout_s (${Number(job.timeout_s)} s)${lastError ? `; last lookup: ${lastError}` : ''}`;
-      await updateTarget(trx, job.id, Number(t.seq), { outcome: t.jid === null ? 'dispatch_failed' : 'no_return', reason, finished_at: now });
-    }
+    for (const { outcome, reason, seqs } of same.values()) await updateTargets(trx, job.id, seqs, { outcome, reason, finished_at: now });
   });
   await finish(ctx, job, log);
 }

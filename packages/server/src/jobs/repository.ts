@@ -24,9 +24,10 @@ export interface Attempt {
 
 const BATCH = 500;
 
+/** The job and its targets: a 10,000-target job is one or a few statements (`insertMany`), not 20 batches. */
 export async function insertJob(trx: DbOrTrx, job: Insertable<JobsTable>, targets: ReadonlyArray<Insertable<JobTargetsTable>>): Promise<void> {
   await trx.insertInto('jobs').values(job).execute();
-  for (const batch of chunk(targets, BATCH)) await trx.insertInto('job_targets').values(batch).execute();
+  await dialectOf(trx).insertMany(trx, 'job_targets', targets);
 }
 
 export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefined> {
@@ -296,9 +297,22 @@ export async function failTargetInDispatch(trx: DbOrTrx, jobId: string, master: 
   }
 }
 
+/** Ranges of seq per UPDATE: each is one or two bound parameters. */
+const RANGES_PER_UPDATE = 250;
+
+/**
+ * Applies `patch` to the targets `seqs`, matched by ranges of consecutive seq (`seq BETWEEN a AND b`):
+ * a master's targets are mostly consecutive, so 1,000 of them are one short statement, not two
+ * 500-value IN lists; scattered targets still take one bound parameter each.
+ */
 export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly number[], patch: Updateable<JobTargetsTable>): Promise<void> {
-  for (const batch of chunk(seqs, BATCH)) {
-    await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', 'in', batch).execute();
+  for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
+    await trx
+      .updateTable('job_targets')
+      .set(patch)
+      .where('job_id', '=', jobId)
+      .where((eb) => eb.or(ranges.map(([first, last]) => (first === last ? eb('seq', '=', first) : eb.between('seq', first, last)))))
+      .execute();
   }
 }
 

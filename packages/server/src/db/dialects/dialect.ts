@@ -112,6 +112,12 @@ export interface SqlDialect {
    */
   insertIfAbsent<T extends keyof Database>(trx: DbOrTrx, table: T, row: Insertable<Database[T]>, key: ReadonlyArray<ColumnOf<T>>): Promise<boolean>;
 
+  /**
+   * Inserts many rows of the same columns (the first row's keys) in as few statements as the database
+   * takes: multi-row VALUES up to the bound-parameter limit; on PostgreSQL one JSON parameter.
+   */
+  insertMany<T extends keyof Database>(trx: DbOrTrx, table: T, rows: ReadonlyArray<Insertable<Database[T]>>): Promise<void>;
+
   /** Inserts one row into a table whose `id` the database generates, and returns that id. */
   insertReturningId<T extends TableWithId>(trx: DbOrTrx, table: T, row: Insertable<Database[T]>): Promise<number>;
 

@@ -88,6 +88,24 @@ describeEachDialect('the dialect interface', (dialect) => {
     expect([first, second, Number(after?.first_seen)]).toEqual([true, false, 1]);
   });
 
+  it('inserts many rows in few statements, types, text that looks like JSON and byte-distinct keys intact', async () => {
+    const db = t.current.db;
+    // More rows than one multi-row VALUES statement may bind (30,000 parameters / 3 columns).
+    const rows = Array.from({ length: 12_345 }, (_, i) => ({ sn: i === 0 ? 'many-\u00e9 ' : `many-${String(i).padStart(5, '0')}`, first_seen: 1_764_504_000_000 + i, updated_at: i % 2 }));
+    rows.push({ sn: 'many-["json"]', first_seen: 2 ** 53 - 1, updated_at: 0 });
+
+    await db.transaction().execute((trx) => d().insertMany(trx, 'minions', rows));
+    await d().insertMany(db, 'minions', []);
+
+    const read = await db.selectFrom('minions').select(['sn', 'first_seen', 'updated_at']).where('sn', 'like', 'many-%').execute();
+    expect(read).toHaveLength(rows.length);
+    const bySn = new Map(read.map((r) => [r.sn, r]));
+    for (const row of [rows[0]!, rows[1]!, rows[12_344]!, rows.at(-1)!]) {
+      const got = bySn.get(row.sn);
+      expect([got?.sn, Number(got?.first_seen), Number(got?.updated_at)]).toEqual([row.sn, row.first_seen, row.updated_at]);
+    }
+  });
+
   it('returns generated ids', async () => {
     const event = { kind: 'master.registered' as const, master_sn: 'id-m', minion_sn: null, instance_id: 'x', at: 1, detail: null };
 

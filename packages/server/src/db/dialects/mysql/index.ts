@@ -1,5 +1,6 @@
 import { MysqlAdapter, sql } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
+import { insertManyWithValues } from '../insert-many.js';
 import { untyped } from '../untyped.js';
 import { lockRowsForUpdate } from '../row-locks.js';
 import { openMysql } from './connection.js';
@@ -37,6 +38,7 @@ export const mysqlDialect: SqlDialect = {
   },
   forUpdate: (query) => query.forUpdate() as typeof query,
   forShare: (query) => query.modifyEnd(sql`lock in share mode`) as typeof query,
+  insertMany: insertManyWithValues,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: async (trx, table, rows, _key, update) => {

@@ -1,6 +1,7 @@
 import { PostgresAdapter, sql, type ExpressionBuilder } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
+import { insertManyWithJson } from '../insert-many.js';
 import { untyped } from '../untyped.js';
 import { lockRowsForUpdate } from '../row-locks.js';
 import { openPostgres } from './connection.js';
@@ -31,6 +32,7 @@ export const postgresDialect: SqlDialect = {
   },
   forUpdate: (query) => query.forUpdate() as typeof query,
   forShare: (query) => query.forShare() as typeof query,
+  insertMany: insertManyWithJson,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: upsertOnConflict,

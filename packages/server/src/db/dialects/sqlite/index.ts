@@ -1,6 +1,7 @@
 import { sql, SqliteAdapter } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
+import { insertManyWithValues } from '../insert-many.js';
 import { untyped } from '../untyped.js';
 import { openSqlite } from './connection.js';
 import { classifySqliteError } from './errors.js';
@@ -23,6 +24,7 @@ export const sqliteDialect: SqlDialect = {
   now: async () => Date.now(),
   forUpdate: (query) => query,
   forShare: (query) => query,
+  insertMany: insertManyWithValues,
   // SQLite's default BINARY collation compares UTF-8 bytes.
   byteOrder: (column) => sql.ref(column),
   lockRows: async () => undefined,

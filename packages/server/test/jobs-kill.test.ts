@@ -90,8 +90,9 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     let owner: string | null = null;
     for (let i = 0; i < 100 && owner === null; i += 1) {
       const row = await database.db.selectFrom('jobs').select('lease_owner').where('id', '=', id).executeTakeFirst();
-      const dispatched = await database.db.selectFrom('job_targets').select('jid').where('job_id', '=', id).where('jid', 'is not', null).execute();
-      if (row?.lease_owner && dispatched.length === 3) owner = row.lease_owner;
+      // Published: the dispatch row holds the jid (a target's own row gets it with its return).
+      const dispatched = await database.db.selectFrom('job_dispatches').select('jid').where('job_id', '=', id).where('ok', '=', 1).execute();
+      if (row?.lease_owner && dispatched.length === 1) owner = row.lease_owner;
       else await new Promise((r) => setTimeout(r, 50));
     }
     expect(owner).not.toBeNull();

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { pollRound } from './poll-round.js';
-import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, updateTargets, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
+import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
 /**
@@ -43,25 +43,29 @@ export async function dispatchRound(
   const plans: DispatchPlan[] = [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() }));
   // Every dispatch is recorded (committed) before salt-api is called: a restart finds it and asks salt
   // what happened. One row per master, not per target.
-  await guarded(ctx, job.id, (trx, now) =>
-    insertDispatches(
+  const at = await guarded(ctx, job.id, async (trx, now) => {
+    await insertDispatches(
       trx,
       plans.map((p) => ({ job_id: job.id, dispatch_id: p.dispatchId, round, master_sn: p.master, seqs: p.targets.map((t) => Number(t.seq)), at: now })),
-    ),
-  );
+    );
+    return now;
+  });
   // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
   // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
   await Promise.all(
     plans.map(async (plan) => {
       const answer = await dispatchGroup(ctx, job, call, plan, log);
-      const followed = await settle(ctx, job, plan, answer, log);
+      const followed = await settle(ctx, job, plan, at, answer, log);
       if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log);
     }),
   );
 }
 
-/** Writes a dispatch's answer; returns the targets now followed under its jid. */
-async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, answer: DispatchAnswer, log: FastifyBaseLogger): Promise<PendingTarget[]> {
+/**
+ * Writes a dispatch's answer, to the dispatch row only (its targets' jid, master and start are read from
+ * it until their returns are stored with them); returns the targets now followed under its jid.
+ */
+async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, at: number, answer: DispatchAnswer, log: FastifyBaseLogger): Promise<PendingTarget[]> {
   const started = Date.now();
   const { jid, listed, failure } = answer;
   const ok = new Set<number>();
@@ -71,16 +75,13 @@ async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, answe
     if (jid && (listed === undefined || listed.has(t.salt_id))) ok.add(Number(t.seq));
     else failed.set(Number(t.seq), failure ?? `salt on ${plan.master} did not list ${t.salt_id} in its local_async answer (no accepted key there)`);
   }
-  await guarded(ctx, job.id, async (trx, now) => {
+  await guarded(ctx, job.id, async (trx) => {
     await settleDispatch(trx, job.id, plan.dispatchId, { jid: jid ?? null, okCount: ok.size, failures: failed });
-    if (jid && ok.size > 0) {
-      await updateTargets(trx, job.id, [...ok], { jid, master_sn: plan.master, started_at: now });
-      await addJobMaster(trx, job.id, plan.master);
-    }
+    if (jid && ok.size > 0) await addJobMaster(trx, job.id, plan.master);
   });
   log.debug({ master: plan.master, dispatch: plan.dispatchId, ms: Date.now() - started }, 'dispatch settled');
   if (!jid) return [];
-  return plan.targets.filter((t) => ok.has(Number(t.seq))).map((t) => ({ ...t, jid, master_sn: plan.master }));
+  return plan.targets.filter((t) => ok.has(Number(t.seq))).map((t) => ({ ...t, jid, master_sn: plan.master, started_at: at }));
 }
 
 interface DispatchPlan {

@@ -6,12 +6,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Updateable } from 'kysely';
+import type { JobTargetsTable } from '../db/database.js';
 import { insertEvents } from '../events/repository.js';
 import { dispatchRound } from './dispatch-round.js';
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
-import { findJob, jobDispatches, outcomeCounts, pendingTargets, updateJob, updateTargets, type JobRow, type PendingTarget } from './repository.js';
+import { findJob, jobProgress, outcomeCounts, updateJob, updateTargets, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
 
@@ -30,13 +32,13 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
   // then the next lookup waits a poll interval.
   let justPolled = false;
   while (!ctx.signal.aborted) {
-    const pending = await pendingTargets(ctx.db, jobId);
+    const { pending, dispatches } = await jobProgress(ctx.db, jobId);
     if (pending.length === 0) return finish(ctx, job, log);
     const deadline = Number(job.deadline_at);
     if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, pending, lookupErrors, log);
     const waiting = pending.filter((t) => t.jid === null);
     if (waiting.length > 0) {
-      await dispatchRound(ctx, job, call, waiting, await jobDispatches(ctx.db, jobId), lookupErrors, log);
+      await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log);
       justPolled = true;
       continue;
     }
@@ -49,21 +51,23 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
 
 async function expire(ctx: FollowContext, job: JobRow, pending: PendingTarget[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
   // Targets with the same outcome and reason (every target of a master that never answered) take one statement.
-  const same = new Map<string, { outcome: 'dispatch_failed' | 'no_return'; reason: string; seqs: number[] }>();
+  const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
   for (const t of pending) {
     const lastError = lookupErrors.get(`${t.master_sn ?? ''}\u0000${t.jid ?? ''}`);
     const reason =
       t.jid === null
         ? `not dispatched within timeout_s (${Number(job.timeout_s)} s)`
         : `no return from ${t.master_sn ?? '?'} within timeout_s (${Number(job.timeout_s)} s)${lastError ? `; last lookup: ${lastError}` : ''}`;
-    const outcome = t.jid === null ? 'dispatch_failed' : 'no_return';
-    const key = `${outcome}\u0000${reason}`;
-    const group = same.get(key) ?? { outcome, reason, seqs: [] };
+    const outcome = t.jid === null ? ('dispatch_failed' as const) : ('no_return' as const);
+    // A published target's jid, master and start are stored with its outcome (until now the dispatch row held them).
+    const patch = { outcome, reason, jid: t.jid, master_sn: t.master_sn, started_at: t.started_at };
+    const key = JSON.stringify([outcome, reason, t.jid, t.master_sn, t.started_at]);
+    const group = same.get(key) ?? { patch, seqs: [] as number[] };
     group.seqs.push(Number(t.seq));
     same.set(key, group);
   }
   await guarded(ctx, job.id, async (trx, now) => {
-    for (const { outcome, reason, seqs } of same.values()) await updateTargets(trx, job.id, seqs, { outcome, reason, finished_at: now });
+    for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, { ...patch, finished_at: now });
   });
   await finish(ctx, job, log);
 }

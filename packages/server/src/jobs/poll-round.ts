@@ -40,6 +40,10 @@ export async function pollRound(ctx: FollowContext, job: JobRow, followed: Pendi
           const out = limitOutput(r?.return, ctx.outputLimitBytes);
           const patch = {
             outcome: 'returned' as const,
+            // Written here, with the return: settling the dispatch wrote only the dispatch row.
+            jid: t.jid,
+            master_sn: t.master_sn,
+            started_at: t.started_at,
             retcode: r?.retcode ?? null,
             success: r?.success === undefined ? null : r.success ? 1 : 0,
             return_json: out.json,
@@ -47,7 +51,7 @@ export async function pollRound(ctx: FollowContext, job: JobRow, followed: Pendi
             reason: null,
             finished_at: now,
           };
-          const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, out.json]);
+          const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, patch.started_at, out.json]);
           const group = same.get(key) ?? { patch, seqs: [] as number[] };
           group.seqs.push(Number(t.seq));
           same.set(key, group);

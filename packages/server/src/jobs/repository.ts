@@ -20,6 +20,8 @@ export interface Attempt {
   ok: boolean | null;
   reason: string | null;
   at: number;
+  /** The dispatch's jid (null unless salt published it). */
+  jid: string | null;
 }
 
 const BATCH = 500;
@@ -39,16 +41,36 @@ export async function jobTargets(db: DbOrTrx, id: string): Promise<TargetRow[]> 
 }
 
 /** The targets still `pending`, with only what following needs (no returns). */
-export type PendingTarget = Pick<TargetRow, 'seq' | 'salt_id' | 'candidates' | 'jid' | 'master_sn' | 'outcome'>;
+export type PendingTarget = Pick<TargetRow, 'seq' | 'salt_id' | 'candidates' | 'jid' | 'master_sn' | 'outcome' | 'started_at'>;
 
-export async function pendingTargets(db: DbOrTrx, id: string): Promise<PendingTarget[]> {
-  return db
-    .selectFrom('job_targets')
-    .select(['seq', 'salt_id', 'candidates', 'jid', 'master_sn', 'outcome'])
-    .where('job_id', '=', id)
-    .where('outcome', '=', 'pending')
-    .orderBy('seq')
-    .execute();
+/**
+ * The pending targets and the job's dispatches. A target published by a settled dispatch carries that
+ * dispatch's jid, master and time: settling writes the one dispatch row, not its 1,000 targets (their
+ * `jid`, `master_sn`, `started_at` are written with their return, or when they expire).
+ */
+export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: PendingTarget[]; dispatches: DispatchRow[] }> {
+  const [pending, dispatches] = await Promise.all([
+    db
+      .selectFrom('job_targets')
+      .select(['seq', 'salt_id', 'candidates', 'jid', 'master_sn', 'outcome', 'started_at'])
+      .where('job_id', '=', id)
+      .where('outcome', '=', 'pending')
+      .orderBy('seq')
+      .execute(),
+    jobDispatches(db, id),
+  ]);
+  const published = publishedBySeq(dispatches);
+  return { pending: pending.map((t) => (t.jid === null ? { ...t, ...published.get(Number(t.seq)) } : t)), dispatches };
+}
+
+/** Where each target's last attempt published it: the dispatch's jid, master and time. */
+export function publishedBySeq(dispatches: readonly DispatchRow[]): Map<number, { jid: string; master_sn: string; started_at: number }> {
+  const out = new Map<number, { jid: string; master_sn: string; started_at: number }>();
+  for (const [seq, attempts] of attemptsBySeq(dispatches)) {
+    const last = attempts.at(-1);
+    if (last?.ok === true && last.jid !== null) out.set(seq, { jid: last.jid, master_sn: last.master_sn, started_at: last.at });
+  }
+  return out;
 }
 
 export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<string, number>> {
@@ -81,7 +103,7 @@ export function attemptsBySeq(dispatches: readonly DispatchRow[]): Map<number, A
     for (const seq of fromRanges(JSON.parse(d.seqs) as SeqRanges)) {
       const failure = failures.get(seq);
       const ok = settled ? published && failure === undefined : null;
-      pushTo(bySeq, seq, { master_sn: d.master_sn, dispatch_id: d.dispatch_id, ok, reason: failure ?? (ok === false ? d.reason : null), at: Number(d.at) });
+      pushTo(bySeq, seq, { master_sn: d.master_sn, dispatch_id: d.dispatch_id, ok, reason: failure ?? (ok === false ? d.reason : null), at: Number(d.at), jid: d.jid });
     }
   }
   return bySeq;
@@ -112,20 +134,17 @@ export function toSummary(row: JobRow, counts: Record<string, number>): JobSumma
   };
 }
 
-/** The job with its counts per outcome, without the targets. */
-export async function getJobSummary(db: DbOrTrx, id: string): Promise<JobSummary | undefined> {
-  const row = await findJob(db, id);
-  return row ? toSummary(row, await outcomeCounts(db, id)) : undefined;
-}
-
 /** The whole job as `GET /api/v1/jobs/{id}` shows it. */
 export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> {
   const row = await findJob(db, id);
   if (!row) return undefined;
   const [targets, dispatches] = await Promise.all([jobTargets(db, id), jobDispatches(db, id)]);
   const bySeq = attemptsBySeq(dispatches);
-  const items = targets.map(
-    (t): JobTargetResult => ({
+  const published = publishedBySeq(dispatches);
+  const items = targets.map((stored): JobTargetResult => {
+    // A target followed under a settled dispatch's jid has it in the dispatch row until it returns.
+    const t = stored.outcome === 'pending' && stored.jid === null ? { ...stored, ...published.get(Number(stored.seq)) } : stored;
+    return {
       sn: t.sn,
       ip: t.ip,
       outcome: t.outcome,
@@ -139,8 +158,8 @@ export async function getJob(db: DbOrTrx, id: string): Promise<Job | undefined> 
       reason: t.reason,
       started_at: t.started_at === null ? null : iso(Number(t.started_at)),
       finished_at: t.finished_at === null ? null : iso(Number(t.finished_at)),
-    }),
-  );
+    };
+  });
   return { ...toSummary(row, countOutcomes(targets)), targets: items };
 }
 

@@ -2,12 +2,12 @@
  * Salt jobs end to end: an act2-server app on a real database, masters that are salt-api simulators
  * speaking the captured protocol (an HA pair and a lone master), jobs followed by the app's runner.
  */
-import type { JobList, JobSummary, MinionDetail } from '@act2/shared';
+import type { Job, JobList, JobSummary, MinionDetail } from '@act2/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
-import { capturingLogger, registerFleet, runJob, SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
+import { capturingLogger, registerFleet, runJob, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
 
 const localAsyncCalls = (fleet: JobFleet) => ({
   a: fleet.a.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length,
@@ -239,6 +239,31 @@ describeEachDialect('salt jobs', (dialect) => {
       ]);
       expect(job.targets[1]?.jid).toMatch(/^\d{20}$/);
       expect(job.targets[1]?.reason).toMatch(/no return from master-c within timeout_s \(1 s\)/);
+    } finally {
+      fleet.c.setMinionLatency('c-002', 0);
+    }
+  });
+
+  it('shows a published target’s master, jid and start while salt has not returned it, and keeps them with its return', async () => {
+    fleet.c.setMinionLatency('c-002', 1500);
+    try {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001', 'c-002'] }, fun: 'test.ping' } });
+      const id = (res.json() as { id: string }).id;
+      let running: Job | undefined;
+      for (let i = 0; i < 200 && !running; i += 1) {
+        const job = (await app.inject({ url: `/api/v1/jobs/${id}` })).json() as Job;
+        if (job.targets[0]?.outcome === 'returned' && job.targets[1]?.outcome === 'pending') running = job;
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+
+      const pending = running?.targets[1];
+      expect(pending).toMatchObject({ outcome: 'pending', master: 'master-c' });
+      expect(pending?.jid).toMatch(/^\d{20}$/);
+      expect(pending?.jid).toBe(running?.targets[0]?.jid);
+      expect(pending?.started_at).not.toBeNull();
+      expect(pending?.attempts.map((a) => [a.master, a.ok, a.reason])).toEqual([['master-c', true, null]]);
+      const done = await waitForJob(app, id);
+      expect(done.targets[1]).toMatchObject({ outcome: 'returned', master: 'master-c', jid: pending?.jid, started_at: pending?.started_at, return: true });
     } finally {
       fleet.c.setMinionLatency('c-002', 0);
     }

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { Migrator, sql } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { getJob } from '../jobs/repository.js';
 import { createTestDatabase, describeEachDialect } from '../../test/helpers/db.js';
 import { runMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
@@ -53,6 +54,60 @@ describeEachDialect('runMigrations', (dialect) => {
         { sn: 'GONE', idc: null },
         { sn: 'SH', idc: 'sh-01' },
       ]);
+    } finally {
+      await database.destroy();
+    }
+  });
+
+  it('0007 turns the attempt rows of earlier jobs into one row per dispatch, shown the same way, and down() brings them back', async () => {
+    const database = await createTestDatabase(dialect, { migrate: false });
+    try {
+      const db = database.db as unknown as Kysely<any>;
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      expect((await migrator.migrateTo('0006-minion-digest')).error).toBeUndefined();
+      await db
+        .insertInto('jobs')
+        .values({ id: 'j1', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 50, deadline_at: 60_050 })
+        .execute();
+      const target = (seq: number, jid: string | null, master: string | null) => ({
+        job_id: 'j1', seq, sn: `m-${seq}`, salt_id: `m-${seq}`, candidates: '[]', outcome: 'pending', jid, master_sn: master, started_at: jid ? 210 : null,
+      });
+      await db.insertInto('job_targets').values([target(0, 'J1', 'master-b'), target(1, null, null), target(2, 'J2', 'master-c'), target(3, 'J2', 'master-c'), target(4, null, null)]).execute();
+      const attempt = (seq: number, n: number, master: string, dispatch: string, at: number, ok: number | null, reason: string | null) => ({ job_id: 'j1', seq, n, master_sn: master, dispatch_id: dispatch, at, ok, reason });
+      const before = [
+        attempt(0, 1, 'master-a', 'd1', 100, 0, 'refused'),
+        attempt(1, 1, 'master-a', 'd1', 100, 0, 'refused'),
+        attempt(0, 2, 'master-b', 'd2', 200, 1, null),
+        attempt(1, 2, 'master-b', 'd2', 200, 0, 'not listed'),
+        attempt(2, 1, 'master-c', 'd3', 200, 1, null),
+        attempt(3, 1, 'master-c', 'd3', 200, 1, null),
+        attempt(4, 1, 'master-c', 'd4', 300, null, null),
+      ];
+      await db.insertInto('job_attempts').values(before).execute();
+
+      await runMigrations(database.db);
+
+      const dispatches = await db.selectFrom('job_dispatches').select(['dispatch_id', 'round', 'master_sn', 'seqs', 'at', 'ok', 'reason', 'failures', 'jid']).orderBy('dispatch_id').execute();
+      expect(dispatches.map((d) => ({ ...d, round: Number(d.round), at: Number(d.at), ok: d.ok === null ? null : Number(d.ok) }))).toEqual([
+        { dispatch_id: 'd1', round: 1, master_sn: 'master-a', seqs: '[[0,1]]', at: 100, ok: 0, reason: 'refused', failures: null, jid: null },
+        { dispatch_id: 'd2', round: 2, master_sn: 'master-b', seqs: '[[0,1]]', at: 200, ok: 1, reason: null, failures: '[["not listed",[[1,1]]]]', jid: 'J1' },
+        { dispatch_id: 'd3', round: 2, master_sn: 'master-c', seqs: '[[2,3]]', at: 200, ok: 1, reason: null, failures: null, jid: 'J2' },
+        { dispatch_id: 'd4', round: 3, master_sn: 'master-c', seqs: '[[4,4]]', at: 300, ok: null, reason: null, failures: null, jid: null },
+      ]);
+      const job = await getJob(database.db, 'j1');
+      expect(job?.targets.map((t) => t.attempts.map((a) => [a.master, a.ok, a.reason, Date.parse(a.at)]))).toEqual([
+        [['master-a', false, 'refused', 100], ['master-b', true, null, 200]],
+        [['master-a', false, 'refused', 100], ['master-b', false, 'not listed', 200]],
+        [['master-c', true, null, 200]],
+        [['master-c', true, null, 200]],
+        [['master-c', null, null, 300]],
+      ]);
+
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      const restored = await db.selectFrom('job_attempts').selectAll().orderBy('dispatch_id').orderBy('seq').execute();
+      expect(restored.map((a) => ({ ...a, seq: Number(a.seq), n: Number(a.n), at: Number(a.at), ok: a.ok === null ? null : Number(a.ok) }))).toEqual(
+        [...before].sort((x, y) => x.dispatch_id.localeCompare(y.dispatch_id) || x.seq - y.seq),
+      );
     } finally {
       await database.destroy();
     }

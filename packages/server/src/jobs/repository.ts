@@ -24,8 +24,6 @@ export interface Attempt {
   jid: string | null;
 }
 
-const BATCH = 500;
-
 /** The job and its targets: a 10,000-target job is one or a few statements (`insertMany`), not 20 batches. */
 export async function insertJob(trx: DbOrTrx, job: Insertable<JobsTable>, targets: ReadonlyArray<Insertable<JobTargetsTable>>): Promise<void> {
   await trx.insertInto('jobs').values(job).execute();

@@ -56,7 +56,7 @@ export async function dispatchRound(
     plans.map(async (plan) => {
       const answer = await dispatchGroup(ctx, job, call, plan, log);
       const followed = await settle(ctx, job, plan, at, answer, log);
-      if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log);
+      if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
     }),
   );
 }
@@ -114,9 +114,9 @@ async function dispatchGroup(
         metadata: { act2_job: job.id, act2_dispatch: plan.dispatchId },
       }),
     );
-    result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions) } : { code: 'ACT2_SALT_NOT_LISTED' };
+    result = answer.jid ? { jid: answer.jid, listed: new Set(answer.minions), client } : { code: 'ACT2_SALT_NOT_LISTED' };
   } catch (err) {
-    result = client && mayHavePublished(err) ? await askJobCache(client, plan, err) : { failure: reasonOf(err), code: reasonCodeOf(err) };
+    result = client && mayHavePublished(err) ? { ...(await askJobCache(client, plan, err)), client } : { failure: reasonOf(err), code: reasonCodeOf(err) };
   }
   ctx.metrics.jobDispatches.inc(result.jid ? { result: 'ok', reason: 'none' } : { result: 'failed', reason: result.code ?? 'other' });
   const fields = { master: plan.master, dispatch: plan.dispatchId, targets: plan.targets.length, jid: result.jid, listed: result.listed?.size, ms: Date.now() - started };
@@ -131,6 +131,8 @@ interface DispatchAnswer {
   failure?: string;
   /** A bounded reason code for metrics (the salt-api client's error code). */
   code?: string;
+  /** The client that made the call: the first lookup of the jid reuses it. */
+  client?: SaltClient;
 }
 
 /** The request reached salt-api but no answer came back: the job may have been published. */

@@ -1,3 +1,4 @@
+import type { SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Updateable } from 'kysely';
 import type { JobTargetsTable } from '../db/database.js';
@@ -7,8 +8,19 @@ import { limitOutput } from './output-limit.js';
 import { failTargetInDispatch, updateTarget, updateTargets, type JobRow, type PendingTarget } from './repository.js';
 import { readJobInfo } from './salt-answers.js';
 
-/** One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round. */
-export async function pollRound(ctx: FollowContext, job: JobRow, followed: PendingTarget[], lookupErrors: Map<string, string>, log: FastifyBaseLogger) {
+/**
+ * One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round.
+ * `client`: the salt-api client the caller just used for that master (a lookup right after its dispatch),
+ * instead of reading and decrypting its credentials again.
+ */
+export async function pollRound(
+  ctx: FollowContext,
+  job: JobRow,
+  followed: PendingTarget[],
+  lookupErrors: Map<string, string>,
+  log: FastifyBaseLogger,
+  client?: SaltClient,
+) {
   const groups = new Map<string, PendingTarget[]>();
   for (const t of followed) {
     const key = `${t.master_sn ?? ''}\u0000${t.jid ?? ''}`;
@@ -20,8 +32,8 @@ export async function pollRound(ctx: FollowContext, job: JobRow, followed: Pendi
       const jid = targets[0]?.jid ?? '';
       let info;
       try {
-        const client = await clientFor(ctx, master);
-        info = readJobInfo(await client.run({ client: 'runner', fun: 'jobs.list_job', jid }));
+        const salt = client ?? (await clientFor(ctx, master));
+        info = readJobInfo(await salt.run({ client: 'runner', fun: 'jobs.list_job', jid }));
       } catch (err) {
         lookupErrors.set(key, reasonOf(err));
         log.warn({ master, jid, reason: reasonOf(err) }, 'job lookup failed');

@@ -24,15 +24,17 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
   if (!job || FINAL.has(job.status)) return;
   const log = ctx.log.child({ job: jobId });
   const call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
+  // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
   if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }));
   const lookupErrors = new Map<string, string>();
-  await recoverInFlight(ctx, job, log);
+  let progress = await jobProgress(ctx.db, jobId);
+  if (await recoverInFlight(ctx, job, progress.dispatches, log)) progress = await jobProgress(ctx.db, jobId);
 
   // Whether the last step looked every followed jid up (a dispatch round does, as each master answers):
   // then the next lookup waits a poll interval.
   let justPolled = false;
   while (!ctx.signal.aborted) {
-    const { pending, dispatches } = await jobProgress(ctx.db, jobId);
+    const { pending, dispatches } = progress;
     if (pending.length === 0) return finish(ctx, job, log);
     const deadline = Number(job.deadline_at);
     if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, pending, lookupErrors, log);
@@ -40,12 +42,13 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
     if (waiting.length > 0) {
       await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log);
       justPolled = true;
-      continue;
+    } else {
+      if (justPolled) await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+      if (ctx.signal.aborted) return;
+      await pollRound(ctx, job, pending, lookupErrors, log);
+      justPolled = true;
     }
-    if (justPolled) await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);
-    if (ctx.signal.aborted) return;
-    await pollRound(ctx, job, pending, lookupErrors, log);
-    justPolled = true;
+    progress = await jobProgress(ctx.db, jobId);
   }
 }
 

@@ -1,16 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { clientFor, guarded, reasonOf, type FollowContext } from './follow-context.js';
-import { addJobMaster, settleDispatch, updateTargets, type JobRow } from './repository.js';
+import { addJobMaster, settleDispatch, updateTargets, type DispatchRow, type JobRow } from './repository.js';
 import { readListJobs } from './salt-answers.js';
 import { fromRanges, type SeqRanges } from './seq-ranges.js';
 
 /**
  * Dispatches recorded but never settled: an instance died between recording and answering. salt keeps
  * the `act2_dispatch` metadata with the job; found → follow that jid, not found or not askable →
- * `unknown` with the reason. Never dispatched again.
+ * `unknown` with the reason. Never dispatched again. True when there was any.
  */
-export async function recoverInFlight(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): Promise<void> {
-  const inFlight = await ctx.db.selectFrom('job_dispatches').selectAll().where('job_id', '=', job.id).where('ok', 'is', null).execute();
+export async function recoverInFlight(ctx: FollowContext, job: JobRow, dispatches: readonly DispatchRow[], log: FastifyBaseLogger): Promise<boolean> {
+  const inFlight = dispatches.filter((d) => d.ok === null);
   for (const dispatch of inFlight) {
     const { dispatch_id: dispatchId, master_sn: master } = dispatch;
     const seqs = fromRanges(JSON.parse(dispatch.seqs) as SeqRanges);
@@ -36,4 +36,5 @@ export async function recoverInFlight(ctx: FollowContext, job: JobRow, log: Fast
       }
     });
   }
+  return inFlight.length > 0;
 }

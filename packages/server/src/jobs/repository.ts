@@ -224,11 +224,14 @@ export async function claimableJobIds(db: DbOrTrx, now: EpochMs, limit: number):
   return rows.map((r) => r.id);
 }
 
-/** Takes the lease if nobody holds a live one; true when this instance now follows the job. */
+/**
+ * Takes the lease if nobody holds a live one; true when this instance now follows the job. A claimed
+ * job is `running` (set here: one statement fewer before the first dispatch).
+ */
 export async function claimJob(db: Db, id: string, owner: string, now: EpochMs, leaseMs: number): Promise<boolean> {
   const result = await db
     .updateTable('jobs')
-    .set({ lease_owner: owner, lease_until: now + leaseMs })
+    .set({ lease_owner: owner, lease_until: now + leaseMs, status: 'running' })
     .where('id', '=', id)
     .where('status', 'in', ['pending', 'running'])
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]))

@@ -12,7 +12,8 @@
 //
 // act2-server runs with --auth none: the cost of credential checks is the auth benchmark's subject.
 // Env: ACT2_BENCH_MASTERS (10), ACT2_BENCH_MINIONS_PER_MASTER (1000), ACT2_BENCH_POLL (200ms),
-// ACT2_BENCH_RUNS (3), ACT2_BENCH_DB (sqlite | postgres | mysql), ACT2_BENCH_PG / ACT2_BENCH_MYSQL (admin URLs).
+// ACT2_BENCH_RUNS (3), ACT2_BENCH_DB (sqlite | postgres | mysql), ACT2_BENCH_PG / ACT2_BENCH_MYSQL (admin URLs),
+// ACT2_BENCH_POOL (the server's --db-pool-size, 4).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -155,7 +156,7 @@ async function main() {
     };
   }
   const server = startChild(
-    [serverCli, '--port', '0', '--host', '127.0.0.1', '--db', db, '--instance-id', 'bench', '--job-poll-interval', POLL, '--job-lease', '30s', '--db-pool-size', '4', '--auth', 'none', ...(process.env.ACT2_BENCH_DEBUG ? ['--log-level', 'debug'] : [])],
+    [serverCli, '--port', '0', '--host', '127.0.0.1', '--db', db, '--instance-id', 'bench', '--job-poll-interval', POLL, '--job-lease', '30s', '--db-pool-size', process.env.ACT2_BENCH_POOL ?? '4', '--auth', 'none', ...(process.env.ACT2_BENCH_DEBUG ? ['--log-level', 'debug'] : [])],
     { ACT2_SECRET_KEY: randomBytes(32).toString('hex') },
     // e.g. ACT2_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/act2-prof' to profile the server.
     (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),

@@ -53,10 +53,20 @@ export function reasonOf(err: unknown): string {
  * renewed by the runner (job-runner.ts), not here: renewing is an UPDATE, which made the masters'
  * writes queue on that row one after another.
  */
-export async function guarded<T>(ctx: FollowContext, jobId: string, work: (trx: DbOrTrx, now: number) => Promise<T>): Promise<T> {
+export async function guarded<T>(
+  ctx: FollowContext,
+  jobId: string,
+  work: (trx: DbOrTrx, now: number) => Promise<T>,
+  /**
+   * `update` when `work` itself updates the job's row: it then locks the row exclusively from the start.
+   * (Holding the shared lock and then updating deadlocks on InnoDB when the runner's lease renewal is
+   * already waiting for that row.)
+   */
+  lock: 'share' | 'update' = 'share',
+): Promise<T> {
   return ctx.db.transaction().execute(async (trx) => {
     const now = await ctx.clock(trx);
-    if (!(await holdsLease(trx, jobId, ctx.instanceId))) throw new LeaseLostError(`lost the lease of job ${jobId}`);
+    if (!(await holdsLease(trx, jobId, ctx.instanceId, lock))) throw new LeaseLostError(`lost the lease of job ${jobId}`);
     return work(trx, now);
   });
 }

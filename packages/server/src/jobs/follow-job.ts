@@ -25,7 +25,7 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
   const log = ctx.log.child({ job: jobId });
   const call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
   // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
-  if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }));
+  if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }), 'update');
   const lookupErrors = new Map<string, string>();
   let progress = await jobProgress(ctx.db, jobId);
   if (await recoverInFlight(ctx, job, progress.dispatches, log)) progress = await jobProgress(ctx.db, jobId);
@@ -84,7 +84,7 @@ async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): 
     await updateJob(trx, job.id, { status, finished_at: now, lease_until: null });
     await insertEvents(trx, [{ kind: 'job.finished', master_sn: '', detail: { job_id: job.id, fun: job.fun, status, counts } }], { instanceId: ctx.instanceId, at: now });
     return now;
-  });
+  }, 'update');
   // Counted once the final status is committed: only the lease holder gets here.
   ctx.metrics.jobsFinished.inc({ status });
   for (const [outcome, n] of Object.entries(counts)) if (n > 0) ctx.metrics.jobTargets.inc({ outcome }, n);

@@ -250,9 +250,11 @@ export async function renewLease(db: DbOrTrx, id: string, owner: string, now: Ep
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** True while `owner` holds the job's lease; the row stays share-locked until the transaction ends. */
-export async function holdsLease(trx: DbOrTrx, id: string, owner: string): Promise<boolean> {
-  const row = await dialectOf(trx).forShare(trx.selectFrom('jobs').select('lease_owner').where('id', '=', id)).executeTakeFirst();
+/** True while `owner` holds the job's lease; the row stays locked (shared, or exclusively) until the transaction ends. */
+export async function holdsLease(trx: DbOrTrx, id: string, owner: string, lock: 'share' | 'update' = 'share'): Promise<boolean> {
+  const dialect = dialectOf(trx);
+  const query = trx.selectFrom('jobs').select('lease_owner').where('id', '=', id);
+  const row = await (lock === 'share' ? dialect.forShare(query) : dialect.forUpdate(query)).executeTakeFirst();
   return row?.lease_owner === owner;
 }
 

@@ -29,7 +29,50 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('job_dispatches_pk', ['job_id', 'dispatch_id'])
     .execute();
 
-  const rows = (await db.selectFrom('job_attempts').selectAll().orderBy('job_id').orderBy('dispatch_id').orderBy('seq').execute()) as OldAttempt[];
+  // One job at a time: memory stays bounded by the largest job, not the whole attempt history.
+  const jobs = await db.selectFrom('job_attempts').select('job_id').distinct().orderBy('job_id').execute();
+  for (const { job_id: jobId } of jobs) await convertJob(db, jobId as string);
+  await db.schema.dropTable('job_attempts').execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  const t = await columnTypes(db);
+  await t
+    .table(db.schema.createTable('job_attempts'))
+    .addColumn('job_id', t.key, (c) => c.notNull().references('jobs.id').onDelete('cascade'))
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('n', 'integer', (c) => c.notNull())
+    .addColumn('master_sn', t.key, (c) => c.notNull())
+    .addColumn('dispatch_id', t.key, (c) => c.notNull())
+    .addColumn('at', t.ms, (c) => c.notNull())
+    .addColumn('ok', 'integer')
+    .addColumn('reason', t.text)
+    .addPrimaryKeyConstraint('job_attempts_pk', ['job_id', 'seq', 'n'])
+    .execute();
+  await db.schema.createIndex('job_attempts_dispatch_idx').on('job_attempts').column('dispatch_id').execute();
+  const dispatches = await db.selectFrom('job_dispatches').selectAll().orderBy('job_id').orderBy('round').orderBy('dispatch_id').execute();
+  const n = new Map<string, number>();
+  const rows = [];
+  for (const d of dispatches) {
+    const failures = new Map<number, string>();
+    for (const [reason, ranges] of JSON.parse((d.failures as string | null) ?? '[]') as Array<[string, Array<[number, number]>]>) {
+      for (const seq of fromRanges(ranges)) failures.set(seq, reason);
+    }
+    for (const seq of fromRanges(JSON.parse(d.seqs as string) as Array<[number, number]>)) {
+      const key = `${d.job_id as string}\u0000${seq}`;
+      n.set(key, (n.get(key) ?? 0) + 1);
+      const failed = failures.get(seq);
+      const ok = d.ok === null ? null : Number(d.ok) === 1 && failed === undefined ? 1 : 0;
+      rows.push({ job_id: d.job_id, seq, n: n.get(key), master_sn: d.master_sn, dispatch_id: d.dispatch_id, at: d.at, ok, reason: failed ?? (ok === 0 ? d.reason : null) });
+    }
+  }
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('job_attempts').values(rows.slice(i, i + 500)).execute();
+  await db.schema.dropTable('job_dispatches').execute();
+}
+
+/** The attempt rows of one job → its dispatch rows. */
+async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
+  const rows = (await db.selectFrom('job_attempts').selectAll().where('job_id', '=', jobId).orderBy('dispatch_id').orderBy('seq').execute()) as OldAttempt[];
   const groups = new Map<string, OldAttempt[]>();
   for (const r of rows) {
     const key = `${r.job_id}\u0000${r.dispatch_id}`;
@@ -82,42 +125,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     });
   }
   for (let i = 0; i < converted.length; i += 500) await db.insertInto('job_dispatches').values(converted.slice(i, i + 500)).execute();
-  await db.schema.dropTable('job_attempts').execute();
-}
-
-export async function down(db: Kysely<any>): Promise<void> {
-  const t = await columnTypes(db);
-  await t
-    .table(db.schema.createTable('job_attempts'))
-    .addColumn('job_id', t.key, (c) => c.notNull().references('jobs.id').onDelete('cascade'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('n', 'integer', (c) => c.notNull())
-    .addColumn('master_sn', t.key, (c) => c.notNull())
-    .addColumn('dispatch_id', t.key, (c) => c.notNull())
-    .addColumn('at', t.ms, (c) => c.notNull())
-    .addColumn('ok', 'integer')
-    .addColumn('reason', t.text)
-    .addPrimaryKeyConstraint('job_attempts_pk', ['job_id', 'seq', 'n'])
-    .execute();
-  await db.schema.createIndex('job_attempts_dispatch_idx').on('job_attempts').column('dispatch_id').execute();
-  const dispatches = await db.selectFrom('job_dispatches').selectAll().orderBy('job_id').orderBy('round').orderBy('dispatch_id').execute();
-  const n = new Map<string, number>();
-  const rows = [];
-  for (const d of dispatches) {
-    const failures = new Map<number, string>();
-    for (const [reason, ranges] of JSON.parse((d.failures as string | null) ?? '[]') as Array<[string, Array<[number, number]>]>) {
-      for (const seq of fromRanges(ranges)) failures.set(seq, reason);
-    }
-    for (const seq of fromRanges(JSON.parse(d.seqs as string) as Array<[number, number]>)) {
-      const key = `${d.job_id as string}\u0000${seq}`;
-      n.set(key, (n.get(key) ?? 0) + 1);
-      const failed = failures.get(seq);
-      const ok = d.ok === null ? null : Number(d.ok) === 1 && failed === undefined ? 1 : 0;
-      rows.push({ job_id: d.job_id, seq, n: n.get(key), master_sn: d.master_sn, dispatch_id: d.dispatch_id, at: d.at, ok, reason: failed ?? (ok === 0 ? d.reason : null) });
-    }
-  }
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('job_attempts').values(rows.slice(i, i + 500)).execute();
-  await db.schema.dropTable('job_dispatches').execute();
 }
 
 interface OldAttempt {

@@ -22,4 +22,6 @@ const common: Options = {
 export default defineConfig([
   { ...common, entry: { 'act2-server': 'src/server.ts' }, banner: { js: '#!/usr/bin/env node' } },
   { ...common, entry: { index: 'src/index.ts' } },
+  // Huge registrations are parsed in this worker (src/register/offload.ts finds it beside the bundle).
+  { ...common, entry: { 'register-worker': 'src/register/worker.ts' } },
 ]);

@@ -24,7 +24,8 @@ const ONLY = process.env.ACT2_BENCH_ONLY;
 const TICK_MS = 1000 / 100; // USER_HZ
 
 async function startServer(dir, args = []) {
-  const child = spawn(process.execPath, [SERVER, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--db', join(dir, 'act2.sqlite'), ...args], {
+  const nodeArgs = (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--db', join(dir, 'act2.sqlite'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';

@@ -28,7 +28,8 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { registerMetrics } from './metrics/plugin.js';
 import { defaultConsoleDir, registerConsole } from './console/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
-import { registerRoutes } from './register/route.js';
+import { defaultRegisterWorker, LargeJsonBody, RegistrationOffloader } from './register/offload.js';
+import { REGISTER_ROUTES, registerRoutes } from './register/route.js';
 import { authPlugin } from './auth/plugin.js';
 import { adminRoutes } from './auth/routes.js';
 import { readTlsOptions } from './tls.js';
@@ -66,6 +67,11 @@ export interface AppDeps {
   authNow?: () => number;
   /** Follow salt jobs on this instance (default true). */
   jobRunner?: boolean;
+  /**
+   * The built registration worker (dist/register-worker.js) that parses huge registrations off
+   * the main thread; default: the one beside the bundle, none from sources; false: none.
+   */
+  registerWorker?: URL | false;
 }
 
 /** One route as registered: what the API description and the scope checks are tested against. */
@@ -141,7 +147,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, { onDbUnavailable: (err) => outage.refused(err) });
-  registerBodyHandling(app, config.bodyLimitBytes, {
+  const shape = {
     // Two per minion (the minion and its ips) plus the envelope's few; no route nests deeper than 4,
     // no object of the contract has more than a dozen fields, no array more than the minions.
     maxContainers: 2 * config.maxMinions + 64,
@@ -152,6 +158,13 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     // A minion has about three short values of its own (an id, one or two IPv4 addresses); statuses
     // and OS names repeat. Parsing millions of different ones costs seconds.
     maxShortStrings: 4 * config.maxMinions + 4096,
+  };
+  const registerWorker = deps.registerWorker === false ? undefined : (deps.registerWorker ?? defaultRegisterWorker());
+  const offloader = registerWorker ? new RegistrationOffloader(registerWorker, { shape, maxMinions: config.maxMinions }) : undefined;
+  const registerUrls: readonly string[] = REGISTER_ROUTES;
+  registerBodyHandling(app, config.bodyLimitBytes, shape, {
+    // A huge registration is parsed in a worker (register/offload.ts), not here.
+    largeBody: offloader && ((request, bytes) => (registerUrls.includes(request.routeOptions.url ?? '') ? new LargeJsonBody(bytes) : undefined)),
   });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.
@@ -171,7 +184,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   registerDbGauges(metrics, db, clock, config.masterTimeoutMs, { pool: baseDb });
 
   // An injected clock (tests driving time) is used as is; the database clock is cached for reads.
-  const ctx: AppContext = { db, clock, readClock: deps.clock ?? offsetClock(databaseClock), box, config, log: app.log, metrics };
+  const ctx: AppContext = { db, clock, readClock: deps.clock ?? offsetClock(databaseClock), box, config, log: app.log, metrics, offloader };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });
   app.decorate('sweepNow', async () =>
     measureJob(metrics, 'timeout', async () => {

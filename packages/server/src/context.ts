@@ -5,6 +5,7 @@ import type { ServerConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Database } from './db/database.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { RegistrationOffloader } from './register/offload.js';
 
 /** What routes and jobs need, handed to each plugin explicitly (no decorators to look up). */
 export interface AppContext {
@@ -16,4 +17,6 @@ export interface AppContext {
   config: ServerConfig;
   log: FastifyBaseLogger;
   metrics: Metrics;
+  /** Parses huge registrations in worker threads; absent when no worker is built (running from sources). */
+  offloader?: RegistrationOffloader | undefined;
 }

@@ -3,10 +3,10 @@ import { createGunzip } from 'node:zlib';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import { yieldToEventLoop } from '../yield.js';
 import { HttpError } from './http-error.js';
-import { jsonShapeProblem, ShapeScan, type JsonShapeLimits, type JsonShapeProblem } from './json-shape.js';
+import { jsonShapeProblem, shapeError, ShapeScan, type JsonShapeLimits } from './json-shape.js';
 
 /**
- * A JSON body longer than this (in characters) is checked and parsed in pieces with the event loop
+ * A JSON body longer than this (in bytes) is checked and parsed in pieces with the event loop
  * running between them: the structure pass a megabyte at a time, the `minions` array
  * {@link PARSE_SLICE} elements per JSON.parse. One JSON.parse of a 300,000-minion body (18 MB) holds
  * the process for 0.2 s on an idle core and over a second on a loaded one.
@@ -17,37 +17,44 @@ const SCAN_STEP = 1024 * 1024;
 /** Minions per JSON.parse when a big body is parsed in slices. */
 const PARSE_SLICE = 2_000;
 
-const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => string> = {
-  containers: (l) => `Request body holds more than ${l.maxContainers} JSON objects and arrays`,
-  depth: (l) => `Request body nests JSON deeper than ${l.maxDepth} levels`,
-  members: (l) => `Request body has an object with more than ${l.maxMembers} members`,
-  elements: (l) => `Request body has an array with more than ${l.maxElements} elements`,
-  keys: (l) => `Request body uses more than ${l.maxKeyNames} different member names`,
-  strings: (l) => `Request body holds more than ${l.maxShortStrings} different short strings (raise --max-minions for a master this large)`,
-};
+export interface BodyOptions {
+  /**
+   * For a JSON body over {@link PIECEWISE_ABOVE} bytes: what the route gets instead of the parsed
+   * value (it parses the bytes itself, see register/offload.ts), or undefined to parse it here.
+   */
+  largeBody?: (request: FastifyRequest, bytes: Buffer) => unknown;
+}
 
 /**
  * Request bodies: JSON only (charset parameter allowed; fastify answers 415 for anything else),
  * optionally gzip-encoded. A gzip body is inflated as a stream and cut off as soon as the
  * inflated size passes the body limit, so a small gzip bomb costs at most `limit` bytes of work.
  */
-export function registerBodyHandling(app: FastifyInstance, limitBytes: number, shape: JsonShapeLimits): void {
+export function registerBodyHandling(app: FastifyInstance, limitBytes: number, shape: JsonShapeLimits, options: BodyOptions = {}): void {
   // Only JSON is accepted: with fastify's text/plain parser a text body would reach validation (400) instead of 415.
   app.removeContentTypeParser('text/plain');
 
   // fastify's own JSON parser (prototype poisoning refused), behind a structure check: parsing
   // millions of empty objects costs seconds of CPU and gigabytes before any validation can run.
+  // The body arrives as bytes: decoding 18 MB to a string is itself a pause of a tenth of a
+  // second, which a body handed on whole (`largeBody`) never pays here.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    if (text.length > PIECEWISE_ABOVE) {
-      parsePiecewise(text, shape, (t) => parseNow(parseJson, request, t)).then(
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (bytes.length > PIECEWISE_ABOVE) {
+      const handedOn = options.largeBody?.(request, bytes);
+      if (handedOn !== undefined) {
+        done(null, handedOn);
+        return;
+      }
+      parsePiecewise(bytes.toString('utf8'), shape, (t) => parseNow(parseJson, request, t)).then(
         (value) => done(null, value),
         (err: Error) => done(err, undefined),
       );
       return;
     }
+    const text = bytes.toString('utf8');
     const problem = jsonShapeProblem(text, shape);
     if (problem !== undefined) {
       done(shapeError(problem, shape), undefined);
@@ -64,10 +71,6 @@ export function registerBodyHandling(app: FastifyInstance, limitBytes: number, s
     }
     return inflate(payload, limitBytes);
   });
-}
-
-function shapeError(problem: JsonShapeProblem, shape: JsonShapeLimits): HttpError {
-  return new HttpError(413, 'ACT2_BODY_TOO_COMPLEX', SHAPE_MESSAGES[problem](shape));
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; error: Error };

@@ -5,6 +5,9 @@ import { classifyDbError } from '../db/dialects/index.js';
 import { REGISTER_ROUTES } from '../register/route.js';
 import { trackAllowedMethods } from './allowed-methods.js';
 import { HttpError } from './http-error.js';
+import { validationBody } from './validation-body.js';
+
+export { validationBody };
 
 /** Our code for a 4xx fastify raised itself; anything not listed is the client's input (ACT2_VALIDATION). */
 const FRAMEWORK_4XX_CODES: Partial<Record<number, ErrorCode>> = {
@@ -45,22 +48,6 @@ const MAX_LOGGED_ISSUES = 10;
 function reportedSn(body: unknown): string | undefined {
   const sn = (body as { master?: { sn?: unknown } } | undefined)?.master?.sn;
   return typeof sn === 'string' ? sn.trim().slice(0, 255) : undefined;
-}
-
-/**
- * A body whose `issues` list is at most {@link MAX_ERROR_ISSUES} long; the rest are counted in
- * `more_issues`. A payload with a million bad entries gets an answer of a few kilobytes.
- */
-export function validationBody(message: string, issues: readonly ErrorIssue[], options: { incomplete?: boolean } = {}): ErrorBody {
-  const listed = issues.slice(0, MAX_ERROR_ISSUES);
-  const more = issues.length - listed.length;
-  return {
-    code: 'ACT2_VALIDATION',
-    message,
-    issues: listed,
-    ...(more > 0 ? { more_issues: more } : {}),
-    ...(options.incomplete ? { incomplete: true } : {}),
-  };
 }
 
 /** Maps every error to `{ code, message, issues? }`; 5xx bodies never carry internal text. */

@@ -1,3 +1,5 @@
+import { HttpError } from './http-error.js';
+
 /** How much structure a JSON body may have before it is parsed at all. */
 export interface JsonShapeLimits {
   /** Objects and arrays together. */
@@ -20,6 +22,20 @@ export interface JsonShapeLimits {
 export const SHORT_STRING = 10;
 
 export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' | 'keys' | 'strings';
+
+const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => string> = {
+  containers: (l) => `Request body holds more than ${l.maxContainers} JSON objects and arrays`,
+  depth: (l) => `Request body nests JSON deeper than ${l.maxDepth} levels`,
+  members: (l) => `Request body has an object with more than ${l.maxMembers} members`,
+  elements: (l) => `Request body has an array with more than ${l.maxElements} elements`,
+  keys: (l) => `Request body uses more than ${l.maxKeyNames} different member names`,
+  strings: (l) => `Request body holds more than ${l.maxShortStrings} different short strings (raise --max-minions for a master this large)`,
+};
+
+/** The 413 for a body over one of the structure limits. */
+export function shapeError(problem: JsonShapeProblem, limits: JsonShapeLimits): HttpError {
+  return new HttpError(413, 'ACT2_BODY_TOO_COMPLEX', SHAPE_MESSAGES[problem](limits));
+}
 
 const OBJECT = 1;
 const ARRAY = 2;

@@ -109,3 +109,43 @@ export async function diffMembershipInSlices(stored: Map<string, Member>, incomi
   changes.left = [...stored.values()];
   return changes;
 }
+
+/** How many minions a registration changes, by kind. */
+export interface ChangeCounts {
+  joined: number;
+  changed: number;
+  left: number;
+}
+
+export function changeCounts(changes: MembershipChanges): ChangeCounts {
+  return { joined: changes.joined.length, changed: changes.changed.length, left: changes.left.length };
+}
+
+/**
+ * Hands out a diff's changes a piece at a time, at most `max` minions of one kind per piece:
+ * the joined ones first, then the changed ones, then those that left (each piece sorted when
+ * written, see applyMembership).
+ */
+export class ChangeCursor {
+  private kind: 0 | 1 | 2 = 0;
+  private at = 0;
+
+  constructor(private readonly changes: MembershipChanges) {}
+
+  next(max: number): MembershipChanges | undefined {
+    const { joined, changed, left } = this.changes;
+    for (;;) {
+      const list = this.kind === 0 ? joined : this.kind === 1 ? changed : left;
+      if (this.at < list.length) {
+        const from = this.at;
+        this.at = Math.min(list.length, from + max);
+        if (this.kind === 0) return { joined: joined.slice(from, this.at), changed: [], left: [] };
+        if (this.kind === 1) return { joined: [], changed: changed.slice(from, this.at), left: [] };
+        return { joined: [], changed: [], left: left.slice(from, this.at) };
+      }
+      if (this.kind === 2) return undefined;
+      this.kind = this.kind === 0 ? 1 : 2;
+      this.at = 0;
+    }
+  }
+}

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clientCertificateCn } from '../auth/plugin.js';
 import type { AppContext } from '../context.js';
 import { HttpError } from '../http/http-error.js';
+import { LargeJsonBody } from './offload.js';
 import { registerMaster } from './service.js';
 import { validateRegistration } from './validate.js';
 
@@ -27,28 +28,36 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
         validatorCompiler: () => (data: unknown) => ({ value: data }),
       },
       async (request) => {
-      const body = await validateRegistration(request.body, { maxMinions: ctx.config.maxMinions });
-      if (ctx.config.tlsClientCnIsSn) {
-        // PuppetDB's model: the certificate names the master, whatever other credential came along.
-        const cn = clientCertificateCn(request);
-        if (cn !== body.master.sn) {
-          throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${body.master.sn}`);
+        // A huge body comes as bytes, parsed and checked in a worker (offload.ts, body.ts).
+        const offloaded = request.body instanceof LargeJsonBody && ctx.offloader ? await ctx.offloader.prepare(request.body) : undefined;
+        try {
+          const body = offloaded ? offloaded.request : await validateRegistration(request.body, { maxMinions: ctx.config.maxMinions });
+          if (ctx.config.tlsClientCnIsSn) {
+            // PuppetDB's model: the certificate names the master, whatever other credential came along.
+            const cn = clientCertificateCn(request);
+            if (cn !== body.master.sn) {
+              throw new HttpError(403, 'ACT2_FORBIDDEN', `The client certificate (CN ${cn ?? 'none'}) does not name master ${body.master.sn}`);
+            }
+          }
+          const result = await registerMaster(
+            {
+              db: ctx.db,
+              clock: ctx.clock,
+              box: ctx.box,
+              instanceId: ctx.config.instanceId,
+              masterTimeoutMs: ctx.config.masterTimeoutMs,
+              log: request.log,
+              principal: request.principal,
+            },
+            body,
+            offloaded,
+          );
+          ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
+          return result;
+        } finally {
+          // Not waited for: the worker's heap goes when it exits.
+          offloaded?.close().catch((err: unknown) => request.log.warn({ err }, 'registration worker did not stop cleanly'));
         }
-      }
-      const result = await registerMaster(
-        {
-          db: ctx.db,
-          clock: ctx.clock,
-          box: ctx.box,
-          instanceId: ctx.config.instanceId,
-          masterTimeoutMs: ctx.config.masterTimeoutMs,
-          log: request.log,
-          principal: request.principal,
-        },
-        body,
-      );
-      ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
-      return result;
       },
     );
   }

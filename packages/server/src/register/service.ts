@@ -8,8 +8,10 @@ import type { Database } from '../db/database.js';
 import { withTxRetry } from '../db/retry.js';
 import { insertEvents } from '../events/repository.js';
 import { updateMaster } from '../masters/repository.js';
-import { applyMembership, readMembership, type MembershipChanges } from '../minions/membership.js';
+import { applyMembership, readMembership, type Member, type MembershipChanges } from '../minions/membership.js';
 import { registerInChunks } from './chunked.js';
+import type { OffloadedRegistration } from './offload.js';
+import { inProcessSnapshot } from './snapshot.js';
 import { diffMembership, normalizeMinions } from './diff.js';
 import { membershipDigest } from './digest.js';
 import { withMasterLock } from './master-lock.js';
@@ -61,18 +63,26 @@ export interface RegisterOutcome {
  * the one connection (and with it every other request) for seconds, is written in short chunks
  * (see {@link registerInChunks}).
  */
-export async function registerMaster(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterResponse> {
+export async function registerMaster(deps: RegisterDeps, request: RegisterRequest, offloaded?: OffloadedRegistration): Promise<RegisterResponse> {
   const { master } = request;
   const principal: Principal = deps.principal ?? { kind: 'none' };
   checkRegistrationClaim(principal, master);
+  // A huge body parsed in a worker (offload.ts) comes with its minions still there.
+  const fromWorker = async (): Promise<Normalised | undefined> =>
+    offloaded && { incoming: offloaded.digest === undefined ? undefined : await offloaded.members(), digest: offloaded.digest };
   let outcome: RegisterOutcome;
   if (dialectOf(deps.db).inProcess) {
     // One process serves a SQLite file (serve lock): an in-process lock per master is enough to
     // keep two registrations of one master, chunked or not, from interleaving.
-    const chunked = master.status === 'running' && request.minions.length > CHUNKED_ABOVE;
-    outcome = await withMasterLock(master.sn, () => (chunked ? registerInChunks(deps, request) : registerInOneTransaction(deps, request)));
+    const listed = offloaded ? offloaded.listed : request.minions.length;
+    const chunked = master.status === 'running' && listed > CHUNKED_ABOVE;
+    outcome = await withMasterLock(master.sn, async () =>
+      chunked
+        ? registerInChunks(deps, request, offloaded ? offloaded.snapshot() : await inProcessSnapshot(request.minions))
+        : registerInOneTransaction(deps, request, await fromWorker()),
+    );
   } else {
-    outcome = await registerInOneTransaction(deps, request);
+    outcome = await registerInOneTransaction(deps, request, await fromWorker());
   }
 
   const { created, transition, joined, left, changed, total, issuedKey } = outcome;
@@ -92,10 +102,16 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
 }
 
 
-async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterOutcome> {
+/** A registration's minions in stored form, sorted by sn, and their digest (both undefined for a `stopped` one). */
+interface Normalised {
+  incoming: Member[] | undefined;
+  digest: string | undefined;
+}
+
+async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest, normalised?: Normalised): Promise<RegisterOutcome> {
   const { master } = request;
-  const incoming = master.status === 'running' ? normalizeMinions(request.minions) : undefined;
-  const digest = incoming ? membershipDigest(incoming) : undefined;
+  const incoming = normalised ? normalised.incoming : master.status === 'running' ? normalizeMinions(request.minions) : undefined;
+  const digest = normalised ? normalised.digest : incoming ? membershipDigest(incoming) : undefined;
   const credentials = sealCredentials(deps, request);
 
   return withTxRetry(() =>

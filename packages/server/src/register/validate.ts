@@ -1,6 +1,6 @@
 import { RegisterMinion, RegisterRequest, toErrorIssues, MAX_ERROR_ISSUES, type ErrorIssue } from '@act2/shared';
 import { z } from 'zod';
-import { validationBody } from '../http/errors.js';
+import { validationBody } from '../http/validation-body.js';
 import { HttpError } from '../http/http-error.js';
 import { yieldToEventLoop } from '../yield.js';
 import { checkPlainMinion } from './minion-check.js';

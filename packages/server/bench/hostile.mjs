@@ -8,24 +8,34 @@
 //
 // Part 1: the worst payloads within the body limit (each must cost < 1 s CPU, < 300 MB).
 // Part 2: one valid 300,000-minion registration (body limit raised to 64 MiB for it), with /healthz
-// and a small registration of another master sent meanwhile (both must answer within 100 ms).
-// Env: ACT2_BENCH_BIG_MINIONS (default 300000), ACT2_BENCH_ONLY=1|2.
+// every 10 ms and a small registration of another master every 200 ms sent meanwhile (both must
+// answer within 100 ms); first the same probes for a few seconds against the idle server (the
+// baseline, same run, same load), then the big registration first time and re-sent identical.
+// Each line prints p50/p99/max of both probes.
+// Env: ACT2_BENCH_BIG_MINIONS (default 300000), ACT2_BENCH_ONLY=1|2, ACT2_BENCH_DB=sqlite|postgres
+// (part 2 on a fresh PostgreSQL database under ACT2_BENCH_PG, default
+// postgres://postgres@127.0.0.1:5432/test), ACT2_BENCH_SERVER (another built act2-server.js, e.g.
+// main's, to compare), ACT2_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import pg from 'pg';
 import { Client } from 'undici';
 
-const SERVER = fileURLToPath(new URL('../dist/act2-server.js', import.meta.url));
+const SERVER = process.env.ACT2_BENCH_SERVER ?? fileURLToPath(new URL('../dist/act2-server.js', import.meta.url));
+const DB = process.env.ACT2_BENCH_DB ?? 'sqlite';
+const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BASELINE_MS = 4_000;
 const BIG = Number(process.env.ACT2_BENCH_BIG_MINIONS ?? 300_000);
 const ONLY = process.env.ACT2_BENCH_ONLY;
 const TICK_MS = 1000 / 100; // USER_HZ
 
-async function startServer(dir, args = []) {
+async function startServer(db, args = []) {
   const nodeArgs = (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, SERVER, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--db', join(dir, 'act2.sqlite'), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--db', db, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -58,33 +68,54 @@ const percentile = (xs, q) => {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
 };
 
+const latencies = (prefix, times) => ({
+  [`${prefix}Answered`]: times.length,
+  [`${prefix}P50Ms`]: percentile(times, 0.5),
+  [`${prefix}P99Ms`]: percentile(times, 0.99),
+  [`${prefix}MaxMs`]: percentile(times, 1),
+  [`${prefix}Over100Ms`]: times.filter((t) => t > 100).length,
+});
+
+/** /healthz every 10 ms until `isDone()`; the latencies. */
+async function probeHealth(url, isDone) {
+  const health = new Client(url);
+  const times = [];
+  while (!isDone()) {
+    const started = performance.now();
+    const r = await health.request({ method: 'GET', path: '/healthz' });
+    await r.body.dump();
+    times.push(performance.now() - started);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  await health.close();
+  return times;
+}
+
+/** The probes of part 2 against the idle server for {@link BASELINE_MS}: what "answered at once" costs here, now. */
+async function baseline(server) {
+  const until = performance.now() + BASELINE_MS;
+  const isDone = () => performance.now() >= until;
+  const [health, small] = await Promise.all([probeHealth(server.url, isDone), smallRegistrations(server.url, isDone, 'baseline')]);
+  return { payload: 'baseline: idle server, same probes', wallMs: BASELINE_MS, ...latencies('healthz', health), during: small };
+}
+
 /** Sends `request` on its own connection while polling /healthz; returns what it cost the server. */
 async function measure(server, request, extra) {
   const pid = server.child.pid;
   const client = new Client(server.url, { bodyTimeout: 600_000, headersTimeout: 600_000 });
-  const health = new Client(server.url);
   const rssBefore = rssMb(pid);
   const cpuBefore = cpuMs(pid);
   let peak = rssBefore;
-  const healthTimes = [];
   let done = false;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 5);
-  const prober = (async () => {
-    while (!done) {
-      const started = performance.now();
-      const r = await health.request({ method: 'GET', path: '/healthz' });
-      await r.body.dump();
-      healthTimes.push(performance.now() - started);
-      await new Promise((res) => setTimeout(res, 10));
-    }
-  })();
+  const prober = probeHealth(server.url, () => done);
   const started = performance.now();
   const extraResult = extra ? extra(() => done) : undefined;
   const response = await client.request({ method: 'POST', path: '/register', headers: request.headers, body: request.body });
   const text = await response.body.text();
   const wallMs = performance.now() - started;
   done = true;
-  await prober;
+  const healthTimes = await prober;
   clearInterval(sampler);
   const result = {
     payload: request.name,
@@ -96,15 +127,10 @@ async function measure(server, request, extra) {
     serverCpuMs: Math.round(cpuMs(pid) - cpuBefore),
     peakRssMb: Math.round(peak),
     rssGrowthMb: Math.round(peak - rssBefore),
-    healthzAnswered: healthTimes.length,
-    healthzP50Ms: percentile(healthTimes, 0.5),
-    healthzP99Ms: percentile(healthTimes, 0.99),
-    healthzMaxMs: percentile(healthTimes, 1),
-    healthzOver100Ms: healthTimes.filter((t) => t > 100).length,
+    ...latencies('healthz', healthTimes),
     ...(extraResult ? { during: await extraResult } : {}),
   };
   await client.close();
-  await health.close();
   return result;
 }
 
@@ -158,28 +184,47 @@ function bigRegistration(count, prefix = 'big') {
   };
 }
 
-/** A small registration of another master, sent every 200 ms while the big one runs. */
-async function smallRegistrations(url, isDone) {
+/** A small registration of another master (`sn`), sent every 200 ms while the big one runs. */
+async function smallRegistrations(url, isDone, sn = 'small') {
   const client = new Client(url);
-  const latencies = [];
+  const times = [];
   await new Promise((r) => setTimeout(r, 300));
   for (let n = 0; !isDone(); n += 1) {
-    const body = JSON.stringify({ master: { sn: 'small', server: 'http://small:8001', status: 'running', idc: 's', type: 'salt' }, minions: [{ sn: `s-${n % 3}`, status: 'running', ips: ['10.9.9.9'] }] });
+    const body = JSON.stringify({ master: { sn, server: 'http://small:8001', status: 'running', idc: 's', type: 'salt' }, minions: [{ sn: `${sn}-${n % 3}`, status: 'running', ips: ['10.9.9.9'] }] });
     const started = performance.now();
     const r = await client.request({ method: 'POST', path: '/register', headers: JSON_HEADERS, body });
     await r.body.dump();
     if (r.statusCode !== 200) throw new Error(`small registration answered ${r.statusCode}`);
-    latencies.push(performance.now() - started);
+    times.push(performance.now() - started);
     await new Promise((res) => setTimeout(res, 200));
   }
   await client.close();
-  return { smallRegistrations: latencies.length, smallP50Ms: percentile(latencies, 0.5), smallP99Ms: percentile(latencies, 0.99), smallMaxMs: percentile(latencies, 1), smallOver100Ms: latencies.filter((t) => t > 100).length };
+  return latencies('small', times);
+}
+
+/** A fresh database for part 2: a SQLite file in `dir`, or a new PostgreSQL database (dropped by `drop`). */
+async function freshDatabase(dir) {
+  if (DB === 'sqlite') return { db: join(dir, 'act2.sqlite'), drop: async () => {} };
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  const name = `act2_bench_hostile_${process.pid}`;
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  const url = new URL(PG_ADMIN);
+  url.pathname = `/${name}`;
+  return {
+    db: url.toString(),
+    drop: async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'act2-bench-hostile-'));
 try {
   if (ONLY !== '2') {
-    const server = await startServer(join(dir, 'one'), []);
+    const server = await startServer(join(dir, 'one.sqlite'), []);
     try {
       console.log('Part 1: worst payloads within the 16 MiB body limit (SQLite, default limits)');
       for (const payload of hostilePayloads()) console.log(JSON.stringify(await measure(server, payload)));
@@ -188,9 +233,11 @@ try {
     }
   }
   if (ONLY !== '1') {
-    const server = await startServer(join(dir, 'two'), ['--body-limit', '64mb', '--max-minions', String(Math.max(BIG, 200_000))]);
+    const database = await freshDatabase(dir);
+    const server = await startServer(database.db, ['--body-limit', '64mb', '--max-minions', String(Math.max(BIG, 200_000))]);
     try {
-      console.log(`Part 2: one valid ${BIG}-minion registration (SQLite), first time then identical re-send`);
+      console.log(`Part 2: one valid ${BIG}-minion registration (${DB}, ${SERVER}), idle baseline, first time then identical re-send; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      console.log(JSON.stringify(await baseline(server)));
       for (const label of ['first', 'again']) {
         const body = Buffer.from(JSON.stringify(bigRegistration(BIG)));
         const result = await measure(server, { name: `${BIG} minions (${label})`, headers: JSON_HEADERS, body }, (isDone) =>
@@ -198,8 +245,11 @@ try {
         );
         console.log(JSON.stringify(result));
       }
+      console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     } finally {
       server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+      await database.drop();
     }
   }
 } finally {

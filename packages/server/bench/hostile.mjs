@@ -204,7 +204,7 @@ async function smallRegistrations(url, isDone, sn = 'small') {
 
 /** A fresh database for part 2: a SQLite file in `dir`, or a new PostgreSQL database (dropped by `drop`). */
 async function freshDatabase(dir) {
-  if (DB === 'sqlite') return { db: join(dir, 'act2.sqlite'), drop: async () => {} };
+  if (DB === 'sqlite') return { db: join(dir, 'act2.sqlite'), args: [], drop: async () => {} };
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
   const name = `act2_bench_hostile_${process.pid}`;
@@ -214,6 +214,8 @@ async function freshDatabase(dir) {
   url.pathname = `/${name}`;
   return {
     db: url.toString(),
+    // A shared database needs the key every instance shares; any will do here.
+    args: ['--secret-key', '11'.repeat(32)],
     drop: async () => {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
@@ -234,7 +236,7 @@ try {
   }
   if (ONLY !== '1') {
     const database = await freshDatabase(dir);
-    const server = await startServer(database.db, ['--body-limit', '64mb', '--max-minions', String(Math.max(BIG, 200_000))]);
+    const server = await startServer(database.db, [...database.args, '--body-limit', '64mb', '--max-minions', String(Math.max(BIG, 200_000))]);
     try {
       console.log(`Part 2: one valid ${BIG}-minion registration (${DB}, ${SERVER}), idle baseline, first time then identical re-send; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
       console.log(JSON.stringify(await baseline(server)));

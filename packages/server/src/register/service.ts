@@ -68,8 +68,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
   const principal: Principal = deps.principal ?? { kind: 'none' };
   checkRegistrationClaim(principal, master);
   // A huge body parsed in a worker (offload.ts) comes with its minions still there.
-  const fromWorker = async (): Promise<Normalised | undefined> =>
-    offloaded && { incoming: offloaded.digest === undefined ? undefined : await offloaded.members(), digest: offloaded.digest };
+  const deferred: DeferredMinions | undefined = offloaded && { count: offloaded.count, digest: offloaded.digest, members: () => offloaded.members() };
   let outcome: RegisterOutcome;
   if (dialectOf(deps.db).inProcess) {
     // One process serves a SQLite file (serve lock): an in-process lock per master is enough to
@@ -79,10 +78,10 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
     outcome = await withMasterLock(master.sn, async () =>
       chunked
         ? registerInChunks(deps, request, offloaded ? offloaded.snapshot() : await inProcessSnapshot(request.minions))
-        : registerInOneTransaction(deps, request, await fromWorker()),
+        : registerInOneTransaction(deps, request, deferred),
     );
   } else {
-    outcome = await registerInOneTransaction(deps, request, await fromWorker());
+    outcome = await registerInOneTransaction(deps, request, deferred);
   }
 
   const { created, transition, joined, left, changed, total, issuedKey } = outcome;
@@ -102,33 +101,45 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
 }
 
 
-/** A registration's minions in stored form, sorted by sn, and their digest (both undefined for a `stopped` one). */
-interface Normalised {
-  incoming: Member[] | undefined;
+/**
+ * A registration's minions in stored form, sorted by sn, held elsewhere (the registration worker):
+ * how many, their digest (undefined for a `stopped` registration) and the set itself on demand.
+ */
+interface DeferredMinions {
+  count: number;
   digest: string | undefined;
+  members(): Promise<Member[]>;
 }
 
-async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest, normalised?: Normalised): Promise<RegisterOutcome> {
+async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest, deferred?: DeferredMinions): Promise<RegisterOutcome> {
   const { master } = request;
-  const incoming = normalised ? normalised.incoming : master.status === 'running' ? normalizeMinions(request.minions) : undefined;
-  const digest = normalised ? normalised.digest : incoming ? membershipDigest(incoming) : undefined;
+  let incoming = deferred ? undefined : master.status === 'running' ? normalizeMinions(request.minions) : undefined;
+  const digest = deferred ? deferred.digest : incoming ? membershipDigest(incoming) : undefined;
+  const count = deferred ? (digest === undefined ? undefined : deferred.count) : incoming?.length;
   const credentials = sealCredentials(deps, request);
+  if (deferred && digest !== undefined) {
+    // Fetched before the transaction unless the stored digest says it will not be needed (the
+    // steady state); should that change meanwhile, it is fetched in the transaction.
+    const stored = await deps.db.selectFrom('masters').select('minion_digest').where('sn', '=', master.sn).executeTakeFirst();
+    if (stored?.minion_digest !== digest) incoming = await deferred.members();
+  }
 
   return withTxRetry(() =>
     deps.db.transaction().execute(async (trx) => {
       const now = await deps.clock(trx);
-      const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, incoming?.length);
+      const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, count);
       // The steady state (the same set every heartbeat): the master row is touched above; the
       // set, read under the master's row lock, is known to be this one without reading it.
       const unchanged = !created && digest !== undefined && previous?.minion_digest === digest;
+      if (count !== undefined && !unchanged && incoming === undefined) incoming = await deferred!.members();
       const changes = incoming && !unchanged
         ? diffMembership(created ? [] : await readMembership(trx, master.sn), incoming)
         : NO_CHANGES;
       await applyMembership(trx, master.sn, changes, now);
-      if (incoming && !unchanged) await updateMaster(trx, master.sn, { minion_count: incoming.length, minion_digest: digest });
+      if (count !== undefined && !unchanged) await updateMaster(trx, master.sn, { minion_count: count, minion_digest: digest });
       await insertEvents(trx, minionEvents(master.sn, changes), { instanceId: deps.instanceId, at: now });
       // What the master has now: a stopped registration keeps the stored set (none for a new master).
-      const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);
+      const total = count !== undefined ? count : created ? 0 : (previous?.minion_count ?? 0);
       return { created, transition, joined: changes.joined.length, left: changes.left.length, changed: changes.changed.length, total, issuedKey };
     }),
   );

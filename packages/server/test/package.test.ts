@@ -46,7 +46,8 @@ describe('the act2-server release tarball', () => {
       expect([health!.status, page!.status, docs!.status, metrics!.status, masters!.status]).toEqual([200, 200, 200, 200, 401]);
       expect(await page!.text()).toContain('console.js');
       expect(((await docs!.json()) as { info: { version: string } }).info.version).toMatch(/^\d+\.\d+\.\d+$/);
-      for (const file of ['README.md', 'deploy/systemd/act2-server.service', 'deploy/nginx/act2.conf', 'node_modules/better-sqlite3']) {
+      // The registration worker that parses huge registrations (register/offload.ts) ships beside the server.
+      for (const file of ['README.md', 'deploy/systemd/act2-server.service', 'deploy/nginx/act2.conf', 'node_modules/better-sqlite3', 'dist/register-worker.js', 'node_modules/secure-json-parse']) {
         expect(existsSync(join(root, file)), file).toBe(true);
       }
       expect(existsSync(join(root, 'src'))).toBe(false);

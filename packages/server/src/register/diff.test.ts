@@ -1,6 +1,6 @@
 import { RegisterMinion } from '@act2/shared';
 import { describe, expect, it } from 'vitest';
-import { diffMembership, normalizeMinions } from './diff.js';
+import { ChangeCursor, diffMembership, normalizeMinions } from './diff.js';
 
 const minion = (sn: string, status: 'running' | 'stopped', ips: string[] = [], extra: object = {}) =>
   RegisterMinion.parse({ sn, status, ips, ...extra });
@@ -43,5 +43,27 @@ describe('diffMembership', () => {
       changed: [],
       left: [],
     });
+  });
+});
+
+describe('ChangeCursor', () => {
+  it('hands out every change once, joined then changed then left, at most max minions of one kind per piece', () => {
+    const member = (sn: string) => ({ minion_sn: sn, status: 'running' as const, ips: '[]', attrs: null });
+    const joined = ['j1', 'j2', 'j3', 'j4', 'j5'].map(member);
+    const changed = [{ next: member('c1'), previous: member('c1'), ipsChanged: false }];
+    const left = ['l1', 'l2'].map(member);
+    const cursor = new ChangeCursor({ joined, changed, left });
+    const pieces = [];
+    for (let piece = cursor.next(2); piece !== undefined; piece = cursor.next(2)) pieces.push(piece);
+
+    expect(pieces.map((p) => [p.joined.map((m) => m.minion_sn), p.changed.map((c) => c.next.minion_sn), p.left.map((m) => m.minion_sn)])).toEqual([
+      [['j1', 'j2'], [], []],
+      [['j3', 'j4'], [], []],
+      [['j5'], [], []],
+      [[], ['c1'], []],
+      [[], [], ['l1', 'l2']],
+    ]);
+    expect(cursor.next(2)).toBeUndefined();
+    expect(new ChangeCursor({ joined: [], changed: [], left: [] }).next(10)).toBeUndefined();
   });
 });

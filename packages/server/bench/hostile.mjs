@@ -15,9 +15,10 @@
 // Env: ACT2_BENCH_BIG_MINIONS (default 300000), ACT2_BENCH_ONLY=1|2, ACT2_BENCH_DB=sqlite|postgres
 // (part 2 on a fresh PostgreSQL database under ACT2_BENCH_PG, default
 // postgres://postgres@127.0.0.1:5432/test), ACT2_BENCH_SERVER (another built act2-server.js, e.g.
-// main's, to compare), ACT2_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+// main's, to compare), ACT2_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+// ACT2_BENCH_LOOP_MONITOR=1 (the server's longest synchronous step in CPU time, see loop-monitor.mjs).
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,14 +30,18 @@ const SERVER = process.env.ACT2_BENCH_SERVER ?? fileURLToPath(new URL('../dist/a
 const DB = process.env.ACT2_BENCH_DB ?? 'sqlite';
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BASELINE_MS = 4_000;
+const LOOP_MONITOR = process.env.ACT2_BENCH_LOOP_MONITOR === '1';
+const MONITOR_FILE = join(tmpdir(), `act2-bench-loop-${process.pid}.json`);
 const BIG = Number(process.env.ACT2_BENCH_BIG_MINIONS ?? 300_000);
 const ONLY = process.env.ACT2_BENCH_ONLY;
 const TICK_MS = 1000 / 100; // USER_HZ
 
 async function startServer(db, args = []) {
   const nodeArgs = (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (LOOP_MONITOR) nodeArgs.push('--import', fileURLToPath(new URL('./loop-monitor.mjs', import.meta.url)));
   const child = spawn(process.execPath, [...nodeArgs, SERVER, '--port', '0', '--host', '127.0.0.1', '--auth', 'none', '--db', db, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ACT2_LOOP_MONITOR_FILE: MONITOR_FILE },
   });
   let out = '';
   const url = await new Promise((resolve, reject) => {
@@ -59,6 +64,11 @@ async function startServer(db, args = []) {
 const cpuMs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+};
+/** The main thread's time on a CPU and waiting for one (ms), from /proc/<pid>/schedstat. */
+const mainThreadSched = (pid) => {
+  const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { run: run / 1e6, wait: wait / 1e6 };
 };
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
@@ -91,12 +101,23 @@ async function probeHealth(url, isDone) {
   return times;
 }
 
+/** Starts (and with `stop`, ends and reads) the server's loop monitor; see loop-monitor.mjs. */
+async function loopMonitor(server, stop = false) {
+  if (!LOOP_MONITOR) return {};
+  if (stop) rmSync(MONITOR_FILE, { force: true });
+  server.child.kill('SIGUSR2');
+  if (!stop) return {};
+  for (let i = 0; i < 100 && !existsSync(MONITOR_FILE); i += 1) await new Promise((r) => setTimeout(r, 20));
+  return { mainThreadLoop: JSON.parse(readFileSync(MONITOR_FILE, 'utf8')) };
+}
+
 /** The probes of part 2 against the idle server for {@link BASELINE_MS}: what "answered at once" costs here, now. */
 async function baseline(server) {
+  await loopMonitor(server);
   const until = performance.now() + BASELINE_MS;
   const isDone = () => performance.now() >= until;
   const [health, small] = await Promise.all([probeHealth(server.url, isDone), smallRegistrations(server.url, isDone, 'baseline')]);
-  return { payload: 'baseline: idle server, same probes', wallMs: BASELINE_MS, ...latencies('healthz', health), during: small };
+  return { payload: 'baseline: idle server, same probes', wallMs: BASELINE_MS, ...latencies('healthz', health), during: small, ...(await loopMonitor(server, true)) };
 }
 
 /** Sends `request` on its own connection while polling /healthz; returns what it cost the server. */
@@ -104,7 +125,9 @@ async function measure(server, request, extra) {
   const pid = server.child.pid;
   const client = new Client(server.url, { bodyTimeout: 600_000, headersTimeout: 600_000 });
   const rssBefore = rssMb(pid);
+  await loopMonitor(server);
   const cpuBefore = cpuMs(pid);
+  const schedBefore = mainThreadSched(pid);
   let peak = rssBefore;
   let done = false;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 5);
@@ -125,10 +148,14 @@ async function measure(server, request, extra) {
     answerBytes: Buffer.byteLength(text),
     wallMs: Math.round(wallMs),
     serverCpuMs: Math.round(cpuMs(pid) - cpuBefore),
+    // The main thread (the event loop): its CPU time, and how long it waited, runnable, for a CPU.
+    mainThreadCpuMs: Math.round(mainThreadSched(pid).run - schedBefore.run),
+    mainThreadRunnableWaitMs: Math.round(mainThreadSched(pid).wait - schedBefore.wait),
     peakRssMb: Math.round(peak),
     rssGrowthMb: Math.round(peak - rssBefore),
     ...latencies('healthz', healthTimes),
     ...(extraResult ? { during: await extraResult } : {}),
+    ...(await loopMonitor(server, true)),
   };
   await client.close();
   return result;

@@ -12,8 +12,8 @@ import type { PreparedSummary, WorkerAnswer, WorkerData, WorkerFailure, WorkerRe
 
 /**
  * A registration body too big to parse on the main thread, as the body parser hands it to the
- * route (body.ts): its bytes, untouched. `master` is filled in when a rejected body named one,
- * for the rejection's log line.
+ * route (body.ts): its bytes, untouched (handed to the worker, which leaves them empty here).
+ * `master` is filled in once the worker has read the sn, for a rejection's log line.
  */
 export class LargeJsonBody {
   master?: { sn: string };
@@ -59,6 +59,7 @@ export class RegistrationOffloader {
       const bytes = body.bytes;
       const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       const summary = (await worker.call({ op: 'prepare', bytes }, owned ? [bytes.buffer as ArrayBuffer] : [])) as PreparedSummary;
+      body.master = { sn: summary.envelope.master.sn };
       return new OffloadedRegistration(worker, summary);
     } catch (err) {
       const sn = (err as { claimedSn?: string }).claimedSn;

@@ -15,7 +15,7 @@ const minion = (i: number, prefix = 'm') => ({ sn: `${prefix}-${String(i).padSta
 const master = (sn: string, extra: Record<string, unknown> = {}) => ({ sn, server: `http://${sn}:8001`, status: 'running', idc: 'b', type: 'salt', ...extra });
 const body = (sn: string, count: number, extra: Record<string, unknown> = {}) => JSON.stringify({ master: master(sn, extra), minions: Array.from({ length: count }, (_, i) => minion(i)) });
 
-describe.each([['sqlite'], ['postgres']] as const)('huge registrations through the worker [%s]', (dialect) => {
+describe.each([['sqlite'], ['postgres'], ['mysql']] as const)('huge registrations through the worker [%s]', (dialect) => {
   let worker: ReturnType<typeof buildRegisterWorker>;
   const sides: Array<{ database: TestDatabase; app: FastifyInstance }> = [];
 

@@ -66,4 +66,22 @@ describe('ChangeCursor', () => {
     expect(cursor.next(2)).toBeUndefined();
     expect(new ChangeCursor({ joined: [], changed: [], left: [] }).next(10)).toBeUndefined();
   });
+
+  it('with mergeUpserts, hands out joined and changed minions together in sn order, then those that left', () => {
+    const member = (sn: string) => ({ minion_sn: sn, status: 'running' as const, ips: '[]', attrs: null });
+    const changedOf = (sn: string) => ({ next: member(sn), previous: member(sn), ipsChanged: true });
+    const cursor = new ChangeCursor(
+      { joined: ['a', 'c', 'd', 'g'].map(member), changed: ['b', 'e', 'f'].map(changedOf), left: ['h', 'i', 'j'].map(member) },
+      { mergeUpserts: true },
+    );
+    const pieces = [];
+    for (let piece = cursor.next(3); piece !== undefined; piece = cursor.next(3)) pieces.push(piece);
+
+    expect(pieces.map((p) => [p.joined.map((m) => m.minion_sn), p.changed.map((c) => c.next.minion_sn), p.left.map((m) => m.minion_sn)])).toEqual([
+      [['a', 'c'], ['b'], []],
+      [['d'], ['e', 'f'], []],
+      [['g'], [], []],
+      [[], [], ['h', 'i', 'j']],
+    ]);
+  });
 });

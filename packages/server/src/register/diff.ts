@@ -122,18 +122,43 @@ export function changeCounts(changes: MembershipChanges): ChangeCounts {
 }
 
 /**
- * Hands out a diff's changes a piece at a time, at most `max` minions of one kind per piece:
- * the joined ones first, then the changed ones, then those that left (each piece sorted when
- * written, see applyMembership).
+ * Hands out a diff's changes a piece at a time, at most `max` minions per piece: the joined ones
+ * first, then the changed ones, then those that left, one kind per piece (each piece sorted when
+ * written, see applyMembership). With `mergeUpserts`, joined and changed minions come together in
+ * sn order, then those that left: a transaction writing the pieces in turn locks rows in the order
+ * one applyMembership of the whole diff would.
  */
 export class ChangeCursor {
   private kind: 0 | 1 | 2 = 0;
   private at = 0;
+  // mergeUpserts: positions in joined and changed.
+  private j = 0;
+  private c = 0;
 
-  constructor(private readonly changes: MembershipChanges) {}
+  constructor(
+    private readonly changes: MembershipChanges,
+    private readonly options: { mergeUpserts?: boolean } = {},
+  ) {}
 
   next(max: number): MembershipChanges | undefined {
     const { joined, changed, left } = this.changes;
+    if (this.options.mergeUpserts && this.kind < 2) {
+      const piece: MembershipChanges = { joined: [], changed: [], left: [] };
+      for (let n = 0; n < max && (this.j < joined.length || this.c < changed.length); n += 1) {
+        const nextJoined = joined[this.j];
+        const nextChanged = changed[this.c];
+        if (nextChanged === undefined || (nextJoined !== undefined && nextJoined.minion_sn < nextChanged.next.minion_sn)) {
+          piece.joined.push(nextJoined!);
+          this.j += 1;
+        } else {
+          piece.changed.push(nextChanged);
+          this.c += 1;
+        }
+      }
+      if (piece.joined.length + piece.changed.length > 0) return piece;
+      this.kind = 2;
+      this.at = 0;
+    }
     for (;;) {
       const list = this.kind === 0 ? joined : this.kind === 1 ? changed : left;
       if (this.at < list.length) {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { RegisterRequest } from '@act2/shared';
 import { errorCodes } from 'fastify';
 import { HttpError } from '../http/http-error.js';
-import type { Member, MembershipChanges } from '../minions/membership.js';
+import type { MembershipChanges } from '../minions/membership.js';
 import type { ChangeCounts } from './diff.js';
 import type { PrepareLimits } from './prepare.js';
 import type { SnapshotSource } from './snapshot.js';
@@ -19,9 +19,6 @@ export class LargeJsonBody {
   master?: { sn: string };
   constructor(readonly bytes: Buffer) {}
 }
-
-/** Members handed over per message when the whole normalised set is wanted on the main thread. */
-const MEMBERS_PAGE = 5_000;
 
 /**
  * Where the built registration worker is: beside the bundle (`dist/register-worker.js`). From
@@ -105,17 +102,12 @@ export class OffloadedRegistration {
     this.digest = summary.digest;
   }
 
-  /** The whole normalised set, sorted by sn, fetched a page per message. */
-  async members(): Promise<Member[]> {
-    const all: Member[] = [];
-    for (let from = 0; from < this.count; from += MEMBERS_PAGE) {
-      for (const member of (await this.worker.call({ op: 'members', from, count: MEMBERS_PAGE })) as Member[]) all.push(member);
-    }
-    return all;
-  }
-
-  /** The snapshot as the chunked SQLite write reads it (chunked.ts), diffed in the worker. */
-  snapshot(): SnapshotSource {
+  /**
+   * The snapshot as a write reads it, diffed in the worker: in pieces of one kind for the chunked
+   * SQLite write (chunked.ts), or with joined and changed minions merged in sn order for the one
+   * transaction (`mergeUpserts`, see ChangeCursor).
+   */
+  snapshot(options: { mergeUpserts?: boolean } = {}): SnapshotSource {
     if (this.digest === undefined) throw new Error('a stopped registration has no snapshot');
     const worker = this.worker;
     return {
@@ -125,12 +117,17 @@ export class OffloadedRegistration {
         if (page.length > 0) await worker.call({ op: 'stored', page });
       },
       async diff() {
-        return (await worker.call({ op: 'diff' })) as ChangeCounts;
+        return (await worker.call({ op: 'diff', mergeUpserts: options.mergeUpserts === true })) as ChangeCounts;
       },
       async nextChanges(max) {
         return ((await worker.call({ op: 'changes', max })) as MembershipChanges | null) ?? undefined;
       },
     };
+  }
+
+  /** Forgets the stored set handed over so far (a retried transaction reads it again). */
+  async reset(): Promise<void> {
+    await this.worker.call({ op: 'reset' });
   }
 
   async close(): Promise<void> {

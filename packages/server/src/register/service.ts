@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import { withTxRetry } from '../db/retry.js';
 import { insertEvents } from '../events/repository.js';
 import { updateMaster } from '../masters/repository.js';
-import { applyMembership, readMembership, type Member, type MembershipChanges } from '../minions/membership.js';
+import { applyMembership, readMembership, readMembershipPage, type MembershipChanges } from '../minions/membership.js';
 import { registerInChunks } from './chunked.js';
 import type { OffloadedRegistration } from './offload.js';
 import { inProcessSnapshot } from './snapshot.js';
@@ -68,7 +68,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
   const principal: Principal = deps.principal ?? { kind: 'none' };
   checkRegistrationClaim(principal, master);
   // A huge body parsed in a worker (offload.ts) comes with its minions still there.
-  const deferred: DeferredMinions | undefined = offloaded && { count: offloaded.count, digest: offloaded.digest, members: () => offloaded.members() };
+  const oneTransaction = () => (offloaded ? registerOffloadedInOneTransaction(deps, request, offloaded) : registerInOneTransaction(deps, request));
   let outcome: RegisterOutcome;
   if (dialectOf(deps.db).inProcess) {
     // One process serves a SQLite file (serve lock): an in-process lock per master is enough to
@@ -78,10 +78,10 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
     outcome = await withMasterLock(master.sn, async () =>
       chunked
         ? registerInChunks(deps, request, offloaded ? offloaded.snapshot() : await inProcessSnapshot(request.minions))
-        : registerInOneTransaction(deps, request, deferred),
+        : oneTransaction(),
     );
   } else {
-    outcome = await registerInOneTransaction(deps, request, deferred);
+    outcome = await oneTransaction();
   }
 
   const { created, transition, joined, left, changed, total, issuedKey } = outcome;
@@ -101,46 +101,79 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
 }
 
 
-/**
- * A registration's minions in stored form, sorted by sn, held elsewhere (the registration worker):
- * how many, their digest (undefined for a `stopped` registration) and the set itself on demand.
- */
-interface DeferredMinions {
-  count: number;
-  digest: string | undefined;
-  members(): Promise<Member[]>;
-}
-
-async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest, deferred?: DeferredMinions): Promise<RegisterOutcome> {
+async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterOutcome> {
   const { master } = request;
-  let incoming = deferred ? undefined : master.status === 'running' ? normalizeMinions(request.minions) : undefined;
-  const digest = deferred ? deferred.digest : incoming ? membershipDigest(incoming) : undefined;
-  const count = deferred ? (digest === undefined ? undefined : deferred.count) : incoming?.length;
+  const incoming = master.status === 'running' ? normalizeMinions(request.minions) : undefined;
+  const digest = incoming ? membershipDigest(incoming) : undefined;
   const credentials = sealCredentials(deps, request);
-  if (deferred && digest !== undefined) {
-    // Fetched before the transaction unless the stored digest says it will not be needed (the
-    // steady state); should that change meanwhile, it is fetched in the transaction.
-    const stored = await deps.db.selectFrom('masters').select('minion_digest').where('sn', '=', master.sn).executeTakeFirst();
-    if (stored?.minion_digest !== digest) incoming = await deferred.members();
-  }
 
   return withTxRetry(() =>
     deps.db.transaction().execute(async (trx) => {
       const now = await deps.clock(trx);
-      const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, count);
+      const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, incoming?.length);
       // The steady state (the same set every heartbeat): the master row is touched above; the
       // set, read under the master's row lock, is known to be this one without reading it.
       const unchanged = !created && digest !== undefined && previous?.minion_digest === digest;
-      if (count !== undefined && !unchanged && incoming === undefined) incoming = await deferred!.members();
       const changes = incoming && !unchanged
         ? diffMembership(created ? [] : await readMembership(trx, master.sn), incoming)
         : NO_CHANGES;
       await applyMembership(trx, master.sn, changes, now);
-      if (count !== undefined && !unchanged) await updateMaster(trx, master.sn, { minion_count: count, minion_digest: digest });
+      if (incoming && !unchanged) await updateMaster(trx, master.sn, { minion_count: incoming.length, minion_digest: digest });
       await insertEvents(trx, minionEvents(master.sn, changes), { instanceId: deps.instanceId, at: now });
       // What the master has now: a stopped registration keeps the stored set (none for a new master).
-      const total = count !== undefined ? count : created ? 0 : (previous?.minion_count ?? 0);
+      const total = incoming ? incoming.length : created ? 0 : (previous?.minion_count ?? 0);
       return { created, transition, joined: changes.joined.length, left: changes.left.length, changed: changes.changed.length, total, issuedKey };
+    }),
+  );
+}
+
+/** Stored minions read per query when the registration worker makes the diff. */
+const STORED_PAGE = 2_000;
+/** Changes fetched from the worker and written per applyMembership call. */
+const WRITE_PIECE = 500;
+
+/**
+ * {@link registerInOneTransaction} for a huge body held by the registration worker: the same one
+ * transaction, with the stored set read page by page into the worker, which diffs it, and the
+ * changes written piece by piece as it hands them out (joined and changed minions in sn order, then
+ * those that left: rows are locked in the order one applyMembership of the whole diff locks them).
+ * The main thread never holds the whole set, and no step of it is longer than a piece.
+ */
+async function registerOffloadedInOneTransaction(deps: RegisterDeps, request: RegisterRequest, offloaded: OffloadedRegistration): Promise<RegisterOutcome> {
+  const { master } = request;
+  const digest = offloaded.digest;
+  // Undefined for a stopped registration, which keeps the stored set.
+  const source = digest === undefined ? undefined : offloaded.snapshot({ mergeUpserts: true });
+  const credentials = sealCredentials(deps, request);
+
+  return withTxRetry(() =>
+    deps.db.transaction().execute(async (trx) => {
+      const now = await deps.clock(trx);
+      const { created, previous, transition, issuedKey } = await upsertMaster(trx, deps, request, now, credentials, source?.count);
+      const unchanged = !created && digest !== undefined && previous?.minion_digest === digest;
+      let counts = { joined: 0, changed: 0, left: 0 };
+      if (source && !unchanged) {
+        // A retried transaction starts over (the worker forgets the stored set it was given).
+        await offloaded.reset();
+        if (!created) {
+          for (let after: string | undefined; ; ) {
+            const page = await readMembershipPage(trx, master.sn, after, STORED_PAGE);
+            await source.addStored(page);
+            if (page.length < STORED_PAGE) break;
+            after = page[page.length - 1]!.minion_sn;
+          }
+        }
+        counts = await source.diff();
+        for (;;) {
+          const part = await source.nextChanges(WRITE_PIECE);
+          if (part === undefined) break;
+          await applyMembership(trx, master.sn, part, now);
+          await insertEvents(trx, minionEvents(master.sn, part), { instanceId: deps.instanceId, at: now });
+        }
+        await updateMaster(trx, master.sn, { minion_count: source.count, minion_digest: digest });
+      }
+      const total = source ? source.count : created ? 0 : (previous?.minion_count ?? 0);
+      return { created, transition, ...counts, total, issuedKey };
     }),
   );
 }

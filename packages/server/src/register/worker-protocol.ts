@@ -12,9 +12,9 @@ export interface WorkerData {
 
 export type WorkerRequest =
   | { id: number; op: 'prepare'; bytes: Uint8Array }
-  | { id: number; op: 'members'; from: number; count: number }
   | { id: number; op: 'stored'; page: Member[] }
-  | { id: number; op: 'diff' }
+  | { id: number; op: 'diff'; mergeUpserts?: boolean }
+  | { id: number; op: 'reset' }
   | { id: number; op: 'changes'; max: number };
 
 /** What `prepare` answers: the registration without its minions, and what the main thread needs to know of them. */

@@ -22,15 +22,18 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       prepared = await prepareRegistration(request.bytes, limits);
       return { envelope: prepared.envelope, listed: prepared.listed, count: prepared.members?.length ?? 0, digest: prepared.digest };
     }
-    case 'members':
-      return (prepared?.members ?? []).slice(request.from, request.from + request.count);
     case 'stored':
       for (const member of request.page) stored.push(member);
+      return null;
+    case 'reset':
+      // A transaction that read the stored set is being retried: it reads it again.
+      stored.length = 0;
+      cursor = undefined;
       return null;
     case 'diff': {
       const changes = diffMembership(stored, prepared?.members ?? []);
       stored.length = 0;
-      cursor = new ChangeCursor(changes);
+      cursor = new ChangeCursor(changes, { mergeUpserts: request.mergeUpserts === true });
       return changeCounts(changes);
     }
     case 'changes':

@@ -161,6 +161,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   };
   const registerWorker = deps.registerWorker === false ? undefined : (deps.registerWorker ?? defaultRegisterWorker());
   const offloader = registerWorker ? new RegistrationOffloader(registerWorker, { shape, maxMinions: config.maxMinions }) : undefined;
+  if (offloader) app.addHook('onClose', async () => offloader.close());
   const registerUrls: readonly string[] = REGISTER_ROUTES;
   registerBodyHandling(app, config.bodyLimitBytes, shape, {
     // A huge registration is parsed in a worker (register/offload.ts), not here.

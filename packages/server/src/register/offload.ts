@@ -30,16 +30,22 @@ export function defaultRegisterWorker(): URL | undefined {
   return existsSync(fileURLToPath(script)) ? script : undefined;
 }
 
+/** How long a worker with nothing to do is kept for the next huge registration. */
+const IDLE_MS = 15_000;
+
 /**
- * Runs huge registrations' parsing, validation, normalising, digest and diff in worker threads,
- * one worker per registration (terminated after it, which gives its whole heap back), at most
- * `maxWorkers` at once (the others wait their turn). The main thread keeps only the body's bytes
- * (off its heap) and the pieces it writes: no long synchronous step and no garbage collection of
- * a heap holding 300,000 minions holds the event loop.
+ * Runs huge registrations' parsing, validation, normalising, digest and diff in worker threads, at
+ * most `maxWorkers` registrations at once (the others wait their turn). A worker serves one
+ * registration at a time; between two it forgets everything, and one left idle for
+ * {@link IDLE_MS} exits, which gives its whole heap back (starting one costs ~80 ms of CPU). The
+ * main thread keeps only the body's bytes (off its heap) and the pieces it writes: no long
+ * synchronous step and no garbage collection of a heap holding 300,000 minions holds the event loop.
  */
 export class RegistrationOffloader {
-  private running = 0;
+  private busy = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly idle = new Map<WorkerClient, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(
     private readonly script: URL,
@@ -50,26 +56,62 @@ export class RegistrationOffloader {
   /** Parses and checks `body` in a worker; throws the same errors the in-process path would. Close the result when done. */
   async prepare(body: LargeJsonBody): Promise<OffloadedRegistration> {
     await this.acquire();
-    let worker: WorkerClient | undefined;
+    const worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits });
+    worker.ref();
     try {
-      worker = new WorkerClient(this.script, { limits: this.limits }, () => this.release());
       const bytes = body.bytes;
       const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       const summary = (await worker.call({ op: 'prepare', bytes }, owned ? [bytes.buffer as ArrayBuffer] : [])) as PreparedSummary;
       body.master = { sn: summary.envelope.master.sn };
-      return new OffloadedRegistration(worker, summary);
+      return new OffloadedRegistration(worker, summary, () => this.finished(worker));
     } catch (err) {
       const sn = (err as { claimedSn?: string }).claimedSn;
       if (sn !== undefined) body.master = { sn };
-      if (worker) await worker.close();
-      else this.release();
+      this.finished(worker);
       throw err;
     }
   }
 
+  /** Stops the idle workers; registrations under way keep theirs until they end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = [...this.idle.keys()];
+    for (const timer of this.idle.values()) clearTimeout(timer);
+    this.idle.clear();
+    await Promise.all(workers.map((w) => w.close()));
+  }
+
+  private takeIdle(): WorkerClient | undefined {
+    for (const [worker, timer] of this.idle) {
+      this.idle.delete(worker);
+      clearTimeout(timer);
+      if (worker.healthy) return worker;
+      void worker.close();
+    }
+    return undefined;
+  }
+
+  /** A registration is done with `worker`: kept for the next one if it is sound, stopped otherwise. */
+  private finished(worker: WorkerClient): void {
+    if (worker.healthy && !this.closed) {
+      worker.forget();
+      // An idle worker does not keep the process alive.
+      worker.unref();
+      const timer = setTimeout(() => {
+        this.idle.delete(worker);
+        void worker.close();
+      }, IDLE_MS);
+      timer.unref();
+      this.idle.set(worker, timer);
+    } else {
+      void worker.close();
+    }
+    this.release();
+  }
+
   private async acquire(): Promise<void> {
-    if (this.running < this.maxWorkers) {
-      this.running += 1;
+    if (this.busy < this.maxWorkers) {
+      this.busy += 1;
       return;
     }
     await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -78,7 +120,7 @@ export class RegistrationOffloader {
   private release(): void {
     const next = this.waiting.shift();
     if (next) next();
-    else this.running -= 1;
+    else this.busy -= 1;
   }
 }
 
@@ -92,9 +134,12 @@ export class OffloadedRegistration {
   readonly count: number;
   readonly digest: string | undefined;
 
+  private done = false;
+
   constructor(
     private readonly worker: WorkerClient,
     summary: PreparedSummary,
+    private readonly onDone: () => void,
   ) {
     this.request = summary.envelope;
     this.listed = summary.listed;
@@ -130,8 +175,11 @@ export class OffloadedRegistration {
     await this.worker.call({ op: 'reset' });
   }
 
-  async close(): Promise<void> {
-    await this.worker.close();
+  /** Hands the worker back (see RegistrationOffloader); call once the registration is answered. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onDone();
   }
 }
 
@@ -145,20 +193,26 @@ class WorkerClient {
   private closed = false;
   private failed: Error | undefined;
 
-  constructor(script: URL, data: WorkerData, private readonly onClosed: () => void) {
+  constructor(script: URL, data: WorkerData) {
     this.worker = new Worker(script, { workerData: data });
     this.worker.on('message', (answer: WorkerAnswer) => {
       const pending = this.pending.get(answer.id);
       if (!pending) return;
       this.pending.delete(answer.id);
       if (answer.ok) pending.resolve(answer.value);
-      else pending.reject(toError(answer.failure));
+      else {
+        // A failure of the worker's own (not a rejected body) leaves it in doubt: not reused.
+        if (answer.failure.kind === 'internal') this.failed ??= new Error(answer.failure.message);
+        pending.reject(toError(answer.failure));
+      }
     });
     this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => {
-      this.fail(new Error(`the registration worker exited (${code})`));
-      this.finish();
-    });
+    this.worker.on('exit', (code) => this.fail(new Error(`the registration worker exited (${code})`)));
+  }
+
+  /** Alive, with nothing asked of it, and never failed on its own. */
+  get healthy(): boolean {
+    return !this.closed && this.failed === undefined && this.pending.size === 0;
   }
 
   call(request: DistributiveOmit<WorkerRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<unknown> {
@@ -168,6 +222,19 @@ class WorkerClient {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id }, transfer);
     });
+  }
+
+  /** Tells the worker to drop the registration it holds (no answer awaited). */
+  forget(): void {
+    this.worker.postMessage({ id: 0, op: 'forget' } satisfies WorkerRequest);
+  }
+
+  ref(): void {
+    this.worker.ref();
+  }
+
+  unref(): void {
+    this.worker.unref();
   }
 
   async close(): Promise<void> {
@@ -180,13 +247,6 @@ class WorkerClient {
     this.failed ??= new Error(`the registration worker failed: ${err.message}`);
     for (const pending of this.pending.values()) pending.reject(this.failed);
     this.pending.clear();
-  }
-
-  private finishedOnce = false;
-  private finish(): void {
-    if (this.finishedOnce) return;
-    this.finishedOnce = true;
-    this.onClosed();
   }
 }
 

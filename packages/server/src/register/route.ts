@@ -55,8 +55,8 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
           ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
           return result;
         } finally {
-          // Not waited for: the worker's heap goes when it exits.
-          offloaded?.close().catch((err: unknown) => request.log.warn({ err }, 'registration worker did not stop cleanly'));
+          // The worker goes back to the offloader, for the next huge registration or to exit.
+          offloaded?.close();
         }
       },
     );

@@ -4,7 +4,8 @@ import type { ChangeCounts } from './diff.js';
 import type { PrepareLimits } from './prepare.js';
 
 // Messages between the main thread (offload.ts) and a registration worker (worker.ts). Each
-// request carries an id; the worker answers each one, in order, with the same id.
+// request carries an id; the worker answers each one, in order, with the same id (`forget`, sent
+// when a registration is done with the worker, is answered with id 0, which nobody waits for).
 
 export interface WorkerData {
   limits: PrepareLimits;
@@ -15,6 +16,7 @@ export type WorkerRequest =
   | { id: number; op: 'stored'; page: Member[] }
   | { id: number; op: 'diff'; mergeUpserts?: boolean }
   | { id: number; op: 'reset' }
+  | { id: number; op: 'forget' }
   | { id: number; op: 'changes'; max: number };
 
 /** What `prepare` answers: the registration without its minions, and what the main thread needs to know of them. */

@@ -7,7 +7,7 @@ import type { WorkerAnswer, WorkerData, WorkerFailure, WorkerRequest } from './w
 
 // A registration worker (see offload.ts): one huge registration body, from its bytes to the
 // pieces of its diff, with everything it parses and builds on this thread's heap. It serves one
-// registration and is terminated after it.
+// registration at a time, forgets it when told (or at the next one), and exits when left idle.
 
 const { limits } = workerData as WorkerData;
 const port = parentPort!;
@@ -19,11 +19,15 @@ let cursor: ChangeCursor | undefined;
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case 'prepare': {
+      forget();
       prepared = await prepareRegistration(request.bytes, limits);
       return { envelope: prepared.envelope, listed: prepared.listed, count: prepared.members?.length ?? 0, digest: prepared.digest };
     }
     case 'stored':
       for (const member of request.page) stored.push(member);
+      return null;
+    case 'forget':
+      forget();
       return null;
     case 'reset':
       // A transaction that read the stored set is being retried: it reads it again.
@@ -39,6 +43,13 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'changes':
       return cursor?.next(request.max) ?? null;
   }
+}
+
+/** Drops everything of the last registration (its heap is then garbage). */
+function forget(): void {
+  prepared = undefined;
+  stored.length = 0;
+  cursor = undefined;
 }
 
 function failure(err: unknown): WorkerFailure {

@@ -32,12 +32,19 @@ export function defaultRegisterWorker(): URL | undefined {
 
 /** How long a worker with nothing to do is kept for the next huge registration. */
 const IDLE_MS = 15_000;
+/**
+ * A worker that parsed a body larger than this is stopped after it rather than kept: its heap has
+ * grown by hundreds of megabytes, which an idle worker would hold, while its start (~80 ms of CPU)
+ * is small beside the seconds such a body costs anyway.
+ */
+const KEEP_AFTER_AT_MOST = 4 * 1024 * 1024;
 
 /**
  * Runs huge registrations' parsing, validation, normalising, digest and diff in worker threads, at
  * most `maxWorkers` registrations at once (the others wait their turn). A worker serves one
  * registration at a time; between two it forgets everything, and one left idle for
- * {@link IDLE_MS} exits, which gives its whole heap back (starting one costs ~80 ms of CPU). The
+ * {@link IDLE_MS}, or done with a body over {@link KEEP_AFTER_AT_MOST}, exits, which gives its
+ * whole heap back (starting one costs ~80 ms of CPU). The
  * main thread keeps only the body's bytes (off its heap) and the pieces it writes: no long
  * synchronous step and no garbage collection of a heap holding 300,000 minions holds the event loop.
  */
@@ -58,16 +65,17 @@ export class RegistrationOffloader {
     await this.acquire();
     const worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits });
     worker.ref();
+    const keep = body.bytes.byteLength <= KEEP_AFTER_AT_MOST;
     try {
       const bytes = body.bytes;
       const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       const summary = (await worker.call({ op: 'prepare', bytes }, owned ? [bytes.buffer as ArrayBuffer] : [])) as PreparedSummary;
       body.master = { sn: summary.envelope.master.sn };
-      return new OffloadedRegistration(worker, summary, () => this.finished(worker));
+      return new OffloadedRegistration(worker, summary, () => this.finished(worker, keep));
     } catch (err) {
       const sn = (err as { claimedSn?: string }).claimedSn;
       if (sn !== undefined) body.master = { sn };
-      this.finished(worker);
+      this.finished(worker, keep);
       throw err;
     }
   }
@@ -91,9 +99,9 @@ export class RegistrationOffloader {
     return undefined;
   }
 
-  /** A registration is done with `worker`: kept for the next one if it is sound, stopped otherwise. */
-  private finished(worker: WorkerClient): void {
-    if (worker.healthy && !this.closed) {
+  /** A registration is done with `worker`: kept for the next one if asked and sound, stopped otherwise. */
+  private finished(worker: WorkerClient, keep: boolean): void {
+    if (keep && worker.healthy && !this.closed) {
       worker.forget();
       // An idle worker does not keep the process alive.
       worker.unref();

@@ -44,9 +44,9 @@ const KEEP_AFTER_AT_MOST = 4 * 1024 * 1024;
  * most `maxWorkers` registrations at once (the others wait their turn). A worker serves one
  * registration at a time; between two it forgets everything, and one left idle for
  * {@link IDLE_MS}, or done with a body over {@link KEEP_AFTER_AT_MOST}, exits, which gives its
- * whole heap back (starting one costs ~80 ms of CPU). The
- * main thread keeps only the body's bytes (off its heap) and the pieces it writes: no long
- * synchronous step and no garbage collection of a heap holding 300,000 minions holds the event loop.
+ * whole heap back (starting one costs ~80 ms of CPU). The main thread keeps only the body's bytes
+ * (off its heap) and the pieces it writes: no long synchronous step and no garbage collection of a
+ * heap holding 300,000 minions holds the event loop.
  */
 export class RegistrationOffloader {
   private busy = 0;

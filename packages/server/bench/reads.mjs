@@ -18,11 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import SqliteDatabase from 'better-sqlite3';
-import Fastify from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
-import { buildApp, createDb, createLogger, runMigrations, serverConfig } from '../dist/index.js';
+import { buildApp, createDb, createLogger, serverConfig } from '../dist/index.js';
+import { bareServers, importDatabase } from './reads-parts.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -36,79 +35,8 @@ const CONNECTIONS = 50;
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DIALECTS = (process.env.ACT2_BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
 const POOL = 4;
-const PER_MASTER = 1_000;
 const LOAD = fileURLToPath(new URL('./load.mjs', import.meta.url));
 const run = promisify(execFile);
-
-const DETAIL_COLUMNS =
-  'mm.minion_sn, mm.status as minion_status, mm.ips, n.updated_at, m.sn, m.server, m.status, m.idc, m.type, m.last_seen ' +
-  'from master_minions as mm inner join masters as m on m.sn = mm.master_sn inner join minions as n on n.sn = mm.minion_sn';
-const floorSql = (param) => ({
-  sn: `select ${DETAIL_COLUMNS} where mm.minion_sn = ${param}`,
-  ip: `select ${DETAIL_COLUMNS} where mm.minion_sn in (select minion_ips.minion_sn from minion_ips where minion_ips.ip = ${param})`,
-});
-
-/**
- * N minions m-0000000…, PER_MASTER per master, each running with two IPs (10.a.b.c, 172.16.b.c),
- * generated inside the database, then ANALYZE (the planner must not depend on autovacuum).
- */
-function importSql(dialect, now) {
-  const text = (e) => (dialect === 'postgres' ? `(${e})::text` : `(${e})`);
-  const sn = dialect === 'postgres' ? `'m-' || lpad(i::text, 7, '0')` : `'m-' || substr('0000000' || i, -7, 7)`;
-  const master = `'master-' || ${text(`i / ${PER_MASTER}`)}`;
-  const ip10 = `'10.' || ${text('(i >> 16) & 255')} || '.' || ${text('(i >> 8) & 255')} || '.' || ${text('i & 255')}`;
-  const ip172 = `'172.16.' || ${text('(i >> 8) & 255')} || '.' || ${text('i & 255')}`;
-  const series = (n) =>
-    dialect === 'postgres'
-      ? `from generate_series(0, ${n - 1}) as s(i)`
-      : `from (with recursive s(i) as (select 0 union all select i + 1 from s where i < ${n - 1}) select i from s)`;
-  const masters = Math.ceil(MINIONS / PER_MASTER);
-  return [
-    `insert into masters (sn, server, status, idc, type, minion_count, first_seen, last_seen, status_changed_at)
-       select 'master-' || ${text('i')}, 'http://127.0.0.1:8001', 'running', 'bench', 'salt', ${PER_MASTER}, ${now}, ${now}, ${now} ${series(masters)}`,
-    `insert into minions (sn, first_seen, updated_at) select ${sn}, ${now}, ${now} ${series(MINIONS)}`,
-    `insert into master_minions (master_sn, minion_sn, status, ips, joined_at, updated_at)
-       select ${master}, ${sn}, 'running', '["' || ${ip10} || '","' || ${ip172} || '"]', ${now}, ${now} ${series(MINIONS)}`,
-    `insert into minion_ips (master_sn, minion_sn, ip) select ${master}, ${sn}, ${ip10} ${series(MINIONS)}`,
-    `insert into minion_ips (master_sn, minion_sn, ip) select ${master}, ${sn}, ${ip172} ${series(MINIONS)}`,
-    'analyze',
-  ];
-}
-
-/** The floor and the fixed answer, each a bare Fastify app without logging. */
-async function bareServers(dialect, url) {
-  const floor = Fastify();
-  const fixed = Fastify();
-  fixed.get('/fixed', async () => ({ sn: 'm-0000001', status: 'running', ips: ['10.0.0.1'] }));
-  let close;
-  if (dialect === 'sqlite') {
-    const db = new SqliteDatabase(url.replace(/^sqlite:/, ''), { readonly: true });
-    const sql = floorSql('?');
-    const sn = db.prepare(sql.sn);
-    const ip = db.prepare(sql.ip);
-    floor.get('/api/v1/minions/:sn', async (request) => sn.all(request.params.sn));
-    floor.get('/api/v1/lookup', async (request) => ip.all(request.query.ip));
-    close = () => db.close();
-  } else {
-    const pool = new pg.Pool({ connectionString: url, max: POOL });
-    pool.on('error', () => undefined);
-    const sql = floorSql('$1');
-    floor.get('/api/v1/minions/:sn', async (request) => (await pool.query({ name: 'floor_sn', text: sql.sn, values: [request.params.sn] })).rows);
-    floor.get('/api/v1/lookup', async (request) => (await pool.query({ name: 'floor_ip', text: sql.ip, values: [request.query.ip] })).rows);
-    close = async () => {
-      await pool.end();
-    };
-  }
-  return {
-    floor: await floor.listen({ host: '127.0.0.1', port: 0 }),
-    fixed: await fixed.listen({ host: '127.0.0.1', port: 0 }),
-    close: async () => {
-      await floor.close();
-      await fixed.close();
-      await close();
-    },
-  };
-}
 
 async function load(url, kind) {
   const cpu = process.cpuUsage();
@@ -125,21 +53,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench(dialect, url) {
   const started = performance.now();
-  const setup = createDb({ db: url, dbPoolSize: 2 });
-  await runMigrations(setup);
-  await setup.destroy();
-  const now = Date.now();
-  if (dialect === 'sqlite') {
-    const raw = new SqliteDatabase(url.replace(/^sqlite:/, ''));
-    raw.pragma('journal_mode = WAL');
-    for (const statement of importSql(dialect, now)) raw.exec(statement);
-    raw.close();
-  } else {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    for (const statement of importSql(dialect, now)) await client.query(statement);
-    await client.end();
-  }
+  await importDatabase(dialect, url, MINIONS);
   const importMs = performance.now() - started;
 
   const db = createDb({ db: url, dbPoolSize: POOL });
@@ -151,7 +65,7 @@ async function bench(dialect, url) {
     scheduler: false,
   });
   const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  const bare = await bareServers(dialect, url);
+  const bare = await bareServers(dialect, url, POOL);
   const figures = { fixed: [], floorSn: [], appSn: [], floorIp: [], appIp: [] };
   try {
     // Warm-up: JIT, statement caches, pools.

@@ -15,6 +15,7 @@ import { eventRoutes } from './events/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { registerBodyHandling } from './http/body.js';
 import { registerErrorHandling, sendFrameworkError } from './http/errors.js';
+import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
 import { registerRequestLog } from './http/request-log.js';
 import { jobRunnerPlugin } from './jobs/job-runner.js';
 import { jobRoutes } from './jobs/routes.js';
@@ -107,7 +108,8 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   const https = readTlsOptions(config);
   const app = Fastify({
     ...(https ? { https } : {}),
-    ...(deps.logger ? { loggerInstance: deps.logger } : {}),
+    // Each request's child logger is made when the request first logs (http/lazy-child-logger.ts).
+    ...(deps.logger ? { loggerInstance: deps.logger, childLoggerFactory: lazyChildLoggerFactory } : {}),
     // Our onResponse hook writes the one line per request (http/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,

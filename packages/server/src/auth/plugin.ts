@@ -162,30 +162,42 @@ export const authPlugin = fp<AuthOptions>(
       pending.add(write);
     };
 
-    app.addHook('onRequest', async (request, reply) => {
+    /**
+     * The verdicts that need no credential lookup, taken synchronously (most reads with
+     * `--auth none`, every public route): true when the request is settled (let through or
+     * answered), false when its credential must be checked.
+     */
+    const settledWithoutLookup = (request: FastifyRequest, reply: FastifyReply): boolean => {
       if (request.is404) {
         request.principal = { kind: 'anonymous' };
-        return;
+        return true;
       }
       const scope = request.routeOptions.config.scope;
       if (scope === undefined) {
         // Fail closed: a route someone forgot to classify is nobody's.
         request.log.error({ method: request.method, route: request.routeOptions.url }, 'route declares no scope: refused');
-        return reply.code(403).send({ code: 'ACT2_FORBIDDEN', message: 'This route declares no access scope and is refused' } satisfies ErrorBody);
+        reply.code(403).send({ code: 'ACT2_FORBIDDEN', message: 'This route declares no access scope and is refused' } satisfies ErrorBody);
+        return true;
       }
       if (scope === 'public') {
         request.principal = { kind: 'anonymous' };
-        return;
+        return true;
       }
       // A route's own exception, e.g. /metrics for the --metrics-allow addresses (a Prometheus).
       if (request.routeOptions.config.allowWithoutCredential?.(request.ip)) {
         request.principal = { kind: 'anonymous' };
-        return;
+        return true;
       }
       if (options.mode === 'none') {
         request.principal = { kind: 'none' };
-        return;
+        return true;
       }
+      return false;
+    };
+
+    const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+      const scope = request.routeOptions.config.scope;
+      if (scope === undefined) return undefined; // settled above (refused)
       const waitMs = limiter.blockedFor(request.ip, now());
       if (waitMs > 0) {
         reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
@@ -244,6 +256,16 @@ export const authPlugin = fp<AuthOptions>(
       }
       request.principal = { kind: 'token', tokenId: token.id, name: token.name, scopes: token.scopes, idc: token.idc };
       touch(token.id);
+      return undefined;
+    };
+
+    // A callback hook, not an async one: the settled cases cost no promise per request.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (settledWithoutLookup(request, reply)) {
+        done();
+        return;
+      }
+      authenticate(request, reply).then(() => done(), done);
     });
 
     // A handler's verdict on the credential (a forged registration for a bound master, a token of

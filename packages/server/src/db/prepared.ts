@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, createQueryId, type Compilable, type Kysely, type QueryResult, type UnknownRow } from 'kysely';
 import type { Database, DbOrTrx } from './database.js';
 import { dialectOf } from './dialects/index.js';
 
@@ -11,8 +11,19 @@ interface Compiled {
 const MARKER = '\u0000act2-param:';
 
 /**
+ * What Kysely does with a result after the driver: each plugin of `db` (e.g. the outage tracker's,
+ * db/outage-plugin.ts) sees it, in order.
+ */
+async function withPluginsOf<Row>(db: DbOrTrx, result: QueryResult<Row>): Promise<QueryResult<Row>> {
+  let out = result as QueryResult<UnknownRow>;
+  for (const plugin of db.getExecutor().plugins) out = await plugin.transformResult({ result: out, queryId: createQueryId() });
+  return out as QueryResult<Row>;
+}
+
+/**
  * A query built and compiled once per dialect, then run as a prepared statement (see
- * `SqlDialect.prepare`): no Kysely query building and no SQL parsing per call. `build` receives
+ * `SqlDialect.prepare`) straight on the driver where it can (`SqlDialect.runPrepared`): no Kysely
+ * query building, no executor and no SQL parsing per call. `build` receives
  * a stand-in for each parameter; the compiled parameters that are stand-ins are filled from the
  * call's `params`, any others (constants of the query) are kept.
  */
@@ -36,7 +47,8 @@ export function preparedQuery<P extends string, Row>(
       byDialect.set(dialect.name, compiled);
     }
     const parameters = compiled.slots.map((slot) => ('param' in slot ? values[slot.param as P] : slot.constant));
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
-    return result.rows;
+    const direct = dialect.runPrepared(db, name, compiled.sql, parameters);
+    if (direct === undefined) return (await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters))).rows;
+    return (await withPluginsOf(db, { rows: (await direct) as Row[] })).rows;
   };
 }

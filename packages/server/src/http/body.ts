@@ -63,13 +63,18 @@ export function registerBodyHandling(app: FastifyInstance, limitBytes: number, s
     parseJson(request, text, done);
   });
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  // A callback hook: it runs for every request (GETs too), and the usual answer costs no promise.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const encoding = request.headers['content-encoding']?.trim().toLowerCase();
-    if (!encoding || encoding === 'identity') return payload;
-    if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-      throw new HttpError(415, 'ACT2_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Encoding: only gzip is accepted');
+    if (!encoding || encoding === 'identity') {
+      done(null, payload);
+      return;
     }
-    return inflate(payload, limitBytes);
+    if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+      done(new HttpError(415, 'ACT2_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Encoding: only gzip is accepted'));
+      return;
+    }
+    done(null, inflate(payload, limitBytes));
   });
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Query parameters of the read API whose values are safe to log (filters and paging, never credentials). */
 const LOGGED_PARAMS = ['status', 'idc', 'type', 'master', 'kind', 'since', 'ip', 'limit', 'order'] as const;
@@ -10,26 +10,32 @@ const MAX_LOGGED_VALUE = 256;
  * client may put a token in any query parameter), headers or bodies, which carry credentials.
  */
 export function registerRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
-    // A successful read is the bulk of the traffic and tells an operator nothing: debug. Writes
-    // and every failure stay at info (a synchronous write per read cost ~7% of a read's CPU).
-    const level = request.method === 'GET' && reply.statusCode < 400 ? 'debug' : 'info';
-    if (level === 'debug' && request.log.level !== 'debug' && request.log.level !== 'trace') return;
-    const query = loggedQuery(request);
-    request.log[level](
-      {
-        method: request.method,
-        // The client's address: the peer, or with --trust-proxy the X-Forwarded-For client.
-        remoteAddress: request.ip,
-        route: request.routeOptions.url ?? null,
-        ...(query ? { query } : {}),
-        statusCode: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        contentLength: request.headers['content-length'],
-      },
-      'request completed',
-    );
+  // A callback hook: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
+    logResponse(request, reply);
+    done();
   });
+}
+
+function logResponse(request: FastifyRequest, reply: FastifyReply): void {
+  // A successful read is the bulk of the traffic and tells an operator nothing: debug. Writes
+  // and every failure stay at info (a synchronous write per read cost ~7% of a read's CPU).
+  const level = request.method === 'GET' && reply.statusCode < 400 ? 'debug' : 'info';
+  if (level === 'debug' && request.log.level !== 'debug' && request.log.level !== 'trace') return;
+  const query = loggedQuery(request);
+  request.log[level](
+    {
+      method: request.method,
+      // The client's address: the peer, or with --trust-proxy the X-Forwarded-For client.
+      remoteAddress: request.ip,
+      route: request.routeOptions.url ?? null,
+      ...(query ? { query } : {}),
+      statusCode: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      contentLength: request.headers['content-length'],
+    },
+    'request completed',
+  );
 }
 
 /** The known, harmless query parameters as sent (clipped), or undefined when there are none. */

@@ -13,7 +13,8 @@ const UNMATCHED = '(unmatched)';
 
 /** Counts every request, registration and database error, and serves `GET /metrics`. */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, options: { allow: readonly string[] }): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED;
     const seconds = reply.elapsedTime / 1000;
     metrics.httpRequests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
@@ -23,6 +24,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
       metrics.registrations.inc({ outcome });
       if (outcome === 'accepted') metrics.registrationDuration.observe(seconds);
     }
+    done();
   });
   app.addHook('onError', async (_request, _reply, err) => {
     const kind = dbErrorKind(err);

@@ -76,7 +76,9 @@ export async function listMinions(
 
 export async function getMinionDetail(db: DbOrTrx, sn: string, now: EpochMs, timeoutMs: number): Promise<MinionDetail | undefined> {
   const rows = await detailRowsBySn(db, { sn });
-  return foldMinionDetails([sn], rows, now, timeoutMs).get(sn);
+  // Only the rows of exactly this sn (a case-insensitive collation could match others).
+  const own = rows.every((r) => r.minion_sn === sn) ? rows : rows.filter((r) => r.minion_sn === sn);
+  return own.length === 0 ? undefined : foldMinionDetail(sn, own, now, timeoutMs);
 }
 
 /** Every minion any master reported with this IP, each with its masters best first. */
@@ -135,33 +137,40 @@ function foldMinionDetails(sns: readonly string[], rows: readonly DetailRow[], n
   const out = new Map<string, MinionDetail>();
   const grouped = new Map<string, DetailRow[]>();
   for (const row of rows) {
-    const list = grouped.get(row.minion_sn) ?? [];
-    list.push(row);
-    grouped.set(row.minion_sn, list);
+    const list = grouped.get(row.minion_sn);
+    if (list) list.push(row);
+    else grouped.set(row.minion_sn, [row]);
   }
   for (const sn of sns) {
     const list = grouped.get(sn);
-    if (!list) continue;
-    const ranked = list
-      .map((r) => ({ ...r, status: effectiveStatus(r, now, timeoutMs), last_seen: Number(r.last_seen) }))
-      .sort(compareCandidates);
-    const ips = [...new Set(ranked.flatMap((r) => JSON.parse(r.ips) as string[]))];
-    const running = ranked.some((r) => r.status === 'running' && r.minion_status === 'running');
-    out.set(sn, {
-      sn,
-      status: running ? 'running' : 'stopped',
-      ips,
-      updated_at: iso(Number(list[0]!.updated_at)),
-      masters: ranked.map((r) => ({
-        sn: r.sn,
-        server: r.server,
-        status: r.status,
-        idc: r.idc,
-        type: r.type,
-        last_seen: iso(r.last_seen),
-        minion_status: r.minion_status,
-      })),
-    });
+    if (list) out.set(sn, foldMinionDetail(sn, list, now, timeoutMs));
   }
   return out;
+}
+
+/** One minion's detail from its (minion, master) rows (at least one). */
+function foldMinionDetail(sn: string, rows: readonly DetailRow[], now: EpochMs, timeoutMs: number): MinionDetail {
+  const ranked = rows.map((r) => ({ row: r, sn: r.sn, status: effectiveStatus(r, now, timeoutMs), last_seen: Number(r.last_seen) }));
+  if (ranked.length > 1) ranked.sort(compareCandidates);
+  const ips = new Set<string>();
+  let running = false;
+  for (const r of ranked) {
+    for (const ip of JSON.parse(r.row.ips) as string[]) ips.add(ip);
+    if (r.status === 'running' && r.row.minion_status === 'running') running = true;
+  }
+  return {
+    sn,
+    status: running ? 'running' : 'stopped',
+    ips: [...ips],
+    updated_at: iso(Number(rows[0]!.updated_at)),
+    masters: ranked.map((r) => ({
+      sn: r.sn,
+      server: r.row.server,
+      status: r.status,
+      idc: r.row.idc,
+      type: r.row.type,
+      last_seen: iso(r.last_seen),
+      minion_status: r.row.minion_status,
+    })),
+  };
 }

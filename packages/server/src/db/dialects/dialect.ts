@@ -69,6 +69,15 @@ export interface SqlDialect {
    */
   prepare(name: string, sql: string): void;
 
+  /**
+   * Runs the hot statement `sql` (registered with {@link prepare} as `name`) straight on the
+   * driver, without Kysely's query executor: the same prepared statement, pool and errors, less
+   * work per call. Undefined when `db` cannot be served that way (an instance bound to a
+   * transaction or one connection; SQLite while a transaction is open; MySQL): the caller then
+   * runs the statement through Kysely.
+   */
+  runPrepared(db: DbOrTrx, name: string, sql: string, parameters: readonly unknown[]): Promise<unknown[]> | undefined;
+
   /** The database clock in epoch milliseconds, read now (not at the start of the transaction). */
   now(db: DbOrTrx): Promise<EpochMs>;
 

@@ -28,6 +28,7 @@ export const mysqlDialect: SqlDialect = {
   // mysql2's server-side prepared statements (execute) keep one per text and connection without
   // bound; the plain text protocol is kept until a measurement says otherwise.
   prepare: () => undefined,
+  runPrepared: () => undefined,
   owns: (db) => db.getExecutor().adapter instanceof MysqlAdapter,
   now: async (db) => {
     // The session time zone is UTC (connection.ts), so the conversion is exact all year.

@@ -1,11 +1,14 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { PostgresDialect, type Kysely } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../../database.js';
+import type { Database, DbOrTrx } from '../../database.js';
 import { registerPoolStats } from '../../pool-stats.js';
 import type { ConnectionOptions } from '../dialect.js';
+import { PoolHandles } from '../pool-handles.js';
 import type { PreparedRegistry } from '../prepared-registry.js';
 
 const PG_INT8_OID = 20;
+
+const pools = new PoolHandles<pg.Pool>();
 
 /** A pg pool on `url` with act2-server's session limits; the pool reconnects on its own. */
 export function openPostgres(url: string, options: ConnectionOptions, hot: PreparedRegistry): Kysely<Database> {
@@ -35,11 +38,23 @@ export function openPostgres(url: string, options: ConnectionOptions, hot: Prepa
   pool.on('connect', (client) => {
     client.on('error', (err) => options.log?.warn({ err }, 'database connection failed'));
   });
-  return registerPoolStats(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), () => ({
+  return registerPoolStats(pools.open({ dialect: new PostgresDialect({ pool }) }, pool), () => ({
     total: pool.totalCount,
     idle: pool.idleCount,
     waiting: pool.waitingCount,
   }));
+}
+
+/**
+ * Runs a hot statement as its named statement on any connection of the pool, as Kysely's driver
+ * would (the same pool, session settings, type parsers and errors), without its executor: no
+ * query id, connection wrapper or extra promises per read. Undefined (the caller goes through
+ * Kysely) for an instance bound to one connection or a transaction, whose reads must run on it.
+ */
+export function runPreparedPostgres(db: DbOrTrx, name: string, sql: string, parameters: readonly unknown[]): Promise<unknown[]> | undefined {
+  const pool = pools.of(db);
+  if (pool === undefined) return undefined;
+  return pool.query({ name, text: sql, values: parameters as unknown[] }).then((result) => result.rows as unknown[]);
 }
 
 /**

@@ -4,7 +4,7 @@ import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConfl
 import { insertManyWithJson } from '../insert-many.js';
 import { untyped } from '../untyped.js';
 import { lockRowsForUpdate } from '../row-locks.js';
-import { openPostgres } from './connection.js';
+import { openPostgres, runPreparedPostgres } from './connection.js';
 import { classifyPostgresError } from './errors.js';
 import { PreparedRegistry } from '../prepared-registry.js';
 
@@ -22,6 +22,7 @@ export const postgresDialect: SqlDialect = {
   inProcess: false,
   open: (target, options) => openPostgres(target, options, hot),
   prepare: (name, text) => hot.register(name, text),
+  runPrepared: runPreparedPostgres,
   owns: (db) => db.getExecutor().adapter instanceof PostgresAdapter,
   now: async (db) => {
     // clock_timestamp(), not now(): now() is frozen at the start of the transaction.

@@ -1,9 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
-import type { Database } from '../../database.js';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type Kysely, type SqliteDialectConfig } from 'kysely';
+import type { Database, DbOrTrx } from '../../database.js';
+import { PoolHandles } from '../pool-handles.js';
 import type { PreparedRegistry } from '../prepared-registry.js';
+
+/** The database file and its hot statements, for running them without Kysely (see `runPreparedSqlite`). */
+interface SqliteHandle {
+  database: SqliteDatabase.Database;
+  statement(sql: string): SqliteDatabase.Statement;
+}
+
+const handles = new PoolHandles<SqliteHandle>();
 
 /** Opens (and creates, with its directory) the SQLite file; `:memory:` for a private in-memory database. */
 export function openSqlite(file: string, hot: PreparedRegistry): Kysely<Database> {
@@ -14,7 +23,28 @@ export function openSqlite(file: string, hot: PreparedRegistry): Kysely<Database
   database.pragma('foreign_keys = ON');
   // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(database, hot) }) });
+  const handle = withStatementCache(database, hot);
+  return handles.open({ dialect: new ImmediateSqliteDialect({ database: { close: () => database.close(), prepare: handle.statement } }) }, handle);
+}
+
+/**
+ * Runs a hot statement on the database directly, as Kysely's driver would (the same cached
+ * statement, `all`), without its executor: no connection mutex, query id or promise chain per
+ * read. Undefined (the caller goes through Kysely) for an instance bound to a transaction, and
+ * while any transaction is open on the file: Kysely's mutex would make the read wait for its end,
+ * and so must this one (it must not see the transaction's uncommitted rows).
+ */
+export function runPreparedSqlite(db: DbOrTrx, sql: string, parameters: readonly unknown[]): Promise<unknown[]> | undefined {
+  const handle = handles.of(db);
+  if (handle === undefined || handle.database.inTransaction) return undefined;
+  try {
+    const statement = handle.statement(sql);
+    // Only reads: Kysely runs the others (`run`, affected rows, insert id).
+    if (!statement.reader) return undefined;
+    return Promise.resolve(statement.all(parameters) as unknown[]);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
 }
 
 /**
@@ -23,11 +53,11 @@ export function openSqlite(file: string, hot: PreparedRegistry): Kysely<Database
  * statement is only run to completion (`all`/`run`) by the driver, never left iterating, so one
  * instance can serve every call.
  */
-function withStatementCache(database: SqliteDatabase.Database, hot: PreparedRegistry): SqliteDialectConfig['database'] {
+function withStatementCache(database: SqliteDatabase.Database, hot: PreparedRegistry): SqliteHandle {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
-    close: () => database.close(),
-    prepare: (sql: string) => {
+    database,
+    statement: (sql: string) => {
       const cached = statements.get(sql);
       if (cached) return cached;
       const statement = database.prepare(sql);

@@ -3,7 +3,7 @@ import type { SqlDialect } from '../dialect.js';
 import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
 import { insertManyWithValues } from '../insert-many.js';
 import { untyped } from '../untyped.js';
-import { openSqlite } from './connection.js';
+import { openSqlite, runPreparedSqlite } from './connection.js';
 import { classifySqliteError } from './errors.js';
 import { PreparedRegistry } from '../prepared-registry.js';
 
@@ -19,6 +19,7 @@ export const sqliteDialect: SqlDialect = {
   inProcess: true,
   open: (target) => openSqlite(target, hot),
   prepare: (name, text) => hot.register(name, text),
+  runPrepared: (db, _name, text, parameters) => runPreparedSqlite(db, text, parameters),
   owns: (db) => db.getExecutor().adapter instanceof SqliteAdapter,
   // Embedded: the process clock is the database host's clock.
   now: async () => Date.now(),

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { sql, type KyselyPlugin } from 'kysely';
+import { expect, it, vi } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
+import { dialectOf } from './dialects/index.js';
 import { PreparedRegistry } from './dialects/prepared-registry.js';
 import { preparedQuery } from './prepared.js';
 
@@ -35,6 +36,64 @@ describeEachDialect('a prepared query', (dialect) => {
 
     expect(first.map((r) => r.sn)).toEqual(['a-2']);
     expect(second.map((r) => r.sn)).toEqual(['a-1', 'a-2', 'b-1']);
+  });
+
+  it('runs on the driver for the pool (plugins still see each result), through Kysely on a transaction or one connection', async () => {
+    const db = t.current.db;
+    await db.insertInto('minions').values({ sn: 'p-1', first_seen: 1, updated_at: 10 }).execute();
+    const seen: unknown[] = [];
+    const recording: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        seen.push(args.result.rows);
+        return args.result;
+      },
+    };
+    const withPlugin = db.withPlugin(recording);
+    const runPrepared = vi.spyOn(dialectOf(db), 'runPrepared');
+    try {
+      const direct = await minionsSince(withPlugin, { since: 0, prefix: 'p-%' });
+      const inTransaction = await withPlugin.transaction().execute(async (trx) => minionsSince(trx, { since: 0, prefix: 'p-%' }));
+      const onConnection = await withPlugin.connection().execute(async (conn) => minionsSince(conn, { since: 0, prefix: 'p-%' }));
+
+      expect([direct, inTransaction, onConnection]).toEqual([[{ sn: 'p-1' }], [{ sn: 'p-1' }], [{ sn: 'p-1' }]]);
+      // Every result reached the plugin (the outage tracker relies on it), whichever way it ran.
+      expect(seen.filter((rows) => JSON.stringify(rows) === '[{"sn":"p-1"}]')).toHaveLength(3);
+      const used = runPrepared.mock.results.map((r) => r.value !== undefined);
+      // MySQL has no direct path; the others take it for the pool only.
+      expect(used).toEqual(dialect === 'mysql' ? [false, false, false] : [true, false, false]);
+    } finally {
+      runPrepared.mockRestore();
+    }
+  });
+
+  it("never shows a pool read another transaction's uncommitted rows", async () => {
+    const db = t.current.db;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const insertedNow = new Promise<void>((resolve) => (inserted = resolve));
+    let open = true;
+    const writer = db.transaction().execute(async (trx) => {
+      await trx.insertInto('minions').values({ sn: 'u-1', first_seen: 1, updated_at: 10 }).execute();
+      inserted();
+      await gate;
+    });
+    await insertedNow;
+    let readWhileOpen: boolean | undefined;
+    // On SQLite the read waits for the transaction (one connection); elsewhere it runs beside it.
+    const read = minionsSince(db, { since: 0, prefix: 'u-%' }).then((rows) => {
+      readWhileOpen = open;
+      return rows;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    open = false;
+    release();
+    await writer;
+    const rows = await read;
+
+    expect(readWhileOpen ? rows : []).toEqual([]);
+    expect(await minionsSince(db, { since: 0, prefix: 'u-%' })).toEqual([{ sn: 'u-1' }]);
   });
 
   if (dialect === 'postgres') {

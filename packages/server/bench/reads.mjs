@@ -10,9 +10,8 @@
 //
 // Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test),
 // ACT2_BENCH_READ_SECONDS (per measurement, default 4), ACT2_BENCH_RUNS (rounds, default 3),
-// ACT2_BENCH_DIALECTS (default sqlite,postgres). --json prints the results as one JSON line.
-// --cache measures the read-cache prototype instead (GET /minions/{sn} with and without a 1 s
-// per-instance cache, uniform and Zipf load, against the bare fixed answer).
+// ACT2_BENCH_DIALECTS (default sqlite,postgres), ACT2_BENCH_SKEW (uniform, the default, or zipf:
+// which minions are asked, see load.mjs). --json prints the results as one JSON line.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,14 +35,14 @@ const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
 const CONNECTIONS = 50;
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DIALECTS = (process.env.ACT2_BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
-const CACHE = args.includes('--cache');
+const SKEW = process.env.ACT2_BENCH_SKEW ?? 'uniform';
 const POOL = 4;
 const LOAD = fileURLToPath(new URL('./load.mjs', import.meta.url));
 const run = promisify(execFile);
 
-async function load(url, kind, skew = 'uniform') {
+async function load(url, kind) {
   const cpu = process.cpuUsage();
-  const { stdout } = await run(process.execPath, [LOAD, JSON.stringify({ url, kind, n: MINIONS, seconds: SECONDS, connections: CONNECTIONS, skew })]);
+  const { stdout } = await run(process.execPath, [LOAD, JSON.stringify({ url, kind, n: MINIONS, seconds: SECONDS, connections: CONNECTIONS, skew: SKEW })]);
   const result = JSON.parse(stdout.trim().split('\n').pop());
   if (result.bad > 0) throw new Error(`${url} (${kind}): ${result.bad} failed requests of ${result.total}`);
   // The server's CPU per request (this process serves; the load is another process): steadier
@@ -69,40 +68,19 @@ async function bench(dialect, url) {
   });
   const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const bare = await bareServers(dialect, url, POOL);
-  // --cache: the read-cache prototype (1 s) against the same app without it, uniform and Zipf load.
-  const cached = CACHE
-    ? await buildApp(serverConfig({ db: url, secretKey: randomBytes(32).toString('hex'), port: 0, auth: 'none', dbPoolSize: POOL }), {
-        db,
-        logger,
-        scheduler: false,
-        readCacheMs: 1_000,
-      })
-    : undefined;
-  const cachedUrl = cached ? await cached.listen({ host: '127.0.0.1', port: 0 }) : undefined;
-  const figures = CACHE
-    ? { fixed: [], appSn: [], cacheSn: [], appSnZipf: [], cacheSnZipf: [] }
-    : { fixed: [], floorSn: [], appSn: [], floorIp: [], appIp: [] };
+  const figures = { fixed: [], floorSn: [], appSn: [], floorIp: [], appIp: [] };
   try {
     // Warm-up: JIT, statement caches, pools.
     await load(appUrl, 'sn');
     await load(bare.floor, 'sn');
-    if (cachedUrl) await load(cachedUrl, 'sn', 'zipf');
     for (let round = 0; round < RUNS; round += 1) {
       figures.fixed.push(await load(bare.fixed, 'fixed'));
-      if (cachedUrl) {
-        figures.appSn.push(await load(appUrl, 'sn'));
-        figures.cacheSn.push(await load(cachedUrl, 'sn'));
-        figures.appSnZipf.push(await load(appUrl, 'sn', 'zipf'));
-        figures.cacheSnZipf.push(await load(cachedUrl, 'sn', 'zipf'));
-        continue;
-      }
       figures.floorSn.push(await load(bare.floor, 'sn'));
       figures.appSn.push(await load(appUrl, 'sn'));
       figures.floorIp.push(await load(bare.floor, 'ip'));
       figures.appIp.push(await load(appUrl, 'ip'));
     }
   } finally {
-    await cached?.close();
     await app.close();
     await db.destroy();
     await bare.close();
@@ -146,25 +124,13 @@ if (args.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
   console.log(`reads: ${CONNECTIONS} connections, ${SECONDS} s per measurement, median of ${RUNS} rounds`);
-  if (CACHE) {
-    console.log('| dialect | minions | load | act2-server req/s | p99 ms | CPU µs/req | with the 1 s read cache req/s | p99 ms | CPU µs/req | cache / bare fixed (req/s) | bare fixed req/s | CPU µs/req |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const r of results) {
-      for (const [skew, app, cache] of [['uniform', r.appSn, r.cacheSn], ['zipf', r.appSnZipf, r.cacheSnZipf]]) {
-        console.log(
-          `| ${r.dialect} | ${fmt(r.minions)} | ${skew} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(cache.rps)} | ${cache.p99} | ${fmt(cache.cpuUs)} | ${(cache.rps / r.fixed.rps).toFixed(2)} | ${fmt(r.fixed.rps)} | ${fmt(r.fixed.cpuUs)} |`,
-        );
-      }
-    }
-  } else {
-    console.log('| dialect | minions | route | act2-server req/s | p99 ms | CPU µs/req | floor req/s | p99 ms | CPU µs/req | ratio to floor (req/s) | bare fixed req/s |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const r of results) {
-      for (const [route, app, floor] of [['minions/{sn}', r.appSn, r.floorSn], ['lookup?ip=', r.appIp, r.floorIp]]) {
-        console.log(
-          `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(floor.rps)} | ${floor.p99} | ${fmt(floor.cpuUs)} | ${(app.rps / floor.rps).toFixed(2)} | ${fmt(r.fixed.rps)} |`,
-        );
-      }
+  console.log('| dialect | minions | route | act2-server req/s | p99 ms | CPU µs/req | floor req/s | p99 ms | CPU µs/req | ratio to floor (req/s) | bare fixed req/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    for (const [route, app, floor] of [['minions/{sn}', r.appSn, r.floorSn], ['lookup?ip=', r.appIp, r.floorIp]]) {
+      console.log(
+        `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(floor.rps)} | ${floor.p99} | ${fmt(floor.cpuUs)} | ${(app.rps / floor.rps).toFixed(2)} | ${fmt(r.fixed.rps)} |`,
+      );
     }
   }
 }

@@ -66,8 +66,6 @@ export interface AppDeps {
   scheduler?: boolean;
   /** Wall clock of the auth plugin (token expiry, lookup cache, rate limit); tests move it. */
   authNow?: () => number;
-  /** Serve GET /minions/{sn} answers from a per-instance cache for this long (default 0: off; a prototype, see BENCHMARKS.md). */
-  readCacheMs?: number;
   /** Follow salt jobs on this instance (default true). */
   jobRunner?: boolean;
   /**
@@ -189,17 +187,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   registerDbGauges(metrics, db, clock, config.masterTimeoutMs, { pool: baseDb });
 
   // An injected clock (tests driving time) is used as is; the database clock is cached for reads.
-  const ctx: AppContext = {
-    db,
-    clock,
-    readClock: deps.clock ?? offsetClock(databaseClock),
-    readCacheMs: deps.readCacheMs ?? 0,
-    box,
-    config,
-    log: app.log,
-    metrics,
-    offloader,
-  };
+  const ctx: AppContext = { db, clock, readClock: deps.clock ?? offsetClock(databaseClock), box, config, log: app.log, metrics, offloader };
   const sweepLog = app.log.child({ module: 'timeout-sweep' });
   app.decorate('sweepNow', async () =>
     measureJob(metrics, 'timeout', async () => {

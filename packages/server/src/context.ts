@@ -13,8 +13,6 @@ export interface AppContext {
   clock: Clock;
   /** "Now" for read routes: `clock`, or when that is the database clock, its cached offset (clock.ts). */
   readClock: Clock;
-  /** How long a read answer may be served from the instance's read cache (0: no cache). */
-  readCacheMs: number;
   box: SecretBox;
   config: ServerConfig;
   log: FastifyBaseLogger;

@@ -4,12 +4,7 @@ import type { AppContext } from '../context.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { compiledSerializer } from '../http/fast-serializer.js';
 import { HttpError } from '../http/http-error.js';
-import { createReadCache } from './read-cache.js';
 import { getMinionDetail, listMinions, lookupByIp } from './repository.js';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
-/** Answers a read cache keeps per instance (a few hundred bytes each). */
-const READ_CACHE_ENTRIES = 100_000;
 
 export const minionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const timeout = ctx.config.masterTimeoutMs;
@@ -21,25 +16,10 @@ export const minionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     return { items, next_cursor: lastSn === null ? null : encodeCursor([lastSn]) };
   });
 
-  const cache = ctx.readCacheMs > 0 ? createReadCache({ ttlMs: ctx.readCacheMs, maxEntries: READ_CACHE_ENTRIES }) : undefined;
-  const serializeDetail = compiledSerializer({ schema: MinionDetail });
-
-  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, serializerCompiler: compiledSerializer, schema: { params: SnParams, response: { 200: MinionDetail } } }, async (request, reply) => {
-    const { sn } = request.params;
-    if (cache === undefined) {
-      const detail = await getMinionDetail(ctx.db, sn, await ctx.readClock(ctx.db), timeout);
-      if (!detail) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No master reports this minion');
-      return detail;
-    }
-    const cached = cache.get(sn);
-    // A string with a JSON content type is sent as is: fastify does not serialize it again.
-    if (cached !== undefined) return reply.type(JSON_TYPE).send(cached as unknown as MinionDetail);
-    const queriedAt = cache.now();
-    const detail = await getMinionDetail(ctx.db, sn, await ctx.readClock(ctx.db), timeout);
+  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, serializerCompiler: compiledSerializer, schema: { params: SnParams, response: { 200: MinionDetail } } }, async (request) => {
+    const detail = await getMinionDetail(ctx.db, request.params.sn, await ctx.readClock(ctx.db), timeout);
     if (!detail) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No master reports this minion');
-    const body = serializeDetail(detail);
-    cache.set(sn, body, queriedAt);
-    return reply.type(JSON_TYPE).send(body as unknown as MinionDetail);
+    return detail;
   });
 
   app.get(`${API_PREFIX}/lookup`, { config: { scope: 'read' }, serializerCompiler: compiledSerializer, schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, async (request) => {

@@ -15,8 +15,11 @@ const MARKER = '\u0000act2-param:';
  * db/outage-plugin.ts) sees it, in order.
  */
 async function withPluginsOf<Row>(db: DbOrTrx, result: QueryResult<Row>): Promise<QueryResult<Row>> {
+  const plugins = db.getExecutor().plugins;
+  if (plugins.length === 0) return result;
   let out = result as QueryResult<UnknownRow>;
-  for (const plugin of db.getExecutor().plugins) out = await plugin.transformResult({ result: out, queryId: createQueryId() });
+  const queryId = createQueryId();
+  for (const plugin of plugins) out = await plugin.transformResult({ result: out, queryId });
   return out as QueryResult<Row>;
 }
 

@@ -1,10 +1,13 @@
 import { expect, it } from 'vitest';
-import { Migrator, sql } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
 import { untyped } from './dialects/untyped.js';
 import { getJob } from '../jobs/repository.js';
 import { createTestDatabase, describeEachDialect } from '../../test/helpers/db.js';
-import { runMigrations } from './migrate.js';
+import { migrationsFor, runMigrations } from './migrate.js';
 import { migrations } from './migrations/index.js';
+
+/** The database without the application's types: job_attempts (before 0007) is not in them. */
+type Loose = ReturnType<typeof untyped>;
 
 describeEachDialect('runMigrations', (dialect) => {
   it('migrates a fresh database once, even when several instances start at the same time', async () => {
@@ -114,4 +117,91 @@ describeEachDialect('runMigrations', (dialect) => {
       await database.destroy();
     }
   });
+
+  /** A database at 0006 (before job_dispatches), typed loosely: job_attempts is not in the application's types. */
+  async function at0006(database: Awaited<ReturnType<typeof createTestDatabase>>): Promise<Loose> {
+    const db = untyped(database.db);
+    expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0006-minion-digest')).error).toBeUndefined();
+    return db;
+  }
+
+  async function insertJob(db: Loose, id: string, targets: number, publishedAs: (seq: number) => [string, string] | null = () => null): Promise<void> {
+    await db
+      .insertInto('jobs')
+      .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 50, deadline_at: 60_050 })
+      .execute();
+    const rows = Array.from({ length: targets }, (_, seq) => {
+      const published = publishedAs(seq);
+      return { job_id: id, seq, sn: `m-${seq}`, salt_id: `m-${seq}`, candidates: '[]', outcome: 'pending', jid: published?.[0] ?? null, master_sn: published?.[1] ?? null, started_at: published ? 100 : null };
+    });
+    for (let i = 0; i < rows.length; i += 500) await db.insertInto('job_targets').values(rows.slice(i, i + 500)).execute();
+  }
+
+  const attempt = (job: string, seq: number, n: number, master: string, dispatch: string, at: number, ok: number | null, reason: string | null) => ({
+    job_id: job, seq, n, master_sn: master, dispatch_id: dispatch, at, ok, reason,
+  });
+
+  const numbers = <T extends Record<string, unknown>>(row: T) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, ['seq', 'n', 'at', 'round', 'ok', 'started_at'].includes(k) && v !== null ? Number(v) : v]));
+
+  /** 0007 with its `nth` INSERT into `table` failing (a crash, a dropped connection part-way through the conversion). */
+  function failingAt(table: string, nth: number): Record<string, Migration> {
+    const failing = (db: Loose): Loose => {
+      let calls = 0;
+      return new Proxy(db, {
+        get(target, property) {
+          if (property === 'insertInto') {
+            return (into: string) => {
+              if (into === table && ++calls === nth) throw new Error(`simulated crash at INSERT ${nth} into ${table}`);
+              return target.insertInto(into);
+            };
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    };
+    const m0007 = migrations['0007-job-dispatches']!;
+    return { ...migrations, '0007-job-dispatches': { up: (db) => m0007.up(failing(db)), down: (db) => m0007.down!(failing(db)) } };
+  }
+  it('0007 up() and down() can be run again after failing part-way through the conversion', async () => {
+    const database = await createTestDatabase(dialect, { migrate: false });
+    try {
+      const db = await at0006(database);
+      const before: Array<ReturnType<typeof attempt>> = [];
+      for (const job of ['j1', 'j2', 'j3']) {
+        await insertJob(db, job, 2, (seq) => (seq === 1 ? [`${job}-J`, 'master-b'] : null));
+        before.push(attempt(job, 0, 1, 'master-a', `${job}-d1`, 100, 0, 'refused'), attempt(job, 1, 1, 'master-a', `${job}-d1`, 100, 0, 'refused'));
+        before.push(attempt(job, 1, 2, 'master-b', `${job}-d2`, 200, 1, null), attempt(job, 0, 2, 'master-c', `${job}-d3`, 200, null, null));
+      }
+      await db.insertInto('job_attempts').values(before).execute();
+
+      await expect(runMigrations(database.db, failingAt('job_dispatches', 2))).rejects.toThrow(/simulated crash/);
+      const tables = (await db.introspection.getTables()).map((t) => t.name);
+      // SQLite runs each migration in a transaction: nothing of 0007 is left. MariaDB keeps what it wrote (DDL commits there).
+      if (dialect !== 'mysql') expect(tables).not.toContain('job_dispatches');
+      else expect(await db.selectFrom('job_dispatches').select('job_id').distinct().execute()).toEqual([{ job_id: 'j1' }]);
+      expect(tables).toContain('job_attempts');
+
+      expect((await runMigrations(database.db)).map((r) => [r.migrationName, r.status])).toEqual([['0007-job-dispatches', 'Success']]);
+      const dispatches = await db.selectFrom('job_dispatches').select(['job_id', 'dispatch_id', 'round', 'ok', 'jid']).orderBy('job_id').orderBy('dispatch_id').execute();
+      expect(dispatches.map(numbers)).toEqual(
+        ['j1', 'j2', 'j3'].flatMap((job) => [
+          { job_id: job, dispatch_id: `${job}-d1`, round: 1, ok: 0, jid: null },
+          { job_id: job, dispatch_id: `${job}-d2`, round: 2, ok: 1, jid: `${job}-J` },
+          { job_id: job, dispatch_id: `${job}-d3`, round: 2, ok: null, jid: null },
+        ]),
+      );
+
+      const down = async (list: Record<string, Migration>) => (await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db, list) } }).migrateDown()).error;
+      expect(await down(failingAt('job_attempts', 1))).toBeInstanceOf(Error);
+      expect(await down(migrations)).toBeUndefined();
+      const restored = await db.selectFrom('job_attempts').selectAll().orderBy('job_id').orderBy('seq').orderBy('n').execute();
+      const order = (x: (typeof before)[number], y: (typeof before)[number]) => x.job_id.localeCompare(y.job_id) || x.seq - y.seq || x.n - y.n;
+      expect(restored.map(numbers)).toEqual([...before].sort(order));
+    } finally {
+      await database.destroy();
+    }
+  });
 });
+

@@ -13,7 +13,11 @@ import { columnTypes } from './column-types.js';
  * Attempt rows written before this migration are converted, then `job_attempts` is dropped.
  */
 export async function up(db: Kysely<any>): Promise<void> {
+  // Run again after a failure part-way (MariaDB has no transactional DDL; the other two roll back):
+  // job_attempts is the source until it is dropped, job_dispatches is rebuilt from it.
+  if (!(await hasTable(db, 'job_attempts'))) return;
   const t = await columnTypes(db);
+  await db.schema.dropTable('job_dispatches').ifExists().execute();
   await t
     .table(db.schema.createTable('job_dispatches'))
     .addColumn('job_id', t.key, (c) => c.notNull().references('jobs.id').onDelete('cascade'))
@@ -36,7 +40,10 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // As up(): job_dispatches is the source until it is dropped, job_attempts is rebuilt from it.
+  if (!(await hasTable(db, 'job_dispatches'))) return;
   const t = await columnTypes(db);
+  await db.schema.dropTable('job_attempts').ifExists().execute();
   await t
     .table(db.schema.createTable('job_attempts'))
     .addColumn('job_id', t.key, (c) => c.notNull().references('jobs.id').onDelete('cascade'))
@@ -125,6 +132,10 @@ async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
     });
   }
   for (let i = 0; i < converted.length; i += 500) await db.insertInto('job_dispatches').values(converted.slice(i, i + 500)).execute();
+}
+
+async function hasTable(db: Kysely<any>, name: string): Promise<boolean> {
+  return (await db.introspection.getTables()).some((t) => t.name === name);
 }
 
 interface OldAttempt {

@@ -203,5 +203,32 @@ describeEachDialect('runMigrations', (dialect) => {
       await database.destroy();
     }
   });
+
+  it('0007 keeps each target its own reason when salt answered a dispatch without listing its targets (ok 0, several reasons)', async () => {
+    const database = await createTestDatabase(dialect, { migrate: false });
+    try {
+      const db = await at0006(database);
+      await insertJob(db, 'j1', 2);
+      const before = [
+        attempt('j1', 0, 1, 'master-a', 'd1', 100, 0, 'salt on master-a did not list m-0'),
+        attempt('j1', 1, 1, 'master-a', 'd1', 100, 0, 'salt on master-a did not list m-1'),
+      ];
+      await db.insertInto('job_attempts').values(before).execute();
+
+      await runMigrations(database.db);
+
+      const dispatches = await db.selectFrom('job_dispatches').select(['ok', 'reason', 'failures', 'jid']).execute();
+      expect(dispatches.map(numbers)).toEqual([
+        { ok: 0, reason: null, failures: '[["salt on master-a did not list m-0",[[0,0]]],["salt on master-a did not list m-1",[[1,1]]]]', jid: null },
+      ]);
+      const job = await getJob(database.db, 'j1');
+      expect(job?.targets.map((t) => t.attempts.map((a) => [a.ok, a.reason]))).toEqual([[[false, 'salt on master-a did not list m-0']], [[false, 'salt on master-a did not list m-1']]]);
+
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateDown()).error).toBeUndefined();
+      expect((await db.selectFrom('job_attempts').selectAll().orderBy('seq').execute()).map(numbers)).toEqual(before);
+    } finally {
+      await database.destroy();
+    }
+  });
 });
 

@@ -106,6 +106,7 @@ async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
     const reasons = new Map<string, number[]>();
     for (const a of failed) reasons.set(a.reason ?? 'failed', [...(reasons.get(a.reason ?? 'failed') ?? []), Number(a.seq)]);
     const ok = settled.length === 0 ? null : okSeqs.length > 0 ? 1 : 0;
+    // As settleDispatch writes it: one reason for a failed dispatch, else each failed target's own.
     const oneReason = ok === 0 && reasons.size === 1 ? [...reasons.keys()][0]! : null;
     let jid: string | null = null;
     if (okSeqs.length > 0) {
@@ -127,7 +128,7 @@ async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
       at,
       ok,
       reason: oneReason,
-      failures: ok === 1 && reasons.size > 0 ? JSON.stringify([...reasons].map(([reason, seqs]) => [reason, toRanges(seqs)])) : null,
+      failures: oneReason === null && reasons.size > 0 ? JSON.stringify([...reasons].map(([reason, seqs]) => [reason, toRanges(seqs)])) : null,
       jid,
     });
   }

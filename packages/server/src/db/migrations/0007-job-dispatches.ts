@@ -33,9 +33,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('job_dispatches_pk', ['job_id', 'dispatch_id'])
     .execute();
 
-  // One job at a time: memory stays bounded by the largest job, not the whole attempt history.
-  const jobs = await db.selectFrom('job_attempts').select('job_id').distinct().orderBy('job_id').execute();
-  for (const { job_id: jobId } of jobs) await convertJob(db, jobId as string);
+  // One job at a time, job ids paged: memory stays bounded by the largest job, not the whole history.
+  for (let page = await jobIdsAfter(db, 'job_attempts', null); page.length > 0; page = await jobIdsAfter(db, 'job_attempts', page.at(-1)!)) {
+    for (const jobId of page) await convertJob(db, jobId);
+  }
   await db.schema.dropTable('job_attempts').execute();
 }
 
@@ -82,47 +83,76 @@ async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
   const rows = (await db.selectFrom('job_attempts').selectAll().where('job_id', '=', jobId).orderBy('dispatch_id').orderBy('seq').execute()) as OldAttempt[];
   const groups = new Map<string, OldAttempt[]>();
   for (const r of rows) {
-    const key = `${r.job_id}\u0000${r.dispatch_id}`;
-    const group = groups.get(key) ?? [];
-    group.push(r);
-    groups.set(key, group);
+    const group = groups.get(r.dispatch_id);
+    if (group) group.push(r);
+    else groups.set(r.dispatch_id, [r]);
   }
-  // Rounds: the dispatches of a job in the order they were made (attempts of one round share `at`).
-  const ats = new Map<string, number[]>();
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    const list = ats.get(first.job_id) ?? [];
-    list.push(Math.min(...group.map((a) => Number(a.at))));
-    ats.set(first.job_id, list);
+  // Where a published target of this job ran (its jid and master); a dispatch's jid is that of any
+  // target it published on its master (a target goes at most once to each master).
+  const targets = await db.selectFrom('job_targets').select(['seq', 'jid', 'master_sn']).where('job_id', '=', jobId).where('jid', 'is not', null).execute();
+  const jidOf = new Map(targets.map((t) => [Number(t.seq), { jid: t.jid as string, master: t.master_sn as string | null }]));
+  // Rounds: the dispatches of a job in the order they were made (the dispatches of one round share `at`).
+  // A round that failed over in the same millisecond as the one before is told apart by the attempt
+  // numbers n: its targets already had an attempt at that `at`.
+  const sameAtBefore = new Map<OldAttempt, number>();
+  const bySeq = new Map<number, OldAttempt[]>();
+  for (const a of rows) {
+    const list = bySeq.get(Number(a.seq));
+    if (list) list.push(a);
+    else bySeq.set(Number(a.seq), [a]);
   }
-  for (const [job, list] of ats) ats.set(job, [...new Set(list)].sort((a, b) => a - b));
+  for (const list of bySeq.values()) {
+    list.sort((x, y) => Number(x.n) - Number(y.n));
+    const seen = new Map<number, number>();
+    for (const a of list) {
+      const count = seen.get(Number(a.at)) ?? 0;
+      sameAtBefore.set(a, count);
+      seen.set(Number(a.at), count + 1);
+    }
+  }
+  const dispatches = [...groups.values()].map((group) => {
+    let at = Infinity;
+    let level = 0;
+    for (const a of group) {
+      at = Math.min(at, Number(a.at));
+      level = Math.max(level, sameAtBefore.get(a)!);
+    }
+    return { group, at, level };
+  });
+  const roundKeys = [...new Map(dispatches.map((d) => [`${d.at}:${d.level}`, [d.at, d.level] as const])).values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const roundOf = new Map(roundKeys.map(([at, level], i) => [`${at}:${level}`, i + 1]));
   const converted = [];
-  for (const group of groups.values()) {
+  for (const { group, at, level } of dispatches) {
     const first = group[0]!;
-    const at = Math.min(...group.map((a) => Number(a.at)));
-    const settled = group.filter((a) => a.ok !== null);
-    const okSeqs = group.filter((a) => a.ok !== null && Number(a.ok) === 1).map((a) => Number(a.seq));
-    const failed = group.filter((a) => a.ok !== null && Number(a.ok) === 0);
+    const okSeqs: number[] = [];
     const reasons = new Map<string, number[]>();
-    for (const a of failed) reasons.set(a.reason ?? 'failed', [...(reasons.get(a.reason ?? 'failed') ?? []), Number(a.seq)]);
-    const ok = settled.length === 0 ? null : okSeqs.length > 0 ? 1 : 0;
+    let settled = false;
+    for (const a of group) {
+      if (a.ok === null) continue;
+      settled = true;
+      if (Number(a.ok) === 1) okSeqs.push(Number(a.seq));
+      else {
+        const reason = a.reason ?? 'failed';
+        const seqs = reasons.get(reason);
+        if (seqs) seqs.push(Number(a.seq));
+        else reasons.set(reason, [Number(a.seq)]);
+      }
+    }
+    const ok = !settled ? null : okSeqs.length > 0 ? 1 : 0;
     // As settleDispatch writes it: one reason for a failed dispatch, else each failed target's own.
     const oneReason = ok === 0 && reasons.size === 1 ? [...reasons.keys()][0]! : null;
     let jid: string | null = null;
-    if (okSeqs.length > 0) {
-      const target = await db
-        .selectFrom('job_targets')
-        .select('jid')
-        .where('job_id', '=', first.job_id)
-        .where('seq', '=', okSeqs[0]!)
-        .where('master_sn', '=', first.master_sn)
-        .executeTakeFirst();
-      jid = (target?.jid as string | null | undefined) ?? null;
+    for (const seq of okSeqs) {
+      const target = jidOf.get(seq);
+      if (target && target.master === first.master_sn) {
+        jid = target.jid;
+        break;
+      }
     }
     converted.push({
       job_id: first.job_id,
       dispatch_id: first.dispatch_id,
-      round: ats.get(first.job_id)!.indexOf(at) + 1,
+      round: roundOf.get(`${at}:${level}`)!,
       master_sn: first.master_sn,
       seqs: JSON.stringify(toRanges(group.map((a) => Number(a.seq)))),
       at,
@@ -132,12 +162,29 @@ async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
       jid,
     });
   }
-  for (let i = 0; i < converted.length; i += 500) await db.insertInto('job_dispatches').values(converted.slice(i, i + 500)).execute();
+  for (let i = 0; i < converted.length; i += BATCH) await db.insertInto('job_dispatches').values(converted.slice(i, i + BATCH)).execute();
+}
+
+/** The next page of job ids of `table` (keyset: memory stays bounded whatever the number of jobs). */
+async function jobIdsAfter(db: Kysely<any>, table: string, after: string | null): Promise<string[]> {
+  const rows = await db
+    .selectFrom(table)
+    .select('job_id')
+    .distinct()
+    .$if(after !== null, (q) => q.where('job_id', '>', after!))
+    .orderBy('job_id')
+    .limit(JOBS_PER_PAGE)
+    .execute();
+  return rows.map((r) => r.job_id as string);
 }
 
 async function hasTable(db: Kysely<any>, name: string): Promise<boolean> {
   return (await db.introspection.getTables()).some((t) => t.name === name);
 }
+
+/** Rows per multi-row INSERT (8–10 bound parameters each). */
+const BATCH = 500;
+const JOBS_PER_PAGE = 100;
 
 interface OldAttempt {
   job_id: string;

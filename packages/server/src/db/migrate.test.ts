@@ -194,7 +194,7 @@ describeEachDialect('runMigrations', (dialect) => {
       );
 
       const down = async (list: Record<string, Migration>) => (await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db, list) } }).migrateDown()).error;
-      expect(await down(failingAt('job_attempts', 1))).toBeInstanceOf(Error);
+      expect(await down(failingAt('job_attempts', 2))).toBeInstanceOf(Error);
       expect(await down(migrations)).toBeUndefined();
       const restored = await db.selectFrom('job_attempts').selectAll().orderBy('job_id').orderBy('seq').orderBy('n').execute();
       const order = (x: (typeof before)[number], y: (typeof before)[number]) => x.job_id.localeCompare(y.job_id) || x.seq - y.seq || x.n - y.n;
@@ -288,5 +288,51 @@ describeEachDialect('runMigrations', (dialect) => {
       await database.destroy();
     }
   }, 60_000);
+
+  it('0007 down() gives a published target that has not returned its jid, master and start back (the code before 0007 would dispatch it again)', async () => {
+    const database = await createTestDatabase(dialect);
+    try {
+      const db = untyped(database.db);
+      // As the application leaves them since 0007: a published target's jid, master and start are in its dispatch row until it returns.
+      await insertJob(db, 'j1', 5, (seq) => (seq === 4 ? ['J4', 'master-b'] : null));
+      await db.updateTable('job_targets').set({ outcome: 'returned', started_at: 300, finished_at: 400 }).where('seq', '=', 4).execute();
+      const dispatch = (id: string, round: number, master: string, seqs: string, at: number, ok: number | null, jid: string | null, failures: string | null) => ({
+        job_id: 'j1', dispatch_id: id, round, master_sn: master, seqs, at, ok, reason: ok === 0 ? 'refused' : null, failures, jid,
+      });
+      await db
+        .insertInto('job_dispatches')
+        .values([
+          // seq 0 failed on master-a, then published on master-b; seq 1 published on master-a; seq 2 not listed by master-a.
+          dispatch('d1', 1, 'master-a', '[[1,2]]', 100, 1, 'J1', '[["not listed",[[2,2]]]]'),
+          dispatch('d2', 1, 'master-c', '[[0,0]]', 100, 0, null, null),
+          dispatch('d3', 2, 'master-b', '[[0,0],[4,4]]', 300, 1, 'J4', null),
+          // seq 3: in flight (not settled yet).
+          dispatch('d4', 2, 'master-c', '[[3,3]]', 300, null, null, null),
+        ])
+        .execute();
+
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateDown()).error).toBeUndefined();
+
+      const targets = await db.selectFrom('job_targets').select(['seq', 'outcome', 'jid', 'master_sn', 'started_at']).orderBy('seq').execute();
+      expect(targets.map(numbers)).toEqual([
+        { seq: 0, outcome: 'pending', jid: 'J4', master_sn: 'master-b', started_at: 300 },
+        { seq: 1, outcome: 'pending', jid: 'J1', master_sn: 'master-a', started_at: 100 },
+        { seq: 2, outcome: 'pending', jid: null, master_sn: null, started_at: null },
+        { seq: 3, outcome: 'pending', jid: null, master_sn: null, started_at: null },
+        { seq: 4, outcome: 'returned', jid: 'J4', master_sn: 'master-b', started_at: 300 },
+      ]);
+      const attempts = await db.selectFrom('job_attempts').select(['seq', 'n', 'master_sn', 'ok', 'reason']).orderBy('seq').orderBy('n').execute();
+      expect(attempts.map(numbers)).toEqual([
+        { seq: 0, n: 1, master_sn: 'master-c', ok: 0, reason: 'refused' },
+        { seq: 0, n: 2, master_sn: 'master-b', ok: 1, reason: null },
+        { seq: 1, n: 1, master_sn: 'master-a', ok: 1, reason: null },
+        { seq: 2, n: 1, master_sn: 'master-a', ok: 0, reason: 'not listed' },
+        { seq: 3, n: 1, master_sn: 'master-c', ok: null, reason: null },
+        { seq: 4, n: 1, master_sn: 'master-b', ok: 1, reason: null },
+      ]);
+    } finally {
+      await database.destroy();
+    }
+  });
 });
 

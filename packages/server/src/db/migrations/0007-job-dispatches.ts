@@ -58,23 +58,9 @@ export async function down(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('job_attempts_pk', ['job_id', 'seq', 'n'])
     .execute();
   await db.schema.createIndex('job_attempts_dispatch_idx').on('job_attempts').column('dispatch_id').execute();
-  const dispatches = await db.selectFrom('job_dispatches').selectAll().orderBy('job_id').orderBy('round').orderBy('dispatch_id').execute();
-  const n = new Map<string, number>();
-  const rows = [];
-  for (const d of dispatches) {
-    const failures = new Map<number, string>();
-    for (const [reason, ranges] of JSON.parse((d.failures as string | null) ?? '[]') as Array<[string, Array<[number, number]>]>) {
-      for (const seq of fromRanges(ranges)) failures.set(seq, reason);
-    }
-    for (const seq of fromRanges(JSON.parse(d.seqs as string) as Array<[number, number]>)) {
-      const key = `${d.job_id as string}\u0000${seq}`;
-      n.set(key, (n.get(key) ?? 0) + 1);
-      const failed = failures.get(seq);
-      const ok = d.ok === null ? null : Number(d.ok) === 1 && failed === undefined ? 1 : 0;
-      rows.push({ job_id: d.job_id, seq, n: n.get(key), master_sn: d.master_sn, dispatch_id: d.dispatch_id, at: d.at, ok, reason: failed ?? (ok === 0 ? d.reason : null) });
-    }
+  for (let page = await jobIdsAfter(db, 'job_dispatches', null); page.length > 0; page = await jobIdsAfter(db, 'job_dispatches', page.at(-1)!)) {
+    for (const jobId of page) await restoreJob(db, jobId);
   }
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('job_attempts').values(rows.slice(i, i + 500)).execute();
   await db.schema.dropTable('job_dispatches').execute();
 }
 
@@ -165,6 +151,53 @@ async function convertJob(db: Kysely<any>, jobId: string): Promise<void> {
   for (let i = 0; i < converted.length; i += BATCH) await db.insertInto('job_dispatches').values(converted.slice(i, i + BATCH)).execute();
 }
 
+/** The dispatch rows of one job → its attempt rows; its published, not yet returned targets get their jid back. */
+async function restoreJob(db: Kysely<any>, jobId: string): Promise<void> {
+  // In the order the application reads them (jobDispatches): each target's attempts are numbered in it.
+  const dispatches = (await db.selectFrom('job_dispatches').selectAll().where('job_id', '=', jobId).orderBy('round').orderBy('at').orderBy('dispatch_id').execute()) as Dispatch[];
+  const n = new Map<number, number>();
+  const last = new Map<number, { dispatch: Dispatch; ok: number | null }>();
+  const rows = [];
+  for (const d of dispatches) {
+    const failures = new Map<number, string>();
+    for (const [reason, ranges] of JSON.parse(d.failures ?? '[]') as Array<[string, Array<[number, number]>]>) {
+      for (const seq of fromRanges(ranges)) failures.set(seq, reason);
+    }
+    for (const seq of fromRanges(JSON.parse(d.seqs) as Array<[number, number]>)) {
+      const attempt = (n.get(seq) ?? 0) + 1;
+      n.set(seq, attempt);
+      const failed = failures.get(seq);
+      const ok = d.ok === null ? null : Number(d.ok) === 1 && failed === undefined ? 1 : 0;
+      last.set(seq, { dispatch: d, ok });
+      rows.push({ job_id: d.job_id, seq, n: attempt, master_sn: d.master_sn, dispatch_id: d.dispatch_id, at: d.at, ok, reason: failed ?? (ok === 0 ? d.reason : null) });
+    }
+  }
+  for (let i = 0; i < rows.length; i += BATCH) await db.insertInto('job_attempts').values(rows.slice(i, i + BATCH)).execute();
+  // Since 0007 a published target keeps jid, master and start NULL until it returns (its dispatch holds
+  // them); the code before 0007 reads them from the target and would dispatch it again. As the
+  // application derives them (publishedBySeq): from the target's last attempt, when that one published it.
+  const published = new Map<Dispatch, number[]>();
+  for (const [seq, { dispatch, ok }] of last) {
+    if (ok !== 1 || dispatch.jid === null) continue;
+    const seqs = published.get(dispatch);
+    if (seqs) seqs.push(seq);
+    else published.set(dispatch, [seq]);
+  }
+  for (const [d, seqs] of published) {
+    for (let i = 0, ranges = toRanges(seqs); i < ranges.length; i += RANGES_PER_UPDATE) {
+      const some = ranges.slice(i, i + RANGES_PER_UPDATE);
+      await db
+        .updateTable('job_targets')
+        .set({ jid: d.jid, master_sn: d.master_sn, started_at: d.at })
+        .where('job_id', '=', jobId)
+        .where('outcome', '=', 'pending')
+        .where('jid', 'is', null)
+        .where((eb) => eb.or(some.map(([a, b]) => (a === b ? eb('seq', '=', a) : eb.between('seq', a, b)))))
+        .execute();
+    }
+  }
+}
+
 /** The next page of job ids of `table` (keyset: memory stays bounded whatever the number of jobs). */
 async function jobIdsAfter(db: Kysely<any>, table: string, after: string | null): Promise<string[]> {
   const rows = await db
@@ -184,7 +217,22 @@ async function hasTable(db: Kysely<any>, name: string): Promise<boolean> {
 
 /** Rows per multi-row INSERT (8–10 bound parameters each). */
 const BATCH = 500;
+/** Ranges of seq per UPDATE (one or two bound parameters each), as updateTargets. */
+const RANGES_PER_UPDATE = 250;
 const JOBS_PER_PAGE = 100;
+
+interface Dispatch {
+  job_id: string;
+  dispatch_id: string;
+  round: number;
+  master_sn: string;
+  seqs: string;
+  at: number;
+  ok: number | null;
+  reason: string | null;
+  failures: string | null;
+  jid: string | null;
+}
 
 interface OldAttempt {
   job_id: string;

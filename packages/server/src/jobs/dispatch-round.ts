@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
+import { allBranches } from './all-branches.js';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { pollRound } from './poll-round.js';
@@ -52,13 +53,13 @@ export async function dispatchRound(
   });
   // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
   // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
-  await Promise.all(
-    plans.map(async (plan) => {
-      const answer = await dispatchGroup(ctx, job, call, plan, log);
-      const followed = await settle(ctx, job, plan, at, answer, log);
-      if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
-    }),
-  );
+  // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
+  // once the others have stopped writing.
+  await allBranches(plans, async (plan) => {
+    const answer = await dispatchGroup(ctx, job, call, plan, log);
+    const followed = await settle(ctx, job, plan, at, answer, log);
+    if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
+  });
 }
 
 /**

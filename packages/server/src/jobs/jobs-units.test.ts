@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { allBranches } from './all-branches.js';
 import { maskArgs, maskKwarg } from './audit-mask.js';
 import { functionAllowed } from './function-allow-list.js';
 import { limitOutput } from './output-limit.js';
@@ -27,5 +29,22 @@ describe('job helpers', () => {
     expect(limitOutput('é'.repeat(600), 1025)).toEqual({ json: JSON.stringify('é'.repeat(512)), truncated: true });
     expect(limitOutput({ a: 'y'.repeat(2000) }, 1024).truncated).toBe(true);
     expect(limitOutput('VALUE_TRIMMED', 1024)).toEqual({ json: '"VALUE_TRIMMED"', truncated: true });
+  });
+
+  it('a round whose branch fails ends only after every other branch has stopped writing, with the first failure', async () => {
+    const log: string[] = [];
+    const round = allBranches(['a', 'b', 'c'], async (master) => {
+      if (master === 'b') {
+        log.push('b failed');
+        throw new Error('database error on b');
+      }
+      if (master === 'c') throw new Error('database error on c');
+      await sleep(50);
+      // With Promise.all the round had already failed (and the follower stopped) before this write.
+      log.push('a settled');
+    });
+    await expect(round).rejects.toThrow('database error on b');
+    log.push('round ended');
+    expect(log).toEqual(['b failed', 'a settled', 'round ended']);
   });
 });

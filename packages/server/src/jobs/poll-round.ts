@@ -2,6 +2,7 @@ import type { SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Updateable } from 'kysely';
 import type { JobTargetsTable } from '../db/database.js';
+import { allBranches } from './all-branches.js';
 import { clientFor, guarded, reasonOf, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { limitOutput } from './output-limit.js';
@@ -26,57 +27,56 @@ export async function pollRound(
     const key = `${t.master_sn ?? ''}\u0000${t.jid ?? ''}`;
     pushTo(groups, key, t);
   }
-  await Promise.all(
-    [...groups].map(async ([key, targets]) => {
-      const master = targets[0]?.master_sn ?? '';
-      const jid = targets[0]?.jid ?? '';
-      let info;
-      try {
-        const salt = client ?? (await clientFor(ctx, master));
-        info = readJobInfo(await salt.run({ client: 'runner', fun: 'jobs.list_job', jid }));
-      } catch (err) {
-        lookupErrors.set(key, reasonOf(err));
-        log.warn({ master, jid, reason: reasonOf(err) }, 'job lookup failed');
-        return;
+  // No branch outlives the round (see allBranches).
+  await allBranches([...groups], async ([key, targets]) => {
+    const master = targets[0]?.master_sn ?? '';
+    const jid = targets[0]?.jid ?? '';
+    let info;
+    try {
+      const salt = client ?? (await clientFor(ctx, master));
+      info = readJobInfo(await salt.run({ client: 'runner', fun: 'jobs.list_job', jid }));
+    } catch (err) {
+      lookupErrors.set(key, reasonOf(err));
+      log.warn({ master, jid, reason: reasonOf(err) }, 'job lookup failed');
+      return;
+    }
+    if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
+    const returned = targets.filter((t) => info.results.has(t.salt_id));
+    const unlisted = info.minions ? targets.filter((t) => !info.results.has(t.salt_id) && !info.minions?.includes(t.salt_id)) : [];
+    if (returned.length === 0 && unlisted.length === 0) return;
+    const storeStarted = Date.now();
+    await guarded(ctx, job.id, async (trx, now) => {
+      // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
+      const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
+      for (const t of returned) {
+        const r = info.results.get(t.salt_id);
+        const out = limitOutput(r?.return, ctx.outputLimitBytes);
+        const patch = {
+          outcome: 'returned' as const,
+          // Written here, with the return: settling the dispatch wrote only the dispatch row.
+          jid: t.jid,
+          master_sn: t.master_sn,
+          started_at: t.started_at,
+          retcode: r?.retcode ?? null,
+          success: r?.success === undefined ? null : r.success ? 1 : 0,
+          return_json: out.json,
+          truncated: out.truncated ? 1 : 0,
+          reason: null,
+          finished_at: now,
+        };
+        const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, patch.started_at, out.json]);
+        const group = same.get(key) ?? { patch, seqs: [] as number[] };
+        group.seqs.push(Number(t.seq));
+        same.set(key, group);
       }
-      if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
-      const returned = targets.filter((t) => info.results.has(t.salt_id));
-      const unlisted = info.minions ? targets.filter((t) => !info.results.has(t.salt_id) && !info.minions?.includes(t.salt_id)) : [];
-      if (returned.length === 0 && unlisted.length === 0) return;
-      const storeStarted = Date.now();
-      await guarded(ctx, job.id, async (trx, now) => {
-        // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
-        const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
-        for (const t of returned) {
-          const r = info.results.get(t.salt_id);
-          const out = limitOutput(r?.return, ctx.outputLimitBytes);
-          const patch = {
-            outcome: 'returned' as const,
-            // Written here, with the return: settling the dispatch wrote only the dispatch row.
-            jid: t.jid,
-            master_sn: t.master_sn,
-            started_at: t.started_at,
-            retcode: r?.retcode ?? null,
-            success: r?.success === undefined ? null : r.success ? 1 : 0,
-            return_json: out.json,
-            truncated: out.truncated ? 1 : 0,
-            reason: null,
-            finished_at: now,
-          };
-          const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, patch.started_at, out.json]);
-          const group = same.get(key) ?? { patch, seqs: [] as number[] };
-          group.seqs.push(Number(t.seq));
-          same.set(key, group);
-        }
-        for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, patch);
-        // Only after a recovery: salt did not publish to a minion whose key it lacks; try the next master.
-        for (const t of unlisted) {
-          const reason = `salt on ${master} did not publish jid ${jid} to ${t.salt_id} (no accepted key there)`;
-          await failTargetInDispatch(trx, job.id, master, jid, Number(t.seq), reason);
-          await updateTarget(trx, job.id, Number(t.seq), { jid: null, master_sn: null, started_at: null });
-        }
-      });
-      log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted }, 'returns stored');
-    }),
-  );
+      for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, patch);
+      // Only after a recovery: salt did not publish to a minion whose key it lacks; try the next master.
+      for (const t of unlisted) {
+        const reason = `salt on ${master} did not publish jid ${jid} to ${t.salt_id} (no accepted key there)`;
+        await failTargetInDispatch(trx, job.id, master, jid, Number(t.seq), reason);
+        await updateTarget(trx, job.id, Number(t.seq), { jid: null, master_sn: null, started_at: null });
+      }
+    });
+    log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted }, 'returns stored');
+  });
 }

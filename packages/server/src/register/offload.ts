@@ -8,6 +8,7 @@ import type { MembershipChanges } from '../minions/membership.js';
 import type { ChangeCounts } from './diff.js';
 import type { PrepareLimits } from './prepare.js';
 import type { SnapshotSource } from './snapshot.js';
+import { AcceptedBodies, bodyHash } from './accepted-bodies.js';
 import type { PreparedSummary, WorkerAnswer, WorkerData, WorkerFailure, WorkerRequest } from './worker-protocol.js';
 
 /**
@@ -60,8 +61,33 @@ export class RegistrationOffloader {
     private readonly maxWorkers = 2,
   ) {}
 
-  /** Parses and checks `body` in a worker; throws the same errors the in-process path would. Close the result when done. */
+  /**
+   * Parses and checks `body` in a worker; throws the same errors the in-process path would. Close
+   * the result when done. A body byte-identical to one its master had accepted (see
+   * AcceptedBodies) is not sent to a worker unless its minions turn out to be needed.
+   */
   async prepare(body: LargeJsonBody): Promise<OffloadedRegistration> {
+    const hash = await bodyHash(body.bytes);
+    const known = this.accepted.get(hash);
+    if (known !== undefined) {
+      body.master = { sn: known.envelope.master.sn };
+      return new OffloadedRegistration(known, {
+        load: () => this.prepareInWorker(body),
+        accepted: (summary) => this.accepted.remember(hash, summary),
+      });
+    }
+    const { worker, summary, done } = await this.prepareInWorker(body);
+    return new OffloadedRegistration(summary, {
+      worker,
+      done,
+      accepted: (s) => this.accepted.remember(hash, s),
+    });
+  }
+
+  /** Bodies accepted lately, by the hash of their bytes (exposed for tests). */
+  readonly accepted = new AcceptedBodies();
+
+  private async prepareInWorker(body: LargeJsonBody): Promise<{ worker: WorkerClient; summary: PreparedSummary; done: () => void }> {
     await this.acquire();
     const worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits });
     worker.ref();
@@ -71,7 +97,7 @@ export class RegistrationOffloader {
       const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
       const summary = (await worker.call({ op: 'prepare', bytes }, owned ? [bytes.buffer as ArrayBuffer] : [])) as PreparedSummary;
       body.master = { sn: summary.envelope.master.sn };
-      return new OffloadedRegistration(worker, summary, () => this.finished(worker, keep));
+      return { worker, summary, done: () => this.finished(worker, keep) };
     } catch (err) {
       const sn = (err as { claimedSn?: string }).claimedSn;
       if (sn !== undefined) body.master = { sn };
@@ -132,7 +158,18 @@ export class RegistrationOffloader {
   }
 }
 
-/** A registration prepared in a worker: its envelope on this thread, its minions in the worker. */
+interface Loaded {
+  worker: WorkerClient;
+  summary: PreparedSummary;
+  done: () => void;
+}
+
+/**
+ * A registration prepared in a worker: its envelope on this thread, its minions in the worker. One
+ * whose bytes were accepted before (AcceptedBodies) starts with the envelope only; its minions are
+ * prepared in a worker the first time they are asked for (`load`), which a re-send whose digest
+ * equals the stored one never does.
+ */
 export class OffloadedRegistration {
   /** The registration without its minions. */
   readonly request: RegisterRequest;
@@ -143,16 +180,54 @@ export class OffloadedRegistration {
   readonly digest: string | undefined;
 
   private done = false;
+  private worker: WorkerClient | undefined;
+  private loading: Promise<WorkerClient> | undefined;
+  private release: (() => void) | undefined;
 
   constructor(
-    private readonly worker: WorkerClient,
-    summary: PreparedSummary,
-    private readonly onDone: () => void,
+    private readonly summary: PreparedSummary,
+    private readonly how: {
+      /** The worker holding the prepared body, and how to hand it back. */
+      worker?: WorkerClient;
+      done?: () => void;
+      /** Prepares the body in a worker (a body known by its hash, whose minions are needed after all). */
+      load?: () => Promise<Loaded>;
+      /** Remembers the body as accepted. */
+      accepted: (summary: PreparedSummary) => void;
+    },
   ) {
     this.request = summary.envelope;
     this.listed = summary.listed;
     this.count = summary.count;
     this.digest = summary.digest;
+    this.worker = how.worker;
+    this.release = how.done;
+  }
+
+  /** Whether the minions are still to be prepared in a worker (a body known by its hash). */
+  get unloaded(): boolean {
+    return this.worker === undefined;
+  }
+
+  /** The worker holding the minions, preparing the body in one first if need be. */
+  async load(): Promise<WorkerClient> {
+    if (this.worker) return this.worker;
+    if (this.done) throw new Error('the registration is closed');
+    this.loading ??= (async () => {
+      const loaded = await this.how.load!();
+      this.release = loaded.done;
+      if (this.done) {
+        loaded.done();
+        throw new Error('the registration is closed');
+      }
+      // The same bytes prepare the same way (see AcceptedBodies); anything else is a bug, not a body to store.
+      if (loaded.summary.digest !== this.digest || loaded.summary.count !== this.count) {
+        throw new Error('a body known by its hash prepared differently');
+      }
+      this.worker = loaded.worker;
+      return loaded.worker;
+    })();
+    return this.loading;
   }
 
   /**
@@ -162,32 +237,39 @@ export class OffloadedRegistration {
    */
   snapshot(options: { mergeUpserts?: boolean } = {}): SnapshotSource {
     if (this.digest === undefined) throw new Error('a stopped registration has no snapshot');
-    const worker = this.worker;
+    const load = () => this.load();
     return {
       count: this.count,
       digest: this.digest,
       async addStored(page) {
+        const worker = await load();
         if (page.length > 0) await worker.call({ op: 'stored', page });
       },
       async diff() {
-        return (await worker.call({ op: 'diff', mergeUpserts: options.mergeUpserts === true })) as ChangeCounts;
+        return (await (await load()).call({ op: 'diff', mergeUpserts: options.mergeUpserts === true })) as ChangeCounts;
       },
       async nextChanges(max) {
-        return ((await worker.call({ op: 'changes', max })) as MembershipChanges | null) ?? undefined;
+        return (((await load()).call({ op: 'changes', max })) as Promise<MembershipChanges | null>).then((c) => c ?? undefined);
       },
     };
   }
 
   /** Forgets the stored set handed over so far (a retried transaction reads it again). */
   async reset(): Promise<void> {
-    await this.worker.call({ op: 'reset' });
+    // Nothing handed over to a worker not started.
+    if (this.worker) await this.worker.call({ op: 'reset' });
+  }
+
+  /** The registration was stored and answered: a byte-identical re-send may skip preparing. */
+  accepted(): void {
+    this.how.accepted(this.summary);
   }
 
   /** Hands the worker back (see RegistrationOffloader); call once the registration is answered. */
   close(): void {
     if (this.done) return;
     this.done = true;
-    this.onDone();
+    this.release?.();
   }
 }
 

@@ -52,6 +52,8 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
             body,
             offloaded,
           );
+          // Stored and answered: the same bytes again from this master need no preparing (AcceptedBodies).
+          offloaded?.accepted();
           ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
           return result;
         } finally {

@@ -145,6 +145,14 @@ async function registerOffloadedInOneTransaction(deps: RegisterDeps, request: Re
   // Undefined for a stopped registration, which keeps the stored set.
   const source = digest === undefined ? undefined : offloaded.snapshot({ mergeUpserts: true });
   const credentials = sealCredentials(deps, request);
+  if (digest !== undefined && offloaded.unloaded) {
+    // A body known by its bytes (AcceptedBodies) has no minions prepared: when the stored set is
+    // not the one it names (a first send here, or the state moved since), prepare them now rather
+    // than inside the transaction. Read without a lock: should the set change in between, the
+    // snapshot below prepares them within the transaction (correct, only slower).
+    const stored = await deps.db.selectFrom('masters').select('minion_digest').where('sn', '=', master.sn).executeTakeFirst();
+    if (stored?.minion_digest !== digest) await offloaded.load();
+  }
 
   return withTxRetry(() =>
     deps.db.transaction().execute(async (trx) => {

@@ -168,6 +168,9 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   registerBodyHandling(app, config.bodyLimitBytes, shape, {
     // A huge registration is parsed in a worker (register/offload.ts), not here.
     largeBody: offloader && ((request, bytes) => (registerUrls.includes(request.routeOptions.url ?? '') ? new LargeJsonBody(bytes) : undefined)),
+    // A smaller one byte-identical to a body its master had accepted goes the same way (and is
+    // then not parsed at all, see register/accepted-bodies.ts); any other is parsed here.
+    smallBody: offloader && ((request, bytes) => (registerUrls.includes(request.routeOptions.url ?? '') ? offloader.knownSmallBody(request, bytes) : undefined)),
   });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.

@@ -23,6 +23,11 @@ export interface BodyOptions {
    * value (it parses the bytes itself, see register/offload.ts), or undefined to parse it here.
    */
   largeBody?: (request: FastifyRequest, bytes: Buffer) => unknown;
+  /**
+   * For a smaller JSON body: what the route gets instead of the parsed value (a body it knows by
+   * its bytes, see register/accepted-bodies.ts), or undefined to parse it here.
+   */
+  smallBody?: (request: FastifyRequest, bytes: Buffer) => unknown;
 }
 
 /**
@@ -52,6 +57,11 @@ export function registerBodyHandling(app: FastifyInstance, limitBytes: number, s
         (value) => done(null, value),
         (err: Error) => done(err, undefined),
       );
+      return;
+    }
+    const known = options.smallBody?.(request, bytes);
+    if (known !== undefined) {
+      done(null, known);
       return;
     }
     const text = bytes.toString('utf8');

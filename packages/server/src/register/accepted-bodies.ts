@@ -52,6 +52,10 @@ export class AcceptedBodies {
     return this.byHash.size;
   }
 
+  has(hash: string): boolean {
+    return this.byHash.has(hash);
+  }
+
   /** The summary of an accepted body with these bytes (a copy the caller may keep), or undefined. */
   get(hash: string): PreparedSummary | undefined {
     const entry = this.byHash.get(hash);

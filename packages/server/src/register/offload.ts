@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -18,7 +19,11 @@ import type { PreparedSummary, WorkerAnswer, WorkerData, WorkerFailure, WorkerRe
  */
 export class LargeJsonBody {
   master?: { sn: string };
-  constructor(readonly bytes: Buffer) {}
+  /** `hash`: the bytes' {@link bodyHash}, when already known. */
+  constructor(
+    readonly bytes: Buffer,
+    readonly hash?: string,
+  ) {}
 }
 
 /**
@@ -67,7 +72,7 @@ export class RegistrationOffloader {
    * AcceptedBodies) is not sent to a worker unless its minions turn out to be needed.
    */
   async prepare(body: LargeJsonBody): Promise<OffloadedRegistration> {
-    const hash = await bodyHash(body.bytes);
+    const hash = body.hash ?? (await bodyHash(body.bytes));
     const known = this.accepted.get(hash);
     if (known !== undefined) {
       body.master = { sn: known.envelope.master.sn };
@@ -86,6 +91,31 @@ export class RegistrationOffloader {
 
   /** Bodies accepted lately, by the hash of their bytes (exposed for tests). */
   readonly accepted = new AcceptedBodies();
+  /** The hash of a small registration body parsed on the main thread, until its route has answered. */
+  private readonly smallHashes = new WeakMap<object, string>();
+
+  /**
+   * A registration body of at most a megabyte (hashed at once: about half a millisecond) that its
+   * master had accepted before: handed to the route as a {@link LargeJsonBody}, so {@link prepare}
+   * takes its summary from {@link accepted} and nothing parses it unless its minions are needed.
+   * Any other is parsed on the main thread as ever, its hash kept for {@link rememberSmall}.
+   */
+  knownSmallBody(request: object, bytes: Buffer): LargeJsonBody | undefined {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    if (this.accepted.has(hash)) return new LargeJsonBody(bytes, hash);
+    this.smallHashes.set(request, hash);
+    return undefined;
+  }
+
+  /**
+   * A small registration body parsed and stored on the main thread was accepted: remembered as the
+   * worker would have prepared it (the validated request without its minions, the minions listed,
+   * and the distinct count and digest of the normalised set: the same functions on both sides).
+   */
+  rememberSmall(request: object, summary: PreparedSummary): void {
+    const hash = this.smallHashes.get(request);
+    if (hash !== undefined) this.accepted.remember(hash, summary);
+  }
 
   private async prepareInWorker(body: LargeJsonBody): Promise<{ worker: WorkerClient; summary: PreparedSummary; done: () => void }> {
     await this.acquire();

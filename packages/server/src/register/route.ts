@@ -30,6 +30,7 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
       async (request) => {
         // A huge body comes as bytes, parsed and checked in a worker (offload.ts, body.ts).
         const offloaded = request.body instanceof LargeJsonBody && ctx.offloader ? await ctx.offloader.prepare(request.body) : undefined;
+        let prepared: { count: number; digest: string | undefined } | undefined;
         try {
           const body = offloaded ? offloaded.request : await validateRegistration(request.body, { maxMinions: ctx.config.maxMinions });
           if (ctx.config.tlsClientCnIsSn) {
@@ -48,12 +49,16 @@ export const registerRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async 
               masterTimeoutMs: ctx.config.masterTimeoutMs,
               log: request.log,
               principal: request.principal,
+              onPrepared: (set) => {
+                prepared = set;
+              },
             },
             body,
             offloaded,
           );
           // Stored and answered: the same bytes again from this master need no preparing (AcceptedBodies).
           offloaded?.accepted();
+          if (!offloaded && prepared) ctx.offloader?.rememberSmall(request, { envelope: { ...body, minions: [] }, listed: body.minions.length, ...prepared });
           ctx.metrics.registrationMinionsChanged.observe(result.minions.joined + result.minions.left + result.minions.changed);
           return result;
         } finally {

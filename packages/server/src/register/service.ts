@@ -29,6 +29,8 @@ export interface RegisterDeps {
   log: FastifyBaseLogger;
   /** Who sends it (`request.principal`); without one, auth is off (`none`). */
   principal?: Principal;
+  /** Told the distinct count and digest of a registration's normalised set, once made on this thread (0 and none for `stopped`). */
+  onPrepared?: (set: { count: number; digest: string | undefined }) => void;
 }
 
 /** Above this many minions a SQLite registration is written in chunks (see chunked.ts). */
@@ -77,7 +79,7 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
     const chunked = master.status === 'running' && listed > CHUNKED_ABOVE;
     outcome = await withMasterLock(master.sn, async () =>
       chunked
-        ? registerInChunks(deps, request, offloaded ? offloaded.snapshot() : await inProcessSnapshot(request.minions))
+        ? registerInChunks(deps, request, offloaded ? offloaded.snapshot() : await preparedHere(deps, request))
         : oneTransaction(),
     );
   } else {
@@ -100,11 +102,18 @@ export async function registerMaster(deps: RegisterDeps, request: RegisterReques
   };
 }
 
+/** {@link inProcessSnapshot}, told to `deps.onPrepared`. */
+async function preparedHere(deps: RegisterDeps, request: RegisterRequest) {
+  const source = await inProcessSnapshot(request.minions);
+  deps.onPrepared?.({ count: source.count, digest: source.digest });
+  return source;
+}
 
 async function registerInOneTransaction(deps: RegisterDeps, request: RegisterRequest): Promise<RegisterOutcome> {
   const { master } = request;
   const incoming = master.status === 'running' ? normalizeMinions(request.minions) : undefined;
   const digest = incoming ? membershipDigest(incoming) : undefined;
+  deps.onPrepared?.({ count: incoming?.length ?? 0, digest });
   const credentials = sealCredentials(deps, request);
 
   return withTxRetry(() =>

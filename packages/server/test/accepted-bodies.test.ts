@@ -168,6 +168,38 @@ describeEachDialect('byte-identical re-sends of huge registrations', (dialect) =
     });
   }
 
+  it('skips parsing a byte-identical re-send of a small body, and prepares it in a worker when the stored set moved', { timeout: 60_000 }, async () => {
+    const sn = 'small';
+    const text = body(sn, 1_000);
+    expect(text.length).toBeLessThan(PIECEWISE_ABOVE);
+    const prepare = vi.spyOn(RegistrationOffloader.prototype, 'prepare');
+    const spy = inWorker();
+    // The first send is parsed on the main thread, as ever.
+    expect((await post(text)).body.minions).toEqual({ total: 1_000, joined: 1_000, left: 0, changed: 0 });
+    expect(prepare).not.toHaveBeenCalled();
+    clock.advance(60_000);
+    const again = await post(text);
+    expect(again.body).toMatchObject({ master: { sn, status: 'running', created: false }, minions: { total: 1_000, joined: 0, left: 0, changed: 0 } });
+    expect(prepare).toHaveBeenCalledTimes(1);
+    expect(spy).not.toHaveBeenCalled();
+    expect(Number((await masterRow(sn)).last_seen)).toBe(clock.now);
+
+    await database.db.deleteFrom('minion_ips').where('master_sn', '=', sn).where('minion_sn', '>=', 'm-000990').execute();
+    await database.db.deleteFrom('master_minions').where('master_sn', '=', sn).where('minion_sn', '>=', 'm-000990').execute();
+    await database.db.updateTable('masters').set({ minion_digest: 'stale' }).where('sn', '=', sn).execute();
+    expect((await post(text)).body.minions).toEqual({ total: 1_000, joined: 10, left: 0, changed: 0 });
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(Number(await stored(sn))).toBe(1_000);
+
+    // A stopped registration keeps the set; its re-send is known too.
+    const stopped = JSON.stringify({ ...(JSON.parse(text) as object), master: { sn, server: `http://${sn}:8001`, status: 'stopped', idc: 'b', type: 'salt' } });
+    expect((await post(stopped)).body).toMatchObject({ master: { status: 'stopped' }, minions: { total: 1_000 } });
+    expect((await post(stopped)).body).toMatchObject({ master: { status: 'stopped' }, minions: { total: 1_000, joined: 0, left: 0, changed: 0 } });
+    expect(prepare).toHaveBeenCalledTimes(3);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect((await masterRow(sn)).status).toBe('stopped');
+  });
+
   it('recovers a timed-out master on a byte-identical re-send', { timeout: 60_000 }, async () => {
     const sn = 'timed-out';
     const text = body(sn, 5_000);

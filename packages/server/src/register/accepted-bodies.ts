@@ -41,6 +41,12 @@ export async function bodyHash(bytes: Uint8Array): Promise<string> {
  *
  * Bounded: one entry per master (its last accepted body) and at most `maxEntries` in all, the
  * least recently used dropped first. An entry is an envelope (a few hundred bytes), never minions.
+ * The envelope carries the master's salt-api credentials in clear, as every request does while it
+ * is handled; here they stay in the process's memory, which also holds the key that seals them.
+ *
+ * In this process only: after a restart, or on another instance, a master's first re-send is
+ * prepared in full (and remembered). A hash kept in the database would not spare that: the master
+ * fields must still be read from the body, and a parse of its envelope is most of a full parse.
  */
 export class AcceptedBodies {
   private readonly byHash = new Map<string, { sn: string; summary: PreparedSummary }>();

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import type { Dispatcher } from 'undici';
@@ -161,16 +161,21 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     // and OS names repeat. Parsing millions of different ones costs seconds.
     maxShortStrings: 4 * config.maxMinions + 4096,
   };
+  // A registration's top-level `minions` array over --max-minions is found by the same pass, and
+  // answered 413 ACT2_TOO_MANY_MINIONS (other arrays: ACT2_BODY_TOO_COMPLEX over maxElements).
+  const registerShape = { ...shape, maxMinions: config.maxMinions };
   const registerWorker = deps.registerWorker === false ? undefined : (deps.registerWorker ?? defaultRegisterWorker());
-  const offloader = registerWorker ? new RegistrationOffloader(registerWorker, { shape, maxMinions: config.maxMinions }) : undefined;
+  const offloader = registerWorker ? new RegistrationOffloader(registerWorker, { shape: registerShape, maxMinions: config.maxMinions }) : undefined;
   if (offloader) app.addHook('onClose', async () => offloader.close());
   const registerUrls: readonly string[] = REGISTER_ROUTES;
+  const isRegistration = (request: FastifyRequest) => registerUrls.includes(request.routeOptions.url ?? '');
   registerBodyHandling(app, config.bodyLimitBytes, shape, {
+    shapeFor: (request) => (isRegistration(request) ? registerShape : undefined),
     // A huge registration is parsed in a worker (register/offload.ts), not here.
-    largeBody: offloader && ((request, bytes) => (registerUrls.includes(request.routeOptions.url ?? '') ? new LargeJsonBody(bytes) : undefined)),
+    largeBody: offloader && ((request, bytes) => (isRegistration(request) ? new LargeJsonBody(bytes) : undefined)),
     // A smaller one byte-identical to a body its master had accepted goes the same way (and is
     // then not parsed at all, see register/accepted-bodies.ts); any other is parsed here.
-    smallBody: offloader && ((request, bytes) => (registerUrls.includes(request.routeOptions.url ?? '') ? offloader.knownSmallBody(request, bytes) : undefined)),
+    smallBody: offloader && ((request, bytes) => (isRegistration(request) ? offloader.knownSmallBody(request, bytes) : undefined)),
   });
   registerRequestLog(app);
   // Before any route: its onRequest hook checks the scope each route declares.

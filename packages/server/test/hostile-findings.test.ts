@@ -1,5 +1,6 @@
 import { MAX_ERROR_ISSUES } from '@act2/shared';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { PIECEWISE_ABOVE } from '../src/http/body.js';
 import { postRegister, useTestApp } from './helpers/app.js';
 import { describeEachDialect } from './helpers/db.js';
 import { dbDigest } from './helpers/digest.js';
@@ -26,7 +27,8 @@ describeEachDialect('hostile requests', (dialect) => {
 
     const response = await postRaw(`{${master},"minions":[${'{},'.repeat(999_999)}{}]}`);
 
-    expect([response.statusCode, response.json().code]).toEqual([413, 'ACT2_BODY_TOO_COMPLEX']);
+    // The structure pass stops at minion MAX_MINIONS + 1 and names the limit.
+    expect([response.statusCode, response.json().code]).toEqual([413, 'ACT2_TOO_MANY_MINIONS']);
     expect(response.body.length).toBeLessThan(KIB);
     // Parsing it used to take seconds and gigabytes; the structure check is one pass over 3 MB.
     expect(performance.now() - started).toBeLessThan(1_500);
@@ -164,5 +166,47 @@ describeEachDialect('hostile requests', (dialect) => {
       [405, 'GET, HEAD', 'ACT2_METHOD_NOT_ALLOWED'],
       [404, undefined, 'ACT2_NOT_FOUND'],
     ]);
+  });
+});
+
+// --max-minions at or above the structure check's floor for arrays (1,024), as by default (200,000):
+// the top-level minions array is counted against --max-minions by the structure pass itself, so
+// the answer names it (it used to be ACT2_BODY_TOO_COMPLEX, "an array with more than N elements").
+describe('1: --max-minions above 1,024', () => {
+  const LIMIT = 2_000;
+  const t = useTestApp('sqlite', { config: { maxMinions: LIMIT } });
+  const post = (body: string) => t.current.app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: body });
+  const minion = (i: number) => ({ sn: `m-${i}`, status: 'running' as const });
+  const tooMany = `A registration may list at most ${LIMIT} minions (got more than ${LIMIT}); raise --max-minions on the server`;
+
+  it('one minion over the limit is 413 ACT2_TOO_MANY_MINIONS naming --max-minions (small body)', async () => {
+    const response = await postRegister(t.current.app, payload('over', Array.from({ length: LIMIT + 1 }, (_, i) => minion(i))));
+
+    expect([response.statusCode, response.json().code, response.json().message]).toEqual([413, 'ACT2_TOO_MANY_MINIONS', tooMany]);
+  });
+
+  it('the same over 1 MiB, parsed in pieces on the main thread', async () => {
+    const body = JSON.stringify({ pad: 'x'.repeat(PIECEWISE_ABOVE), ...payload('over', Array.from({ length: LIMIT + 1 }, (_, i) => minion(i))) });
+    expect(body.length).toBeGreaterThan(PIECEWISE_ABOVE);
+
+    const response = await post(body);
+
+    expect([response.statusCode, response.json().code, response.json().message]).toEqual([413, 'ACT2_TOO_MANY_MINIONS', tooMany]);
+  });
+
+  it('exactly the limit passes the structure check; any other over-long array stays ACT2_BODY_TOO_COMPLEX', async () => {
+    const atLimit = await postRegister(t.current.app, payload('at', Array.from({ length: LIMIT }, (_, i) => minion(i))));
+    const ips = await postRegister(t.current.app, payload('ips', [{ sn: 'x', status: 'running', ips: Array.from({ length: LIMIT + 1 }, () => '10.0.0.1') }]));
+    const nested = await post(`{"master":{"minions":[${'1,'.repeat(LIMIT)}1]},"minions":[]}`);
+    const topArray = await post(`[${'1,'.repeat(LIMIT)}1]`);
+
+    expect(atLimit.statusCode).toBe(200);
+    for (const response of [ips, nested, topArray]) {
+      expect([response.statusCode, response.json().code, response.json().message]).toEqual([
+        413,
+        'ACT2_BODY_TOO_COMPLEX',
+        `Request body has an array with more than ${LIMIT} elements`,
+      ]);
+    }
   });
 });

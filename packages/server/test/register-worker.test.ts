@@ -62,18 +62,30 @@ describe.each([['sqlite'], ['postgres'], ['mysql']] as const)('huge registration
       'prototype poisoning': good.replace('{"sn":"m-004000"', '{"__proto__":{"x":1},"sn":"m-004000"'),
       'constructor poisoning': good.replace('{"master":{', '{"master":{"constructor":{"prototype":{"x":1}},'),
       'cut short': good.slice(0, -10),
-      'too many elements (413)': `{"pad":"${'x'.repeat(PIECEWISE_ABOVE)}","minions":[${'{},'.repeat(MAX_MINIONS)}{}]}`,
+      'too many empty minions (413)': `{"pad":"${'x'.repeat(PIECEWISE_ABOVE)}","minions":[${'{},'.repeat(MAX_MINIONS)}{}]}`,
+      'too many elements (413)': `{"pad":"${'x'.repeat(PIECEWISE_ABOVE)}","minions":[{"sn":"a","status":"running","ips":[${'1,'.repeat(MAX_MINIONS)}1]}]}`,
       'too many minions (413)': body('bad', MAX_MINIONS + 1).replace(/"ips":\["[^"]+"\]/g, '"ips":[]'),
       'invalid IPs (a bounded 400)': badIps,
       'a bad master': body('bad', 20_000, { server: 'file:///etc/passwd' }),
       'a lone surrogate': good.replace('"m-000007"', '"m-\\ud800"'),
       'not an object': `[${'1,'.repeat(600_000)}1]`,
     };
+    const answers: Record<string, { status: number; body: Record<string, unknown> }> = {};
     for (const [name, text] of Object.entries(cases)) {
       const [viaWorker, here] = await both(text);
       expect([name, viaWorker]).toEqual([name, here]);
       expect([name, viaWorker.status >= 400 && viaWorker.status < 500]).toEqual([name, true]);
+      answers[name] = viaWorker;
     }
+    // More minions than --max-minions (here 60,000, above the structure check's 1,024 floor) is
+    // told apart from any other over-long array, through the worker as on the main thread.
+    const tooMany = { code: 'ACT2_TOO_MANY_MINIONS', message: `A registration may list at most ${MAX_MINIONS} minions (got more than ${MAX_MINIONS}); raise --max-minions on the server` };
+    expect(answers['too many minions (413)']).toEqual({ status: 413, body: expect.objectContaining(tooMany) });
+    expect(answers['too many empty minions (413)']).toEqual({ status: 413, body: expect.objectContaining(tooMany) });
+    expect(answers['too many elements (413)']).toEqual({
+      status: 413,
+      body: expect.objectContaining({ code: 'ACT2_BODY_TOO_COMPLEX', message: `Request body has an array with more than ${MAX_MINIONS} elements` }),
+    });
     // Every one went through the worker, and none left anything stored.
     expect(prepare).toHaveBeenCalledTimes(Object.keys(cases).length);
     prepare.mockRestore();

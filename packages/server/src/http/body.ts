@@ -28,6 +28,8 @@ export interface BodyOptions {
    * its bytes, see register/accepted-bodies.ts), or undefined to parse it here.
    */
   smallBody?: (request: FastifyRequest, bytes: Buffer) => unknown;
+  /** The structure limits of a route's bodies, when not the default ones (registrations: `maxMinions`). */
+  shapeFor?: (request: FastifyRequest) => JsonShapeLimits | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface BodyOptions {
  * optionally gzip-encoded. A gzip body is inflated as a stream and cut off as soon as the
  * inflated size passes the body limit, so a small gzip bomb costs at most `limit` bytes of work.
  */
-export function registerBodyHandling(app: FastifyInstance, limitBytes: number, shape: JsonShapeLimits, options: BodyOptions = {}): void {
+export function registerBodyHandling(app: FastifyInstance, limitBytes: number, defaultShape: JsonShapeLimits, options: BodyOptions = {}): void {
   // Only JSON is accepted: with fastify's text/plain parser a text body would reach validation (400) instead of 415.
   app.removeContentTypeParser('text/plain');
 
@@ -47,6 +49,7 @@ export function registerBodyHandling(app: FastifyInstance, limitBytes: number, s
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
+    const shape = options.shapeFor?.(request) ?? defaultShape;
     if (bytes.length > PIECEWISE_ABOVE) {
       const handedOn = options.largeBody?.(request, bytes);
       if (handedOn !== undefined) {

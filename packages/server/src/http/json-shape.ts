@@ -9,6 +9,12 @@ export interface JsonShapeLimits {
   maxMembers: number;
   /** Elements of any one array. */
   maxElements: number;
+  /**
+   * Elements of the top-level `minions` array (a registration's `--max-minions`): over it the
+   * answer is `413 ACT2_TOO_MANY_MINIONS`, found by the same early-stopping pass. Unset: that
+   * array is counted as any other.
+   */
+  maxMinions?: number;
   /** Different member names in the whole document (V8 builds a hidden class per new name). */
   maxKeyNames: number;
   /**
@@ -21,9 +27,9 @@ export interface JsonShapeLimits {
 /** V8's JSON parser interns string values up to this length (longer ones are cheap). */
 export const SHORT_STRING = 10;
 
-export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' | 'keys' | 'strings';
+export type JsonShapeProblem = 'containers' | 'depth' | 'members' | 'elements' | 'keys' | 'strings' | 'minions';
 
-const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => string> = {
+const SHAPE_MESSAGES: Record<Exclude<JsonShapeProblem, 'minions'>, (limits: JsonShapeLimits) => string> = {
   containers: (l) => `Request body holds more than ${l.maxContainers} JSON objects and arrays`,
   depth: (l) => `Request body nests JSON deeper than ${l.maxDepth} levels`,
   members: (l) => `Request body has an object with more than ${l.maxMembers} members`,
@@ -34,7 +40,14 @@ const SHAPE_MESSAGES: Record<JsonShapeProblem, (limits: JsonShapeLimits) => stri
 
 /** The 413 for a body over one of the structure limits. */
 export function shapeError(problem: JsonShapeProblem, limits: JsonShapeLimits): HttpError {
+  if (problem === 'minions') return tooManyMinions(limits.maxMinions ?? limits.maxElements);
   return new HttpError(413, 'ACT2_BODY_TOO_COMPLEX', SHAPE_MESSAGES[problem](limits));
+}
+
+/** The 413 for a registration listing more than `--max-minions` minions (`got`: how many, when counted). */
+export function tooManyMinions(maxMinions: number, got?: number): HttpError {
+  const count = got === undefined ? `more than ${maxMinions}` : String(got);
+  return new HttpError(413, 'ACT2_TOO_MANY_MINIONS', `A registration may list at most ${maxMinions} minions (got ${count}); raise --max-minions on the server`);
 }
 
 const OBJECT = 1;
@@ -67,6 +80,8 @@ export class ShapeScan {
   private topObjects = 0;
   private minionsKeys = 0;
   private lastTopKeyIsMinions = false;
+  // Inside an array that is the value of a top-level member named `minions` (checked against maxMinions).
+  private inMinions = false;
   private oddTopKey = false;
   private minionsOpen = -1;
   private minionsClose = -1;
@@ -115,6 +130,10 @@ export class ShapeScan {
         if (depth > 0) {
           commas[depth]! += 1;
           const items = commas[depth]! + 1;
+          if (depth === 2 && this.inMinions && items > limits.maxMinions!) {
+            problem = 'minions';
+            break;
+          }
           if (kinds[depth] === OBJECT ? items > limits.maxMembers : items > limits.maxElements) {
             problem = kinds[depth] === OBJECT ? 'members' : 'elements';
             break;
@@ -135,8 +154,12 @@ export class ShapeScan {
         kinds[depth] = c === 0x7b ? OBJECT : ARRAY;
         commas[depth] = 0;
         if (depth === 1) this.topObjects += 1;
-        else if (depth === 2 && c === 0x5b && this.lastTopKeyIsMinions && this.minionsOpen < 0) this.minionsOpen = i;
+        else if (depth === 2 && c === 0x5b && this.lastTopKeyIsMinions) {
+          if (this.minionsOpen < 0) this.minionsOpen = i;
+          this.inMinions = limits.maxMinions !== undefined && kinds[1] === OBJECT;
+        }
       } else if (c === 0x7d || c === 0x5d) {
+        if (depth === 2) this.inMinions = false;
         if (depth === 2 && c === 0x5d && this.minionsOpen >= 0 && this.minionsClose < 0) this.minionsClose = i;
         if (depth > 0) depth -= 1;
       }

@@ -2,6 +2,7 @@ import { RegisterMinion, RegisterRequest, toErrorIssues, MAX_ERROR_ISSUES, type 
 import { z } from 'zod';
 import { validationBody } from '../http/validation-body.js';
 import { HttpError } from '../http/http-error.js';
+import { tooManyMinions } from '../http/json-shape.js';
 import { yieldToEventLoop } from '../yield.js';
 import { checkPlainMinion } from './minion-check.js';
 
@@ -21,11 +22,7 @@ const VALIDATE_SLICE = 1_000;
 export async function validateRegistration(body: unknown, limits: { maxMinions: number }): Promise<RegisterRequest> {
   const minionsIn = (body as { minions?: unknown } | null | undefined)?.minions;
   if (Array.isArray(minionsIn) && minionsIn.length > limits.maxMinions) {
-    throw new HttpError(
-      413,
-      'ACT2_TOO_MANY_MINIONS',
-      `A registration may list at most ${limits.maxMinions} minions (got ${minionsIn.length}); raise --max-minions on the server`,
-    );
+    throw tooManyMinions(limits.maxMinions, minionsIn.length);
   }
 
   const issues: ErrorIssue[] = [];

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { PIECEWISE_ABOVE } from '../src/http/body.js';
-import { RegistrationOffloader } from '../src/register/offload.js';
+import { LargeJsonBody, RegistrationOffloader } from '../src/register/offload.js';
 import { createTestDatabase, manualClock, type TestDatabase } from './helpers/db.js';
 import { buildRegisterWorker } from './helpers/register-worker.js';
 
@@ -124,5 +127,31 @@ describe.each([['sqlite'], ['postgres'], ['mysql']] as const)('huge registration
     expect(ea).toEqual(eb);
     const masters = (db: typeof a) => db!.selectFrom('masters').select(['sn', 'status', 'minion_count', 'error']).execute();
     expect(await masters(a)).toEqual(await masters(b));
+  });
+});
+
+describe('a registration worker that fails', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'act2-hung-worker-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('failing to start at all: the slot is given back (a second registration does not wait forever)', async () => {
+    // new Worker() throws synchronously for a URL it cannot load from.
+    const offloader = new RegistrationOffloader(new URL('http://example.invalid/register-worker.js'), { shape: undefined as never, maxMinions: 1 }, 1);
+    const attempt = () =>
+      Promise.race([
+        offloader.prepare(new LargeJsonBody(Buffer.from('{}'))).then(
+          () => 'prepared',
+          (err: NodeJS.ErrnoException) => err.code,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting for a slot'), 2_000)),
+      ]);
+
+    expect([await attempt(), await attempt()]).toEqual(['ERR_INVALID_URL_SCHEME', 'ERR_INVALID_URL_SCHEME']);
+    await offloader.close();
   });
 });

@@ -119,9 +119,16 @@ export class RegistrationOffloader {
 
   private async prepareInWorker(body: LargeJsonBody): Promise<{ worker: WorkerClient; summary: PreparedSummary; done: () => void }> {
     await this.acquire();
-    const worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits });
-    worker.ref();
     const keep = body.bytes.byteLength <= KEEP_AFTER_AT_MOST;
+    let worker: WorkerClient;
+    try {
+      worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits });
+    } catch (err) {
+      // No worker could be started (a missing script, out of threads): the slot is given back.
+      this.release();
+      throw err;
+    }
+    worker.ref();
     try {
       const bytes = body.bytes;
       const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;

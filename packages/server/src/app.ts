@@ -73,6 +73,8 @@ export interface AppDeps {
    * the main thread; default: the one beside the bundle, none from sources; false: none.
    */
   registerWorker?: URL | false;
+  /** The longest one request to the registration worker may take (default 120 s); tests shorten it. */
+  registerWorkerTimeoutMs?: number;
 }
 
 /** One route as registered: what the API description and the scope checks are tested against. */
@@ -165,7 +167,13 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   // answered 413 ACT2_TOO_MANY_MINIONS (other arrays: ACT2_BODY_TOO_COMPLEX over maxElements).
   const registerShape = { ...shape, maxMinions: config.maxMinions };
   const registerWorker = deps.registerWorker === false ? undefined : (deps.registerWorker ?? defaultRegisterWorker());
-  const offloader = registerWorker ? new RegistrationOffloader(registerWorker, { shape: registerShape, maxMinions: config.maxMinions }) : undefined;
+  const offloader = registerWorker
+    ? new RegistrationOffloader(
+        registerWorker,
+        { shape: registerShape, maxMinions: config.maxMinions },
+        deps.registerWorkerTimeoutMs === undefined ? {} : { callTimeoutMs: deps.registerWorkerTimeoutMs },
+      )
+    : undefined;
   if (offloader) app.addHook('onClose', async () => offloader.close());
   const registerUrls: readonly string[] = REGISTER_ROUTES;
   const isRegistration = (request: FastifyRequest) => registerUrls.includes(request.routeOptions.url ?? '');

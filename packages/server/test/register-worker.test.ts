@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -132,16 +133,46 @@ describe.each([['sqlite'], ['postgres'], ['mysql']] as const)('huge registration
 
 describe('a registration worker that fails', () => {
   let dir = '';
+  let database: TestDatabase | undefined;
+  let app: FastifyInstance | undefined;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'act2-hung-worker-'));
   });
   afterAll(async () => {
+    await app?.close();
+    await database?.destroy();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never answering: each call times out, the worker is stopped, 500 ACT2_INTERNAL, and its slot is freed', { timeout: 30_000 }, async () => {
+    // Takes every request and answers none (a worker stuck in a loop or a deadlock looks the same from here).
+    const hung = join(dir, 'hung-worker.mjs');
+    writeFileSync(hung, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => {});\n");
+    database = await createTestDatabase('sqlite');
+    app = await buildApp(database.config({ bodyLimitBytes: 64 * 1024 * 1024, maxMinions: MAX_MINIONS }), {
+      db: database.db,
+      clock: manualClock(),
+      scheduler: false,
+      jobRunner: false,
+      registerWorker: pathToFileURL(hung),
+      registerWorkerTimeoutMs: 300,
+    });
+    const text = body('hung', 20_000);
+    expect(text.length).toBeGreaterThan(PIECEWISE_ABOVE);
+
+    // Three in turn through two slots: a slot kept by a hung worker would leave the third waiting.
+    const started = performance.now();
+    for (let i = 0; i < 3; i += 1) {
+      const response = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: text });
+      expect([response.statusCode, response.json().code]).toEqual([500, 'ACT2_INTERNAL']);
+    }
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(await database.db.selectFrom('masters').select('sn').execute()).toEqual([]);
   });
 
   it('failing to start at all: the slot is given back (a second registration does not wait forever)', async () => {
     // new Worker() throws synchronously for a URL it cannot load from.
-    const offloader = new RegistrationOffloader(new URL('http://example.invalid/register-worker.js'), { shape: undefined as never, maxMinions: 1 }, 1);
+    const offloader = new RegistrationOffloader(new URL('http://example.invalid/register-worker.js'), { shape: undefined as never, maxMinions: 1 }, { maxWorkers: 1 });
     const attempt = () =>
       Promise.race([
         offloader.prepare(new LargeJsonBody(Buffer.from('{}'))).then(

@@ -36,6 +36,21 @@ export function defaultRegisterWorker(): URL | undefined {
   return existsSync(fileURLToPath(script)) ? script : undefined;
 }
 
+/**
+ * The longest one request to a worker may take (parsing and checking an 18 MB body takes a few
+ * seconds on a loaded core; each later step less). A worker that has not answered by then is
+ * stopped and the registration answered 500 ACT2_INTERNAL: a hung worker must not hold its
+ * registration, and the slot every huge registration queues for, forever.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+
+export interface OffloaderOptions {
+  /** Registrations parsed at once (the others wait their turn); default 2. */
+  maxWorkers?: number;
+  /** Default {@link DEFAULT_CALL_TIMEOUT_MS}. */
+  callTimeoutMs?: number;
+}
+
 /** How long a worker with nothing to do is kept for the next huge registration. */
 const IDLE_MS = 15_000;
 /**
@@ -60,11 +75,17 @@ export class RegistrationOffloader {
   private readonly idle = new Map<WorkerClient, NodeJS.Timeout>();
   private closed = false;
 
+  private readonly maxWorkers: number;
+  private readonly callTimeoutMs: number;
+
   constructor(
     private readonly script: URL,
     private readonly limits: PrepareLimits,
-    private readonly maxWorkers = 2,
-  ) {}
+    options: OffloaderOptions = {},
+  ) {
+    this.maxWorkers = options.maxWorkers ?? 2;
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
 
   /**
    * Parses and checks `body` in a worker; throws the same errors the in-process path would. Close
@@ -122,7 +143,7 @@ export class RegistrationOffloader {
     const keep = body.bytes.byteLength <= KEEP_AFTER_AT_MOST;
     let worker: WorkerClient;
     try {
-      worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits });
+      worker = this.takeIdle() ?? new WorkerClient(this.script, { limits: this.limits }, this.callTimeoutMs);
     } catch (err) {
       // No worker could be started (a missing script, out of threads): the slot is given back.
       this.release();
@@ -310,7 +331,7 @@ export class OffloadedRegistration {
   }
 }
 
-type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
+type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
 /** One worker thread and its request/answer messages. */
 class WorkerClient {
@@ -320,12 +341,17 @@ class WorkerClient {
   private closed = false;
   private failed: Error | undefined;
 
-  constructor(script: URL, data: WorkerData) {
+  constructor(
+    script: URL,
+    data: WorkerData,
+    private readonly timeoutMs: number,
+  ) {
     this.worker = new Worker(script, { workerData: data });
     this.worker.on('message', (answer: WorkerAnswer) => {
       const pending = this.pending.get(answer.id);
       if (!pending) return;
       this.pending.delete(answer.id);
+      clearTimeout(pending.timer);
       if (answer.ok) pending.resolve(answer.value);
       else {
         // A failure of the worker's own (not a rejected body) leaves it in doubt: not reused.
@@ -346,7 +372,12 @@ class WorkerClient {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        // Hung (or far too slow): stopped, so that neither its thread nor its slot stays taken.
+        this.fail(new Error(`no answer to '${request.op}' within ${this.timeoutMs} ms`));
+        void this.close();
+      }, this.timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ ...request, id }, transfer);
     });
   }
@@ -372,7 +403,10 @@ class WorkerClient {
 
   private fail(err: Error): void {
     this.failed ??= new Error(`the registration worker failed: ${err.message}`);
-    for (const pending of this.pending.values()) pending.reject(this.failed);
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(this.failed);
+    }
     this.pending.clear();
   }
 }

@@ -14,6 +14,7 @@ import type { Database } from './db/database.js';
 import { eventRoutes } from './events/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { registerBodyHandling } from './http/body.js';
+import { registerConnectionClose } from './http/connection-close.js';
 import { registerErrorHandling, sendFrameworkError } from './http/errors.js';
 import { lazyChildLoggerFactory } from './http/lazy-child-logger.js';
 import { registerRequestLog } from './http/request-log.js';
@@ -186,6 +187,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
     smallBody: offloader && ((request, bytes) => (isRegistration(request) ? offloader.knownSmallBody(request, bytes) : undefined)),
   });
   registerRequestLog(app);
+  registerConnectionClose(app);
   // Before any route: its onRequest hook checks the scope each route declares.
   await app.register(authPlugin, {
     db,

@@ -93,6 +93,40 @@ describe('the act2-server process', () => {
     expect(lines.at(-1)).toMatchObject({ msg: 'shutdown deadline passed: exiting without waiting for requests in flight', deadlineMs: 1000 });
   });
 
+  it('on SIGTERM, answers a request in flight on a keep-alive connection with Connection: close and exits 0 at once', async () => {
+    const { child, listening, exited, stdout } = startProcess('keep-alive', ['--shutdown-timeout', '20s', '--auth', 'none']);
+    const { port } = new URL(await listening);
+    const body = JSON.stringify({ master: { sn: 'ka', server: 'http://ka:8001', status: 'running', idc: 'i', type: 'salt' }, minions: [] });
+    // A keep-alive client (HTTP/1.1) half way through its upload when the signal comes.
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.write(`POST /register HTTP/1.1\r\nHost: act2\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+    await within(new Promise<void>((resolve) => socket.once('data', () => resolve())), 5_000, 'the 100 Continue');
+    socket.write(body.slice(0, 10));
+
+    const signalled = performance.now();
+    child.kill('SIGTERM');
+    await within(
+      new Promise<void>((resolve) => {
+        const check = () => (stdout().includes('act2-server shutting down') ? resolve() : setTimeout(check, 20));
+        check();
+      }),
+      5_000,
+      'the shutdown line',
+    );
+    socket.write(body.slice(10));
+    const exit = await within(exited, 10_000, 'act2-server');
+    const took = performance.now() - signalled;
+    socket.destroy();
+
+    expect(answer).toMatch(/HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(exit).toEqual({ code: 0, signal: null });
+    // It used to wait for the whole --shutdown-timeout (the connection stayed open) and exit 1.
+    expect(took).toBeLessThan(5_000);
+  });
+
   it('logs SIGHUP, ignores it and keeps serving; SIGTERM still stops it', async () => {
     const { child, listening, exited, stdout } = startProcess('sighup');
     const url = await listening;

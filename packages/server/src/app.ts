@@ -167,7 +167,7 @@ export async function buildApp(config: ServerConfig, deps: AppDeps = {}): Promis
   // A registration's top-level `minions` array over --max-minions is found by the same pass, and
   // answered 413 ACT2_TOO_MANY_MINIONS (other arrays: ACT2_BODY_TOO_COMPLEX over maxElements).
   const registerShape = { ...shape, maxMinions: config.maxMinions };
-  const registerWorker = deps.registerWorker === false ? undefined : (deps.registerWorker ?? defaultRegisterWorker());
+  const registerWorker = deps.registerWorker === false ? undefined : (deps.registerWorker ?? defaultRegisterWorker(app.log));
   const offloader = registerWorker
     ? new RegistrationOffloader(
         registerWorker,

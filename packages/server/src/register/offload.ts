@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RegisterRequest } from '@act2/shared';
-import { errorCodes } from 'fastify';
+import { errorCodes, type FastifyBaseLogger } from 'fastify';
 import { HttpError } from '../http/http-error.js';
 import type { MembershipChanges } from '../minions/membership.js';
 import type { ChangeCounts } from './diff.js';
@@ -30,10 +30,24 @@ export class LargeJsonBody {
  * Where the built registration worker is: beside the bundle (`dist/register-worker.js`). From
  * sources (tests) there is none unless one is built and given (see AppDeps.registerWorker).
  */
-export function defaultRegisterWorker(): URL | undefined {
-  if (!import.meta.url.endsWith('.js')) return undefined;
-  const script = new URL('./register-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(script)) ? script : undefined;
+export function defaultRegisterWorker(log?: Pick<FastifyBaseLogger, 'warn'>): URL | undefined {
+  return registerWorkerBeside(import.meta.url, log);
+}
+
+/**
+ * `register-worker.js` beside the module at `moduleUrl`, when that module is a build (`.js`); a
+ * build without it still works (huge registrations are then parsed on the main thread, in pieces)
+ * but is incomplete, which is worth a warning at start-up. From sources (`.ts`) there is none, quietly.
+ */
+export function registerWorkerBeside(moduleUrl: string, log?: Pick<FastifyBaseLogger, 'warn'>): URL | undefined {
+  if (!moduleUrl.endsWith('.js')) return undefined;
+  const script = new URL('./register-worker.js', moduleUrl);
+  if (existsSync(fileURLToPath(script))) return script;
+  log?.warn(
+    { worker: fileURLToPath(script) },
+    'the registration worker is missing beside the server bundle: registrations over 1 MiB are parsed on the main thread (reinstall act2-server)',
+  );
+  return undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 
 /** One request the fuzz suite sends. `body` is sent as is (already encoded). */
 export interface FuzzRequest {
-  /** `register:mutated` may happen to be valid; every other kind is refused by construction (or reads only). */
+  /** `register:mutated*` and `register:large-*` may happen to be valid; every other kind is refused by construction (or reads only). */
   kind: string;
   method: string;
   path: string;
@@ -201,3 +201,56 @@ export function heavyRequests(): FuzzRequest[] {
     { kind: 'heavy:gzip-bomb', method: 'POST', path: '/register', headers: { ...JSON_HEADERS, 'content-encoding': 'gzip' }, body: bomb },
   ];
 }
+
+/** Over this many bytes the built server hands a registration to its worker (PIECEWISE_ABOVE). */
+const LARGE = 1024 * 1024 + 1;
+
+/** A registration of `count` valid minions (about 55 bytes each). */
+function manyMinionsText(n: number, count: number): string {
+  const minions = Array.from({ length: count }, (_, i) => ({ sn: `fz-big-${n % 4}-${String(i).padStart(6, '0')}`, status: 'running', ips: [`10.2.${(i >> 8) & 255}.${i & 255}`] }));
+  return JSON.stringify({ ...basePayload(n), minions });
+}
+
+/**
+ * Registrations over 1 MiB, which the built server parses, checks and diffs in its registration
+ * worker: the mutated ones padded with JSON whitespace (before, after, or inside the minions
+ * array), and ones with thousands of minions cut short, spoiled in one minion, or given a stray
+ * byte (then padded). Few minions, so that one that happens to be valid is cheap to store.
+ */
+export const largeRegistration: fc.Arbitrary<FuzzRequest> = fc.oneof(
+  fc.record({ request: mutatedRegistration, where: fc.constantFrom('before', 'after', 'inside') }).map(({ request, where }) => {
+    const text = String(request.body);
+    const pad = ' '.repeat(LARGE);
+    const inside = text.indexOf('[');
+    const body = where === 'before' ? pad + text : where === 'after' || inside < 0 ? text + pad : `${text.slice(0, inside + 1)}${pad}${text.slice(inside + 1)}`;
+    return { ...request, kind: 'register:mutated-large', body };
+  }),
+  fc
+    .record({
+      n: fc.nat(1000),
+      count: fc.integer({ min: 100, max: 3_000 }),
+      spoil: fc.oneof(
+        fc.record({ how: fc.constant('cut' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
+        fc.record({ how: fc.constant('byte' as const), at: fc.double({ min: 0, max: 1, noNaN: true }), byte: fc.constantFrom('\u0000', '"', '}', ']', ',', ':', '\\', 'x', '\ud800') }),
+        fc.record({
+          how: fc.constant('minion' as const),
+          at: fc.double({ min: 0, max: 1, noNaN: true }),
+          field: fc.constantFrom('sn', 'status', 'ips', 'os', '__proto__', ''),
+          value: hostileValue,
+        }),
+      ),
+    })
+    .map(({ n, count, spoil }) => {
+      let body = manyMinionsText(n, count);
+      if (spoil.how === 'cut') body = body.slice(0, Math.floor(spoil.at * body.length));
+      else if (spoil.how === 'byte') {
+        const at = Math.floor(spoil.at * body.length);
+        body = body.slice(0, at) + spoil.byte + body.slice(at);
+      } else {
+        const parsed = JSON.parse(body) as { minions: Array<Record<string, unknown>> };
+        parsed.minions[Math.floor(spoil.at * (count - 1))]![spoil.field] = structuredClone(spoil.value);
+        body = JSON.stringify(parsed);
+      }
+      return { kind: `register:large-${spoil.how}`, method: 'POST', path: '/register', headers: JSON_HEADERS, body: ' '.repeat(LARGE) + body };
+    }),
+);

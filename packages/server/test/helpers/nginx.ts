@@ -90,10 +90,13 @@ export async function startNginx(binary: string, upstreams: string[]): Promise<N
     renderDeployNginxConf(readFileSync(DEPLOY_NGINX_CONF, 'utf8'), { upstreams, listen: `127.0.0.1:${port}`, accessLog: `${dir}/access.log` }),
   );
   // Only the process plumbing of a private nginx lives here; the HA configuration is the shipped file.
+  // Started as root, nginx runs its workers as `nobody`, who cannot write request bodies larger
+  // than client_body_buffer_size (16 KiB) to the 0700 temp dir: every such request would be a 500.
+  const workerUser = process.getuid?.() === 0 ? 'user root;\n' : '';
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;
-daemon off;
+${workerUser}daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 256; }

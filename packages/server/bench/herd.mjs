@@ -300,7 +300,14 @@ function upstreamShares(lines) {
   return { shares, rt: stats(rt) };
 }
 
+/** CPU ms (user + system, every thread) a process has used so far, in 10 ms ticks. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function phase(name, { nginx, servers, sampler, job }) {
+  const cpuFrom = servers.map((s) => cpuMs(s.child.pid));
   const logFrom = servers.map((s) => readFileSync(s.logPath, 'utf8').length);
   const nginxFrom = nginx.accessLog().length;
   const loadBefore = load();
@@ -308,14 +315,16 @@ async function phase(name, { nginx, servers, sampler, job }) {
   const result = await runLoadgen(job);
   const waits = sampler?.take();
   const { shares, rt } = upstreamShares(nginx.accessLog().slice(nginxFrom));
-  const perServer = servers.map((s, i) => ({ url: s.url, ms: stats(serverDurations(s.logPath, logFrom[i])) }));
+  const perServer = servers.map((s, i) => ({ url: s.url, ms: stats(serverDurations(s.logPath, logFrom[i])), cpuMs: cpuMs(s.child.pid) - cpuFrom[i] }));
   const loadAfter = load();
   console.log(`\n## ${name}`);
   console.log(`accepted ${result.accepted}/${result.total} in ${result.wallS.toFixed(1)} s; status ${JSON.stringify(result.statuses)}`);
   console.log(`client latency: ${fmt(result.latency)}   (body ${(result.rawBytes / 1024).toFixed(0)} KiB, sent ${(result.sentBytes / 1024).toFixed(0)} KiB gzip level 1)`);
   console.log(`nginx request_time: ${fmt(rt)}`);
   console.log(`upstream shares: ${Object.entries(shares).map(([u, n]) => `${u} ${((n / Math.max(1, result.total)) * 100).toFixed(1)}%`).join(', ')}`);
-  for (const s of perServer) if (s.ms.n > 0) console.log(`server ${s.url} own duration (${s.ms.n} requests): ${fmt(s.ms)}`);
+  for (const s of perServer) {
+    if (s.ms.n > 0) console.log(`server ${s.url} own duration (${s.ms.n} requests): ${fmt(s.ms)}; CPU ${(s.cpuMs / 1000).toFixed(1)} s = ${(s.cpuMs / s.ms.n).toFixed(0)} ms per registration`);
+  }
   if (waits) {
     console.log(`pg_stat_activity (${waits.samples} samples, most busy backends at once ${waits.busyMax}): ${waits.counts.slice(0, 8).map(([k, n]) => `${k} ${n}`).join('; ')}`);
   }

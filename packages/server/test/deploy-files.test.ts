@@ -54,6 +54,8 @@ describe('deploy/ files', () => {
     const rendered = renderDeployNginxConf(text, { upstreams: ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'], listen: '127.0.0.1:9', accessLog: '/tmp/x.log' });
 
     expect(text).toMatch(/client_max_body_size 16m;/);
+    // Registrations buffered in memory, not spooled (see the HA test and BENCHMARKS.md, the herd).
+    expect(text).toMatch(/client_body_buffer_size 1m;/);
     expect(rendered.match(/^ +server 127\.0\.0\.1:\d max_fails=3 fail_timeout=10s;$/gm)).toHaveLength(3);
     expect(rendered).toContain('listen 127.0.0.1:9;');
     expect(rendered).toContain('proxy_set_header X-Forwarded-For $remote_addr;');

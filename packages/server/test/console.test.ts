@@ -159,10 +159,15 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
 
     const ip = (await page.getByTestId('minion-result').locator('p').innerText()).replace('IPs: ', '').split(', ')[0]!;
     await page.getByLabel('minion id or IP').fill(ip);
+    // The id's answer shows the same masters: take what the lookup by IP answered, and wait until
+    // the page shows exactly that (the table can be drawn before its rows).
+    const lookedUp = page.waitForResponse((r) => r.url().includes('/api/v1/lookup?') && r.status() === 200);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/q=\d/);
-    await page.getByTestId('managing-masters').waitFor();
-    const byIp = await page.locator('[data-testid=managing-masters] tbody tr td:nth-child(2)').allInnerTexts();
+    const answer = (await (await lookedUp).json()) as { items: Array<{ masters: Array<{ sn: string }> }> };
+    const byIp = answer.items.flatMap((item) => item.masters.map((m) => m.sn));
+    const mastersShown = () => page.locator('[data-testid=managing-masters] tbody tr td:nth-child(2)').allInnerTexts();
+    await expect.poll(mastersShown, { timeout: 10_000 }).toEqual(byIp);
 
     await page.getByLabel('minion id or IP').fill('no-such-minion');
     await page.getByRole('button', { name: 'Search' }).click();

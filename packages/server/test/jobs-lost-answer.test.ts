@@ -4,31 +4,13 @@
  * the dispatch's metadata: a job found there is followed, never sent to the other master as well.
  */
 import type { Job } from '@act2/shared';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
-import { registerFleet, runJob, SALT_PASSWORD, startJobFleet, type JobFleet } from './helpers/job-fleet.js';
+import { beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from './helpers/db.js';
+import { runJob, SALT_PASSWORD, useJobWorld, type JobFleet } from './helpers/job-fleet.js';
 
 describeEachDialect('a dispatch whose answer was lost', (dialect) => {
-  let database: TestDatabase;
-  let fleet: JobFleet;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    fleet = await startJobFleet();
-    app = await buildApp(database.config({ jobPollIntervalMs: 50, jobLeaseMs: 3000, jobSaltTimeoutMs: 300 }), { db: database.db, scheduler: false });
-    await app.ready();
-    await registerFleet(app, fleet);
-    fleet.a.setDispatchReplyDelay(1000);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await fleet?.close();
-    await database?.destroy();
-  });
+  const world = useJobWorld(dialect, { config: { jobSaltTimeoutMs: 300 } });
+  beforeAll(() => world.fleet.a.setDispatchReplyDelay(1000));
 
   /** The jids in this master's job cache whose metadata names the act2 job. */
   async function jobsOnMaster(sim: JobFleet['a'], jobId: string): Promise<string[]> {
@@ -45,17 +27,17 @@ describeEachDialect('a dispatch whose answer was lost', (dialect) => {
   const published = (sim: JobFleet['a']) => sim.requests().filter((r) => r.calls.some((c) => c.client === 'local_async') && r.status === 200).length;
 
   it('follows the job the timed-out master published instead of running it on the other master too', async () => {
-    const onB = published(fleet.b);
+    const onB = published(world.fleet.b);
 
-    const job = await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+    const job = await runJob(world.app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
 
     expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-a', return: true });
     expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([['master-a', true]]);
-    expect(published(fleet.b)).toBe(onB);
+    expect(published(world.fleet.b)).toBe(onB);
   });
 
   it('fails over when the job cache shows nothing was published', async () => {
-    const job = await runJob(app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
+    const job = await runJob(world.app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
 
     expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
       ['master-a', false],
@@ -65,10 +47,10 @@ describeEachDialect('a dispatch whose answer was lost', (dialect) => {
   });
 
   it('fails over when the job cache cannot be asked either, saying the job may have run on the first master', async () => {
-    fleet.a.setClientsEnabled(['local', 'local_async']);
+    world.fleet.a.setClientsEnabled(['local', 'local_async']);
     let job: Job;
     try {
-      job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+      job = await runJob(world.app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
 
       expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-b' });
       expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
@@ -77,9 +59,9 @@ describeEachDialect('a dispatch whose answer was lost', (dialect) => {
       ]);
       expect(job.targets[0]?.attempts[0]?.reason).toMatch(/^ACT2_SALT_TIMEOUT: .* may have run on master-a \(its job cache could not be asked either: ACT2_SALT_CLIENT_DISABLED: /);
     } finally {
-      fleet.a.setClientsEnabled(['local', 'local_async', 'local_batch', 'local_subset', 'runner', 'runner_async', 'wheel', 'wheel_async']);
+      world.fleet.a.setClientsEnabled(['local', 'local_async', 'local_batch', 'local_subset', 'runner', 'runner_async', 'wheel', 'wheel_async']);
     }
     // The trade-off the reason warns about: master-a's job cache has this job too (it ran on both masters).
-    expect(await jobsOnMaster(fleet.a, job.id)).toHaveLength(1);
+    expect(await jobsOnMaster(world.fleet.a, job.id)).toHaveLength(1);
   });
 });

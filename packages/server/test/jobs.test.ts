@@ -3,11 +3,9 @@
  * speaking the captured protocol (an HA pair and a lone master), jobs followed by the app's runner.
  */
 import type { Job, JobList, JobSummary, MinionDetail } from '@act2/shared';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
-import { capturingLogger, registerFleet, runJob, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
+import { expect, it } from 'vitest';
+import { describeEachDialect } from './helpers/db.js';
+import { capturingLogger, type JobFleet, runJob, SALT_PASSWORD, useJobWorld, waitForJob } from './helpers/job-fleet.js';
 
 const localAsyncCalls = (fleet: JobFleet) => ({
   a: fleet.a.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length,
@@ -16,37 +14,19 @@ const localAsyncCalls = (fleet: JobFleet) => ({
 });
 
 describeEachDialect('salt jobs', (dialect) => {
-  let database: TestDatabase;
-  let fleet: JobFleet;
-  let app: FastifyInstance;
   const captured = capturingLogger();
 
-  beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    fleet = await startJobFleet({ maxEventSize: 64 * 1024 });
-    const config = database.config({
-      jobPollIntervalMs: 50,
-      jobLeaseMs: 3000,
-      jobSaltTimeoutMs: 5000,
-      jobOutputLimitBytes: 2048,
-      jobFunctions: ['test.*', 'cmd.run', 'grains.item'],
-    });
-    app = await buildApp(config, { db: database.db, scheduler: false, logger: captured.logger });
-    await app.ready();
-    await registerFleet(app, fleet);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await fleet?.close();
-    await database?.destroy();
+  const world = useJobWorld(dialect, {
+    fleet: { maxEventSize: 64 * 1024 },
+    config: { jobSaltTimeoutMs: 5000, jobOutputLimitBytes: 2048, jobFunctions: ['test.*', 'cmd.run', 'grains.item'] },
+    logger: captured.logger,
   });
 
   it('routes each target to the first running master GET /api/v1/minions/{sn} lists, one local_async per master', async () => {
-    const before = localAsyncCalls(fleet);
-    const detail = (await app.inject({ url: '/api/v1/minions/ha-001' })).json() as MinionDetail;
+    const before = localAsyncCalls(world.fleet);
+    const detail = (await world.app.inject({ url: '/api/v1/minions/ha-001' })).json() as MinionDetail;
 
-    const job = await runJob(app, { target: { minions: ['ha-001', 'ha-002', 'c-001'] }, fun: 'test.ping' });
+    const job = await runJob(world.app, { target: { minions: ['ha-001', 'ha-002', 'c-001'] }, fun: 'test.ping' });
 
     expect(detail.masters.map((m) => m.sn)).toEqual(['master-a', 'master-b']);
     expect(job.status).toBe('done');
@@ -57,25 +37,25 @@ describeEachDialect('salt jobs', (dialect) => {
     ]);
     expect(job.targets[0]?.jid).toMatch(/^\d{20}$/);
     expect(job.targets[0]?.jid).toBe(job.targets[1]?.jid);
-    expect(localAsyncCalls(fleet)).toEqual({ a: before.a + 1, b: before.b, c: before.c + 1 });
+    expect(localAsyncCalls(world.fleet)).toEqual({ a: before.a + 1, b: before.b, c: before.c + 1 });
   });
 
   it('routes to the fresher running master even when its name sorts last', async () => {
     const register = (sn: string) =>
-      app.inject({
+      world.app.inject({
         method: 'POST',
         url: '/register',
         payload: {
-          master: { sn, server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
+          master: { sn, server: world.fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
           minions: [{ sn: 'ROUTE-1', id: 'c-001', status: 'running', ips: ['10.5.0.1'] }],
         },
       });
     await register('route-a');
     await new Promise((r) => setTimeout(r, 20));
     await register('route-z');
-    const detail = (await app.inject({ url: '/api/v1/minions/ROUTE-1' })).json() as MinionDetail;
+    const detail = (await world.app.inject({ url: '/api/v1/minions/ROUTE-1' })).json() as MinionDetail;
 
-    const job = await runJob(app, { target: { minions: ['ROUTE-1'] }, fun: 'test.ping' });
+    const job = await runJob(world.app, { target: { minions: ['ROUTE-1'] }, fun: 'test.ping' });
 
     expect(detail.masters.map((m) => m.sn)).toEqual(['route-z', 'route-a']);
     expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: detail.masters[0]?.sn });
@@ -83,9 +63,9 @@ describeEachDialect('salt jobs', (dialect) => {
   });
 
   it('fails over inside the HA pair when the first master is down, keeping both attempts', async () => {
-    fleet.a.setMasterDown('hang');
+    world.fleet.a.setMasterDown('hang');
     try {
-      const job = await runJob(app, { target: { minions: ['ha-003'] }, fun: 'cmd.run', arg: ['echo hi'] });
+      const job = await runJob(world.app, { target: { minions: ['ha-003'] }, fun: 'cmd.run', arg: ['echo hi'] });
 
       const [target] = job.targets;
       expect(target?.outcome).toBe('returned');
@@ -97,17 +77,17 @@ describeEachDialect('salt jobs', (dialect) => {
       ]);
       expect(target?.attempts[0]?.reason).toMatch(/HTTP 500.*An unexpected error occurred/);
     } finally {
-      fleet.a.setMasterDown(false);
+      world.fleet.a.setMasterDown(false);
     }
   });
 
   it.each([
-    ['503 Salt Master is not available (no IPC)', () => fleet.a.setMasterDown('no-ipc'), /ACT2_SALT_UNAVAILABLE: salt-api answered 503 .*Salt Master is not available/],
-    ["3006's Client disabled", () => fleet.a.setClientsEnabled(['runner']), /ACT2_SALT_CLIENT_DISABLED: .*'local_async' client disabled/],
+    ['503 Salt Master is not available (no IPC)', () => world.fleet.a.setMasterDown('no-ipc'), /ACT2_SALT_UNAVAILABLE: salt-api answered 503 .*Salt Master is not available/],
+    ["3006's Client disabled", () => world.fleet.a.setClientsEnabled(['runner']), /ACT2_SALT_CLIENT_DISABLED: .*'local_async' client disabled/],
   ] as const)('fails over on %s too', async (_name, breakA, reason) => {
     breakA();
     try {
-      const job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+      const job = await runJob(world.app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
 
       expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
         ['master-a', false],
@@ -115,23 +95,23 @@ describeEachDialect('salt jobs', (dialect) => {
       ]);
       expect(job.targets[0]?.attempts[0]?.reason).toMatch(reason);
     } finally {
-      fleet.a.setMasterDown(false);
-      fleet.a.setClientsEnabled(['local', 'local_async', 'local_batch', 'local_subset', 'runner', 'runner_async', 'wheel', 'wheel_async']);
+      world.fleet.a.setMasterDown(false);
+      world.fleet.a.setClientsEnabled(['local', 'local_async', 'local_batch', 'local_subset', 'runner', 'runner_async', 'wheel', 'wheel_async']);
     }
   });
 
   it('keeps one salt-api session per master and logs in again once after each salt-api restart', async () => {
-    const logins = () => fleet.a.requests().filter((r) => r.path === '/login').length;
-    await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+    const logins = () => world.fleet.a.requests().filter((r) => r.path === '/login').length;
+    await runJob(world.app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
     const before = logins();
 
-    await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+    await runJob(world.app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
     const cached = logins();
-    await fleet.a.restart();
-    const first = await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+    await world.fleet.a.restart();
+    const first = await runJob(world.app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
     const once = logins();
-    await fleet.a.restart();
-    const second = await runJob(app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
+    await world.fleet.a.restart();
+    const second = await runJob(world.app, { target: { minions: ['ha-001'] }, fun: 'test.ping' });
 
     expect([cached, once, logins()]).toEqual([before, before + 1, before + 2]);
     for (const job of [first, second]) {
@@ -141,11 +121,11 @@ describeEachDialect('salt jobs', (dialect) => {
   });
 
   it('fails over when a master refuses the session again right after logging in again', async () => {
-    const logins = () => fleet.a.requests().filter((r) => r.path === '/login').length;
+    const logins = () => world.fleet.a.requests().filter((r) => r.path === '/login').length;
     const before = logins();
-    fleet.a.setSessionsRefused(true);
+    world.fleet.a.setSessionsRefused(true);
     try {
-      const job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+      const job = await runJob(world.app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
 
       expect(logins()).toBe(before + 1);
       expect(job.targets[0]).toMatchObject({ outcome: 'returned', master: 'master-b' });
@@ -155,12 +135,12 @@ describeEachDialect('salt jobs', (dialect) => {
       ]);
       expect(job.targets[0]?.attempts[0]?.reason).toMatch(/^ACT2_SALT_UNAUTHORIZED: salt-api refused the session/);
     } finally {
-      fleet.a.setSessionsRefused(false);
+      world.fleet.a.setSessionsRefused(false);
     }
   });
 
   it('a minion whose key no candidate master has ends dispatch_failed after trying each', async () => {
-    const job = await runJob(app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
+    const job = await runJob(world.app, { target: { minions: ['ghost-1'] }, fun: 'test.ping' });
 
     expect(job.status).toBe('failed');
     expect(job.targets[0]?.outcome).toBe('dispatch_failed');
@@ -172,20 +152,20 @@ describeEachDialect('salt jobs', (dialect) => {
   });
 
   it('targets nobody reports, IPs several minions claim and minions without a running master get their own outcome', async () => {
-    await app.inject({
+    await world.app.inject({
       method: 'POST',
       url: '/register',
       payload: { master: { sn: 'master-d', server: 'http://127.0.0.1:9', status: 'stopped', idc: 'idc-1', type: 'salt', error: 'salt-api down' }, minions: [] },
     });
-    await app.inject({
+    await world.app.inject({
       method: 'POST',
       url: '/register',
       payload: { master: { sn: 'master-e', server: 'http://127.0.0.1:9', status: 'running', idc: 'idc-1', type: 'salt' }, minions: [{ sn: 'e-001', status: 'running', ips: ['10.7.0.1'] }] },
     });
-    await app.inject({ method: 'POST', url: '/register', payload: { master: { sn: 'master-e', server: 'http://127.0.0.1:9', status: 'stopped', idc: 'idc-1', type: 'salt' }, minions: [] } });
+    await world.app.inject({ method: 'POST', url: '/register', payload: { master: { sn: 'master-e', server: 'http://127.0.0.1:9', status: 'stopped', idc: 'idc-1', type: 'salt' }, minions: [] } });
 
-    const byIp = await runJob(app, { target: { ips: ['10.9.0.2', '10.8.0.3', '10.1.2.3'] }, fun: 'test.ping' });
-    const bySn = await runJob(app, { target: { minions: ['e-001', 'nobody'] }, fun: 'test.ping' });
+    const byIp = await runJob(world.app, { target: { ips: ['10.9.0.2', '10.8.0.3', '10.1.2.3'] }, fun: 'test.ping' });
+    const bySn = await runJob(world.app, { target: { minions: ['e-001', 'nobody'] }, fun: 'test.ping' });
 
     expect(byIp.status).toBe('partial');
     expect(byIp.targets.map((t) => [t.sn, t.ip, t.outcome])).toEqual([
@@ -202,24 +182,24 @@ describeEachDialect('salt jobs', (dialect) => {
   });
 
   it('targets salt by the minion id the agent reported when the sn is a serial', async () => {
-    await app.inject({
+    await world.app.inject({
       method: 'POST',
       url: '/register',
       payload: {
-        master: { sn: 'master-s', server: fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
+        master: { sn: 'master-s', server: world.fleet.c.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } },
         minions: [{ sn: 'SERIAL-C2', id: 'c-002', status: 'running', ips: ['10.6.0.2'] }],
       },
     });
 
-    const job = await runJob(app, { target: { minions: ['SERIAL-C2'] }, fun: 'grains.item', arg: ['id'] });
+    const job = await runJob(world.app, { target: { minions: ['SERIAL-C2'] }, fun: 'grains.item', arg: ['id'] });
 
     expect(job.targets.map((t) => [t.sn, t.outcome, t.master, t.return])).toEqual([['SERIAL-C2', 'returned', 'master-s', { id: 'c-002' }]]);
   });
 
   it('keeps non-zero retcodes, cuts outputs at --job-output-limit and flags salt’s VALUE_TRIMMED', async () => {
-    const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'cmd.run', arg: ['exit 3'] });
-    const long = await runJob(app, { target: { minions: ['c-002'] }, fun: 'cmd.run', arg: ['seq 1 1000'] });
-    const huge = await runJob(app, { target: { minions: ['c-003'] }, fun: 'cmd.run', arg: ['seq 1 20000'] });
+    const job = await runJob(world.app, { target: { minions: ['c-001'] }, fun: 'cmd.run', arg: ['exit 3'] });
+    const long = await runJob(world.app, { target: { minions: ['c-002'] }, fun: 'cmd.run', arg: ['seq 1 1000'] });
+    const huge = await runJob(world.app, { target: { minions: ['c-003'] }, fun: 'cmd.run', arg: ['seq 1 20000'] });
 
     expect(job.targets[0]).toMatchObject({ outcome: 'returned', retcode: 3, success: false, return: '', truncated: false });
     expect(long.targets[0]?.truncated).toBe(true);
@@ -228,9 +208,9 @@ describeEachDialect('salt jobs', (dialect) => {
   });
 
   it('a minion that never returns is no_return after timeout_s', async () => {
-    fleet.c.setMinionLatency('c-002', Number.POSITIVE_INFINITY);
+    world.fleet.c.setMinionLatency('c-002', Number.POSITIVE_INFINITY);
     try {
-      const job = await runJob(app, { target: { minions: ['c-001', 'c-002'] }, fun: 'test.ping', timeout_s: 1 });
+      const job = await runJob(world.app, { target: { minions: ['c-001', 'c-002'] }, fun: 'test.ping', timeout_s: 1 });
 
       expect(job.status).toBe('partial');
       expect(job.targets.map((t) => [t.sn, t.outcome])).toEqual([
@@ -240,18 +220,18 @@ describeEachDialect('salt jobs', (dialect) => {
       expect(job.targets[1]?.jid).toMatch(/^\d{20}$/);
       expect(job.targets[1]?.reason).toMatch(/no return from master-c within timeout_s \(1 s\)/);
     } finally {
-      fleet.c.setMinionLatency('c-002', 0);
+      world.fleet.c.setMinionLatency('c-002', 0);
     }
   });
 
   it('shows a published target’s master, jid and start while salt has not returned it, and keeps them with its return', async () => {
-    fleet.c.setMinionLatency('c-002', 1500);
+    world.fleet.c.setMinionLatency('c-002', 1500);
     try {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001', 'c-002'] }, fun: 'test.ping' } });
+      const res = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001', 'c-002'] }, fun: 'test.ping' } });
       const id = (res.json() as { id: string }).id;
       let running: Job | undefined;
       for (let i = 0; i < 200 && !running; i += 1) {
-        const job = (await app.inject({ url: `/api/v1/jobs/${id}` })).json() as Job;
+        const job = (await world.app.inject({ url: `/api/v1/jobs/${id}` })).json() as Job;
         if (job.targets[0]?.outcome === 'returned' && job.targets[1]?.outcome === 'pending') running = job;
         else await new Promise((r) => setTimeout(r, 20));
       }
@@ -262,22 +242,22 @@ describeEachDialect('salt jobs', (dialect) => {
       expect(pending?.jid).toBe(running?.targets[0]?.jid);
       expect(pending?.started_at).not.toBeNull();
       expect(pending?.attempts.map((a) => [a.master, a.ok, a.reason])).toEqual([['master-c', true, null]]);
-      const done = await waitForJob(app, id);
+      const done = await waitForJob(world.app, id);
       expect(done.targets[1]).toMatchObject({ outcome: 'returned', master: 'master-c', jid: pending?.jid, started_at: pending?.started_at, return: true });
     } finally {
-      fleet.c.setMinionLatency('c-002', 0);
+      world.fleet.c.setMinionLatency('c-002', 0);
     }
   });
 
   it('refuses a function outside --job-functions with 403 before any master is contacted', async () => {
-    const requests = fleet.a.requests().length + fleet.b.requests().length + fleet.c.requests().length;
+    const requests = world.fleet.a.requests().length + world.fleet.b.requests().length + world.fleet.c.requests().length;
 
-    const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'state.apply' } });
+    const res = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'state.apply' } });
 
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'ACT2_FORBIDDEN' });
     await new Promise((r) => setTimeout(r, 200));
-    expect(fleet.a.requests().length + fleet.b.requests().length + fleet.c.requests().length).toBe(requests);
+    expect(world.fleet.a.requests().length + world.fleet.b.requests().length + world.fleet.c.requests().length).toBe(requests);
   });
 
   it.each([
@@ -286,17 +266,17 @@ describeEachDialect('salt jobs', (dialect) => {
     ['a fun that is not a salt function name', { target: { minions: ['c-001'] }, fun: 'rm -rf /' }],
     ['timeout_s over a day', { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 86_401 }],
   ])('refuses a request with %s (400)', async (_name, payload) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload });
+    const res = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload });
 
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'ACT2_VALIDATION' });
   });
 
   it('audits who, what and where with secret-looking kwargs masked; no password in responses, events or logs', async () => {
-    const job = await runJob(app, { target: { minions: ['c-001'] }, fun: 'test.ping', arg: ['db_password=arg-secret-42'], kwarg: { api_token: 'kw-secret-42', verbose: true } });
-    const events = await app.inject({ url: '/api/v1/events?kind=job.created&limit=1000' });
-    const finished = await app.inject({ url: '/api/v1/events?kind=job.finished&limit=1000' });
-    const list = await app.inject({ url: '/api/v1/jobs?limit=1000' });
+    const job = await runJob(world.app, { target: { minions: ['c-001'] }, fun: 'test.ping', arg: ['db_password=arg-secret-42'], kwarg: { api_token: 'kw-secret-42', verbose: true } });
+    const events = await world.app.inject({ url: '/api/v1/events?kind=job.created&limit=1000' });
+    const finished = await world.app.inject({ url: '/api/v1/events?kind=job.finished&limit=1000' });
+    const list = await world.app.inject({ url: '/api/v1/jobs?limit=1000' });
 
     expect(job).toMatchObject({ requested_by: 'anonymous', fun: 'test.ping', arg: ['db_password=***'], kwarg: { api_token: '***', verbose: true } });
     expect(events.json().items.some((e: { detail: { job_id: string } }) => e.detail.job_id === job.id)).toBe(true);
@@ -306,18 +286,18 @@ describeEachDialect('salt jobs', (dialect) => {
     for (const secret of [SALT_PASSWORD, 'arg-secret-42', 'kw-secret-42']) {
       expect(everything).not.toContain(secret);
     }
-    const stored = await database.db.selectFrom('jobs').select(['arg', 'kwarg', 'call_enc']).where('id', '=', job.id).executeTakeFirstOrThrow();
+    const stored = await world.database.db.selectFrom('jobs').select(['arg', 'kwarg', 'call_enc']).where('id', '=', job.id).executeTakeFirstOrThrow();
     expect(JSON.stringify(stored)).not.toContain('secret-42');
   });
 
   it('lists jobs newest first with status, master, minion and since filters, paginated', async () => {
-    const all = (await app.inject({ url: '/api/v1/jobs?limit=1000' })).json() as JobList;
-    const onB = (await app.inject({ url: '/api/v1/jobs?master=master-b&limit=1000' })).json() as JobList;
-    const ghost = (await app.inject({ url: '/api/v1/jobs?minion=ghost-1' })).json() as JobList;
-    const failed = (await app.inject({ url: '/api/v1/jobs?status=failed&limit=1000' })).json() as JobList;
-    const future = (await app.inject({ url: `/api/v1/jobs?since=${new Date(Date.now() + 60_000).toISOString()}` })).json() as JobList;
-    const first = (await app.inject({ url: '/api/v1/jobs?limit=2' })).json() as JobList;
-    const second = (await app.inject({ url: `/api/v1/jobs?limit=2&cursor=${first.next_cursor}` })).json() as JobList;
+    const all = (await world.app.inject({ url: '/api/v1/jobs?limit=1000' })).json() as JobList;
+    const onB = (await world.app.inject({ url: '/api/v1/jobs?master=master-b&limit=1000' })).json() as JobList;
+    const ghost = (await world.app.inject({ url: '/api/v1/jobs?minion=ghost-1' })).json() as JobList;
+    const failed = (await world.app.inject({ url: '/api/v1/jobs?status=failed&limit=1000' })).json() as JobList;
+    const future = (await world.app.inject({ url: `/api/v1/jobs?since=${new Date(Date.now() + 60_000).toISOString()}` })).json() as JobList;
+    const first = (await world.app.inject({ url: '/api/v1/jobs?limit=2' })).json() as JobList;
+    const second = (await world.app.inject({ url: `/api/v1/jobs?limit=2&cursor=${first.next_cursor}` })).json() as JobList;
 
     expect(all.items.length).toBeGreaterThanOrEqual(9);
     const created = all.items.map((j) => j.created_at);
@@ -329,11 +309,11 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(failed.items.length).toBeGreaterThanOrEqual(2);
     expect(future.items).toEqual([]);
     expect([...first.items, ...second.items].map((j) => j.id)).toEqual(all.items.slice(0, 4).map((j) => j.id));
-    expect((await app.inject({ url: '/api/v1/jobs/no-such-job' })).statusCode).toBe(404);
+    expect((await world.app.inject({ url: '/api/v1/jobs/no-such-job' })).statusCode).toBe(404);
   });
 
   it('answers 202 at once with the job summary: targets resolved, counted per outcome', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001', 'nobody'] }, fun: 'test.ping' } });
+    const res = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001', 'nobody'] }, fun: 'test.ping' } });
     const body = res.json() as JobSummary;
 
     expect(res.statusCode).toBe(202);
@@ -343,16 +323,16 @@ describeEachDialect('salt jobs', (dialect) => {
 
   // Last: the master registered here becomes the first candidate of ha-002.
   it('fails over when a master refuses its stored credentials (401 on login)', async () => {
-    await app.inject({
+    await world.app.inject({
       method: 'POST',
       url: '/register',
       payload: {
-        master: { sn: 'master-w', server: fleet.a.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: 'not-the-password' } },
+        master: { sn: 'master-w', server: world.fleet.a.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: 'not-the-password' } },
         minions: [{ sn: 'ha-002', status: 'running', ips: ['10.8.0.2'] }],
       },
     });
 
-    const job = await runJob(app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
+    const job = await runJob(world.app, { target: { minions: ['ha-002'] }, fun: 'test.ping' });
 
     expect(job.targets[0]?.attempts.map((a) => [a.master, a.ok])).toEqual([
       ['master-w', false],

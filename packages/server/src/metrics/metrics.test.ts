@@ -8,17 +8,7 @@ import { addToken, injectAs } from '../../test/helpers/auth.js';
 import { createAddressList } from './address-list.js';
 import { DB_GAUGE_CACHE_MS, registerDbGauges } from './db-gauges.js';
 import { createMetrics } from './metrics.js';
-
-/** `name{labels} value` lines of a Prometheus text exposition, as a map. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
+import { prometheusSamples as samples } from '../../test/helpers/prometheus.js';
 
 describeEachDialect('GET /metrics', (dialect) => {
   const t = useTestApp(dialect);

@@ -5,8 +5,12 @@
 import { Writable } from 'node:stream';
 import { createSaltApiSim, generateMinions, type SaltApiSim } from '@act2/salt-api-sim';
 import type { Job, RegisterMinionInput } from '@act2/shared';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { ServerConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { createTestDatabase, type DialectName, type TestDatabase } from './db.js';
 
 /** The salt-api password of every simulated master: it must never show up in a response, event or log. */
 export const SALT_PASSWORD = 'Pw-5a1t-9f3e-never-logged';
@@ -79,4 +83,63 @@ export function capturingLogger() {
     },
   });
   return { logger: createLogger({ level: 'debug', destination }), lines };
+}
+
+/** A job suite's world, filled in beforeAll: its database, the simulated masters, the app that follows jobs. */
+export interface JobWorld {
+  readonly database: TestDatabase;
+  readonly fleet: JobFleet;
+  readonly app: FastifyInstance;
+}
+
+/**
+ * Sets up (beforeAll) and tears down (afterAll) a job suite's world: a test database of `dialect`,
+ * the fleet of simulated masters, an app (no scheduler) with `config` over the job test defaults,
+ * and the fleet registered with it. `setup` runs on the database before the app is built (tokens);
+ * the register token it returns, if any, registers the fleet.
+ */
+export function useJobWorld(
+  dialect: DialectName,
+  options: {
+    config?: Partial<ServerConfig>;
+    fleet?: { maxEventSize?: number };
+    logger?: FastifyBaseLogger;
+    setup?: (database: TestDatabase) => Promise<{ registerToken?: string } | undefined>;
+  } = {},
+): JobWorld {
+  let database: TestDatabase | undefined;
+  let fleet: JobFleet | undefined;
+  let app: FastifyInstance | undefined;
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the job world's ${what} is used before beforeAll`);
+    return value;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    fleet = await startJobFleet(options.fleet);
+    const registration = (await options.setup?.(database)) ?? {};
+    const config = database.config({ jobPollIntervalMs: 50, jobLeaseMs: 3000, ...options.config });
+    app = await buildApp(config, { db: database.db, scheduler: false, ...(options.logger ? { logger: options.logger } : {}) });
+    await app.ready();
+    await registerFleet(app, fleet, registration);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await fleet?.close();
+    await database?.destroy();
+  });
+
+  return {
+    get database() {
+      return ready(database, 'database');
+    },
+    get fleet() {
+      return ready(fleet, 'fleet');
+    },
+    get app() {
+      return ready(app, 'app');
+    },
+  };
 }

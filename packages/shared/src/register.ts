@@ -9,6 +9,9 @@ import { serviceUrl } from './url.js';
  */
 const Identifier = singleLineText(255).min(1);
 
+/** A minion's limits in the contract, for code that checks minions without zod (the server's hot path). */
+export const MINION_LIMITS = { text: 255, saltversion: 64, ips: 1024 } as const;
+
 /** An IP address as reported for a minion (IPv4 or IPv6, no prefix length). */
 export const IpAddress = z.union([z.ipv4(), z.ipv6()]);
 
@@ -37,13 +40,13 @@ export const RegisterMinion = z.object({
   sn: Identifier,
   status: MinionStatus,
   /** Missing in the original script's payload for minions that did not answer. */
-  ips: z.array(IpAddress).max(1024).default([]),
+  ips: z.array(IpAddress).max(MINION_LIMITS.ips).default([]),
   /** Extensions: what else the agent knows of the minion. */
-  id: singleLineText(255, { trim: false }).optional(),
-  serial: freeText(255).optional(),
-  uuid: freeText(255).optional(),
-  os: freeText(255).optional(),
-  saltversion: freeText(64).optional(),
+  id: singleLineText(MINION_LIMITS.text, { trim: false }).optional(),
+  serial: freeText(MINION_LIMITS.text).optional(),
+  uuid: freeText(MINION_LIMITS.text).optional(),
+  os: freeText(MINION_LIMITS.text).optional(),
+  saltversion: freeText(MINION_LIMITS.saltversion).optional(),
 });
 export type RegisterMinion = z.infer<typeof RegisterMinion>;
 export type RegisterMinionInput = z.input<typeof RegisterMinion>;

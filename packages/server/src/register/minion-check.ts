@@ -1,5 +1,4 @@
-import type { RegisterMinion } from '@act2/shared';
-import { z } from 'zod';
+import { dottedIpv4Head, MINION_LIMITS, type RegisterMinion } from '@act2/shared';
 
 /*
  * The contract's RegisterMinion check for the usual minion, by hand: a registration lists up to
@@ -11,9 +10,6 @@ import { z } from 'zod';
  * two side by side.
  */
 
-/** The contract's IPv4 pattern (z.ipv4()); IPv6 is rare and left to zod. */
-const IPV4 = z.regexes.ipv4;
-
 /** What the contract's texts refuse, or the checks cannot decide alone: C0 controls, DEL, and any surrogate. */
 const SUSPECT = /[\u0000-\u001f\u007f\ud800-\udfff]/;
 
@@ -24,8 +20,9 @@ const plainText = (value: unknown, max: number): value is string => typeof value
 export const CHECKED_MINION_KEYS = ['sn', 'status', 'ips', 'id', 'serial', 'uuid', 'os', 'saltversion'] as const;
 
 function plainIps(ips: unknown): ips is string[] {
-  if (!Array.isArray(ips) || ips.length > 1024) return false;
-  for (const ip of ips) if (typeof ip !== 'string' || !IPV4.test(ip)) return false;
+  if (!Array.isArray(ips) || ips.length > MINION_LIMITS.ips) return false;
+  // IPv4 by the contract's pattern; IPv6 is rare and left to zod.
+  for (const ip of ips) if (typeof ip !== 'string' || dottedIpv4Head(ip) < 0) return false;
   return true;
 }
 
@@ -38,14 +35,14 @@ export function checkPlainMinion(input: unknown): RegisterMinion | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
   const { sn, status, ips, id, serial, uuid, os, saltversion } = input as Record<string, unknown>;
   // sn is trimmed by the contract: only an sn with nothing to trim is taken here.
-  if (!plainText(sn, 255) || sn.length === 0 || sn.trim() !== sn) return undefined;
+  if (!plainText(sn, MINION_LIMITS.text) || sn.length === 0 || sn.trim() !== sn) return undefined;
   if (status !== 'running' && status !== 'stopped') return undefined;
   if (ips !== undefined && !plainIps(ips)) return undefined;
-  if (id !== undefined && !plainText(id, 255)) return undefined;
-  if (serial !== undefined && !plainText(serial, 255)) return undefined;
-  if (uuid !== undefined && !plainText(uuid, 255)) return undefined;
-  if (os !== undefined && !plainText(os, 255)) return undefined;
-  if (saltversion !== undefined && !plainText(saltversion, 64)) return undefined;
+  if (id !== undefined && !plainText(id, MINION_LIMITS.text)) return undefined;
+  if (serial !== undefined && !plainText(serial, MINION_LIMITS.text)) return undefined;
+  if (uuid !== undefined && !plainText(uuid, MINION_LIMITS.text)) return undefined;
+  if (os !== undefined && !plainText(os, MINION_LIMITS.text)) return undefined;
+  if (saltversion !== undefined && !plainText(saltversion, MINION_LIMITS.saltversion)) return undefined;
   // A parsed JSON object (plain data: the route's body parser made it) that holds nothing but
   // contract fields is what zod would return, a copy of the same fields and values: taken as it
   // is, without 10,000 copies to collect afterwards.

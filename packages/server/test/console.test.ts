@@ -150,6 +150,8 @@ const SALT = { name: 'salt-api', password: 'console-test-pw', eauth: 'pam' as co
   it('finds every master that manages a minion, in job order, by id and by IP', async () => {
     const minion = shared.find((m) => m.up)!;
     await page.goto(`${server.url}/#/search`);
+    // The page before had the header's search box: fill the search page's own, once it is shown.
+    await page.getByRole('heading', { name: 'Find a minion' }).waitFor();
     await page.getByLabel('minion id or IP').fill(minion.id);
     await page.getByRole('button', { name: 'Search' }).click();
     // The table can be drawn before its rows: wait for a row, not only the table.

@@ -79,7 +79,7 @@ export async function listMinions(
 export function getMinionDetail(db: DbOrTrx, sn: string, now: EpochMs, timeoutMs: number): MaybePromise<MinionDetail | undefined> {
   return andThen(detailRowsBySn(db, { sn }), (rows) => {
     // Only the rows of exactly this sn (a case-insensitive collation could match others).
-    const own = rows.every((r) => r.minion_sn === sn) ? rows : rows.filter((r) => r.minion_sn === sn);
+    const own = rows.length === 1 && rows[0]!.minion_sn === sn ? rows : rows.filter((r) => r.minion_sn === sn);
     return own.length === 0 ? undefined : foldMinionDetail(sn, own, now, timeoutMs);
   });
 }

@@ -15,32 +15,64 @@ const requests: Array<[string, string, number, number]> = [
 /** The exposition lines, in a stable order (Prometheus does not care about the order of series). */
 const lines = async (registry: Registry) => (await registry.metrics()).split('\n').filter(Boolean).sort();
 
+/** The same requests, once through prom-client's own Counter and Histogram, once through ours. */
+function bothRegistries(contentType?: string) {
+  const expected = new Registry(contentType as never);
+  const counter = new Counter({
+    name: 'act2_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    registers: [expected],
+  });
+  const histogram = new Histogram({
+    name: 'act2_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route pattern',
+    labelNames: ['method', 'route'],
+    buckets: [...HTTP_DURATION_BUCKETS],
+    registers: [expected],
+  });
+  const actual = new Registry(contentType as never);
+  const metrics = new HttpRequestMetrics(actual, HTTP_DURATION_BUCKETS);
+
+  for (const [method, route, status, seconds] of requests) {
+    counter.inc({ method, route, status_code: String(status) });
+    histogram.observe({ method, route }, seconds);
+    metrics.record(method, route, status, seconds);
+  }
+  return { expected, actual };
+}
+
+/** getMetricsAsJSON's series as name, labels and value (what the cluster aggregator merges on), in a stable order. */
+const series = async (registry: Registry) =>
+  (await registry.getMetricsAsJSON()).map(({ name, type, help, values }) => ({
+    name,
+    type,
+    help,
+    values: values
+      .map((v) => ({ metricName: v.metricName ?? name, labels: v.labels, value: v.value }))
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b))),
+  }));
+const sortKey = (v: { metricName: string; labels: object }) => `${v.metricName}${JSON.stringify(Object.entries(v.labels).sort())}`;
+
 describe('HttpRequestMetrics', () => {
   it("writes exactly what prom-client's Counter and Histogram write for the same requests", async () => {
-    const expected = new Registry();
-    const counter = new Counter({
-      name: 'act2_http_requests_total',
-      help: 'HTTP requests by method, route pattern and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      registers: [expected],
-    });
-    const histogram = new Histogram({
-      name: 'act2_http_request_duration_seconds',
-      help: 'HTTP request duration by method and route pattern',
-      labelNames: ['method', 'route'],
-      buckets: [...HTTP_DURATION_BUCKETS],
-      registers: [expected],
-    });
-    const actual = new Registry();
-    const metrics = new HttpRequestMetrics(actual, HTTP_DURATION_BUCKETS);
-
-    for (const [method, route, status, seconds] of requests) {
-      counter.inc({ method, route, status_code: String(status) });
-      histogram.observe({ method, route }, seconds);
-      metrics.record(method, route, status, seconds);
-    }
+    const { expected, actual } = bothRegistries();
 
     expect(await lines(actual)).toEqual(await lines(expected));
+  });
+
+  it("writes what prom-client writes in the OpenMetrics format too (the counter's name without _total, its series with it)", async () => {
+    const { expected, actual } = bothRegistries(Registry.OPENMETRICS_CONTENT_TYPE);
+
+    const text = await lines(actual);
+    expect(text).toEqual(await lines(expected));
+    expect(text).toContain('# TYPE act2_http_requests counter');
+  });
+
+  it("gives getMetricsAsJSON (the cluster aggregator's input) prom-client's series, labels merged", async () => {
+    const { expected, actual } = bothRegistries();
+
+    expect(await series(actual)).toEqual(await series(expected));
   });
 
   it('counts a value on a bucket bound in that bucket, and one above every bound only in +Inf', async () => {

@@ -41,12 +41,19 @@ export class HttpRequestMetrics {
       type: 'histogram',
       aggregator: 'sum',
     } as const;
-    const register = (meta: typeof counter | typeof histogram, values: () => ExportedValue[]) =>
-      registry.registerMetric({
+    // prom-client's registry renames a counter for OpenMetrics (`metric.name`), so the name is read
+    // from the registered object at scrape time. The text formats take the histogram's series labels
+    // apart (`sharedLabels`, as Histogram.getForPromString gives them); getMetricsAsJSON and the
+    // cluster aggregator take them merged into `labels` (as Histogram.get gives them).
+    const register = (meta: typeof counter | typeof histogram, values: () => ExportedValue[]) => {
+      const metric = {
         ...meta,
-        get: async () => ({ ...meta, values: values() }),
+        getForPromString: async () => ({ ...meta, name: metric.name, values: values() }),
+        get: async () => ({ ...meta, name: metric.name, values: values().map(mergeSharedLabels) }),
         reset: () => this.#byMethod.clear(),
-      } as unknown as Parameters<Registry['registerMetric']>[0]);
+      };
+      registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+    };
     register(counter, () => this.#counterValues());
     register(histogram, () => this.#histogramValues());
   }
@@ -99,4 +106,8 @@ export class HttpRequestMetrics {
     }
     return values;
   }
+}
+
+function mergeSharedLabels({ sharedLabels, ...value }: ExportedValue): ExportedValue {
+  return sharedLabels === undefined ? value : { ...value, labels: { ...value.labels, ...sharedLabels } };
 }

@@ -11,7 +11,9 @@ describe('the quick checks of the hot reads', () => {
       const parsed = SnParams.safeParse({ sn });
       if (plainSnParams({ sn })) expect(parsed.data).toEqual({ sn });
     }
-    expect(plainSnParams({ sn: 'm-0000042' })).toBe(true);
+    // Both ways: the plain sns are taken quickly, anything zod would change or refuse is not.
+    expect(['m-0000042', 'a', 'x'.repeat(255)].map((sn) => plainSnParams({ sn }))).toEqual([true, true, true]);
+    expect(['x'.repeat(256), '', ' m-1', 'm-1 ', 'm 1', 'é', '\ud800'].map((sn) => plainSnParams({ sn }))).toEqual(Array(7).fill(false));
     expect(plainSnParams({ sn: 'm-1', other: 'x' })).toBe(false);
     expect(plainSnParams({ sn: 42 })).toBe(false);
   });

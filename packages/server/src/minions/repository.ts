@@ -160,7 +160,7 @@ function foldMinionDetails(sns: readonly string[], rows: readonly DetailRow[], n
 function foldMinionDetail(sn: string, rows: readonly DetailRow[], now: EpochMs, timeoutMs: number): MinionDetail {
   if (rows.length === 1) return soleMasterDetail(sn, rows[0]!, now, timeoutMs);
   const ranked = rows.map((r) => ({ row: r, sn: r.sn, status: effectiveStatus(r, now, timeoutMs), last_seen: Number(r.last_seen) }));
-  if (ranked.length > 1) ranked.sort(compareCandidates);
+  ranked.sort(compareCandidates);
   const ips = new Set<string>();
   let running = false;
   for (const r of ranked) {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Clock } from './clock.js';
+import type { Clock, ReadClock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Database } from './db/database.js';
@@ -12,7 +12,7 @@ export interface AppContext {
   db: Kysely<Database>;
   clock: Clock;
   /** "Now" for read routes: `clock`, or when that is the database clock, its cached offset (clock.ts). */
-  readClock: Clock;
+  readClock: ReadClock;
   box: SecretBox;
   config: ServerConfig;
   log: FastifyBaseLogger;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { sqliteDialect } from '../src/db/dialects/sqlite/index.js';
 import { createTestDatabase, describeEachSharedDialect, manualClock, type TestDatabase } from './helpers/db.js';
 import { postRegister } from './helpers/app.js';
 import { payload } from './helpers/payloads.js';
@@ -82,5 +83,52 @@ describeEachSharedDialect('the database going away and coming back', (dialect) =
     expect(lines[0]!.cause).toMatchObject({ message: expect.any(String) });
     expect(JSON.stringify(lines[0])).not.toContain('"stack"');
     expect(lines[1]).toMatchObject({ refused: 20, downMs: expect.any(Number) });
+  });
+});
+
+// Production's path for the two hot reads on SQLite: no injected clock (the database clock's cached
+// offset answers without a promise) and the driver's rows returned directly, so the handlers answer
+// synchronously; a driver error thrown there must still become the outage answer, and pass.
+describe('the hot reads on SQLite, answered synchronously', () => {
+  let database: TestDatabase;
+  let app: FastifyInstance;
+  const log = captureLogger('info');
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    app = await buildApp(database.config(), { db: database.db, scheduler: false, logger: log.logger });
+    await app.ready();
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await app?.close();
+    await database?.destroy();
+  });
+
+  it('answer as before, 503 while the driver fails, and recover', async () => {
+    expect((await postRegister(app, payload('sync-1', [{ sn: 'o-1', status: 'running', ips: ['192.0.2.7'] }]))).statusCode).toBe(200);
+    const reads = () => Promise.all([app.inject({ url: '/api/v1/minions/o-1' }), app.inject({ url: '/api/v1/lookup?ip=192.0.2.7' })]);
+    const [minion, lookup] = await reads();
+    const [minionAgain] = await reads();
+    expect([minion.statusCode, lookup.statusCode]).toEqual([200, 200]);
+    expect(minionAgain.json()).toEqual(minion.json());
+    expect(lookup.json().items.map((m: { sn: string }) => m.sn)).toEqual(['o-1']);
+
+    const failing = vi.spyOn(sqliteDialect, 'runPrepared').mockImplementation(() => {
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
+    });
+    const refused = await reads();
+    failing.mockRestore();
+
+    expect(refused.map((r) => [r.statusCode, r.json().code, r.headers['retry-after']])).toEqual([
+      [503, 'ACT2_DB_UNAVAILABLE', '5'],
+      [503, 'ACT2_DB_UNAVAILABLE', '5'],
+    ]);
+    const [back, backLookup] = await reads();
+    expect([back.statusCode, backLookup.statusCode]).toEqual([200, 200]);
+    expect(back.json()).toEqual(minion.json());
+    const msgs = log.lines().map((l) => l.msg);
+    expect(msgs).toContain('database unavailable: refusing requests with 503 until it answers again');
+    expect(msgs).toContain('database available again');
   });
 });

@@ -172,7 +172,9 @@ export const authPlugin = fp<AuthOptions>(
         request.principal = { kind: 'anonymous' };
         return true;
       }
-      const scope = request.routeOptions.config.scope;
+      // One read of routeOptions: fastify builds that object on every access.
+      const config = request.routeOptions.config;
+      const scope = config.scope;
       if (scope === undefined) {
         // Fail closed: a route someone forgot to classify is nobody's.
         request.log.error({ method: request.method, route: request.routeOptions.url }, 'route declares no scope: refused');
@@ -184,7 +186,7 @@ export const authPlugin = fp<AuthOptions>(
         return true;
       }
       // A route's own exception, e.g. /metrics for the --metrics-allow addresses (a Prometheus).
-      if (request.routeOptions.config.allowWithoutCredential?.(request.ip)) {
+      if (config.allowWithoutCredential?.(request.ip)) {
         request.principal = { kind: 'anonymous' };
         return true;
       }

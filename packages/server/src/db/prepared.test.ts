@@ -3,7 +3,7 @@ import { expect, it, vi } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import { dialectOf } from './dialects/index.js';
 import { PreparedRegistry } from './dialects/prepared-registry.js';
-import { preparedQuery } from './prepared.js';
+import { preparedQuery, type ResultObserver } from './prepared.js';
 
 const minionsSince = preparedQuery('act2_test_minions_since', ['since', 'prefix'], (db, p) =>
   db
@@ -67,6 +67,24 @@ describeEachDialect('a prepared query', (dialect) => {
     }
   });
 
+  it('answers with the rows themselves on SQLite when every plugin only observes results, else with a promise', async () => {
+    const db = t.current.db;
+    await db.insertInto('minions').values({ sn: 'o-1', first_seen: 1, updated_at: 10 }).execute();
+    const observed: unknown[] = [];
+    const observing: KyselyPlugin & ResultObserver = {
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => args.result,
+      observeResult: (result) => void observed.push(result.rows),
+    };
+
+    const answer = minionsSince(db.withPlugin(observing), { since: 0, prefix: 'o-%' });
+
+    expect(Array.isArray(answer)).toBe(dialect === 'sqlite');
+    expect(await answer).toEqual([{ sn: 'o-1' }]);
+    // Seen once, by whichever of the two hooks the path took.
+    expect(observed).toEqual(dialect === 'mysql' ? [] : [[{ sn: 'o-1' }]]);
+  });
+
   it("never shows a pool read another transaction's uncommitted rows", async () => {
     const db = t.current.db;
     let release!: () => void;
@@ -82,7 +100,7 @@ describeEachDialect('a prepared query', (dialect) => {
     await insertedNow;
     let readWhileOpen: boolean | undefined;
     // On SQLite the read waits for the transaction (one connection); elsewhere it runs beside it.
-    const read = minionsSince(db, { since: 0, prefix: 'u-%' }).then((rows) => {
+    const read = Promise.resolve(minionsSince(db, { since: 0, prefix: 'u-%' })).then((rows) => {
       readWhileOpen = open;
       return rows;
     });

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { HttpRequestMetrics } from './http-requests.js';
 
 /**
  * Every act2-server metric, in one registry per app (never prom-client's global one: tests build
@@ -14,8 +15,8 @@ export interface Metrics {
   sweepDuration: Histogram<'job'>;
   sweepTransitions: Counter<'job'>;
   dbErrors: Counter<'kind'>;
-  httpRequests: Counter<'method' | 'route' | 'status_code'>;
-  httpDuration: Histogram<'method' | 'route'>;
+  /** act2_http_requests_total and act2_http_request_duration_seconds, one `record` per request. */
+  http: HttpRequestMetrics;
   webhookDeliveries: Counter<'result'>;
   jobsCreated: Counter<'outcome'>;
   jobsFinished: Counter<'status'>;
@@ -23,6 +24,9 @@ export interface Metrics {
   jobDispatches: Counter<'result' | 'reason'>;
   jobDuration: Histogram<'status'>;
 }
+
+/** Buckets of act2_http_request_duration_seconds. */
+export const HTTP_DURATION_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30];
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -73,19 +77,7 @@ export function createMetrics(): Metrics {
       labelNames: ['kind'],
       registers,
     }),
-    httpRequests: new Counter({
-      name: 'act2_http_requests_total',
-      help: 'HTTP requests by method, route pattern and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      registers,
-    }),
-    httpDuration: new Histogram({
-      name: 'act2_http_request_duration_seconds',
-      help: 'HTTP request duration by method and route pattern',
-      labelNames: ['method', 'route'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-      registers,
-    }),
+    http: new HttpRequestMetrics(registry, HTTP_DURATION_BUCKETS),
     webhookDeliveries: new Counter({
       name: 'act2_webhook_deliveries_total',
       help: 'Webhook delivery attempts by result: delivered, failed (will retry), abandoned (gave up)',

@@ -17,8 +17,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, options:
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED;
     const seconds = reply.elapsedTime / 1000;
-    metrics.httpRequests.inc({ method: request.method, route, status_code: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, seconds);
+    metrics.http.record(request.method, route, reply.statusCode, seconds);
     if (REGISTER_URLS.has(route) && request.method === 'POST') {
       const outcome = reply.statusCode < 300 ? 'accepted' : reply.statusCode < 500 ? 'rejected' : 'failed';
       metrics.registrations.inc({ outcome });

@@ -3,6 +3,7 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, DbOrTrx, EpochMs } from '../db/database.js';
 import { preparedQuery } from '../db/prepared.js';
 import { iso } from '../http/iso.js';
+import { andThen, type MaybePromise } from '../maybe-promise.js';
 import { compareCandidates, effectiveStatus } from '../masters/status.js';
 
 export interface MinionFilter {
@@ -74,19 +75,26 @@ export async function listMinions(
   return { items, lastSn: rows.length > filter.limit ? (page[page.length - 1] ?? null) : null };
 }
 
-export async function getMinionDetail(db: DbOrTrx, sn: string, now: EpochMs, timeoutMs: number): Promise<MinionDetail | undefined> {
-  const rows = await detailRowsBySn(db, { sn });
-  // Only the rows of exactly this sn (a case-insensitive collation could match others).
-  const own = rows.every((r) => r.minion_sn === sn) ? rows : rows.filter((r) => r.minion_sn === sn);
-  return own.length === 0 ? undefined : foldMinionDetail(sn, own, now, timeoutMs);
+/** One minion's detail; synchronous on SQLite (a hot read, see db/prepared.ts). */
+export function getMinionDetail(db: DbOrTrx, sn: string, now: EpochMs, timeoutMs: number): MaybePromise<MinionDetail | undefined> {
+  return andThen(detailRowsBySn(db, { sn }), (rows) => {
+    // Only the rows of exactly this sn (a case-insensitive collation could match others).
+    const own = rows.length === 1 && rows[0]!.minion_sn === sn ? rows : rows.filter((r) => r.minion_sn === sn);
+    return own.length === 0 ? undefined : foldMinionDetail(sn, own, now, timeoutMs);
+  });
 }
 
-/** Every minion any master reported with this IP, each with its masters best first. */
-export async function lookupByIp(db: DbOrTrx, ip: string, now: EpochMs, timeoutMs: number): Promise<MinionDetail[]> {
-  const rows = await detailRowsByIp(db, { ip: canonicalIp(ip) });
-  const sns = [...new Set(rows.map((r) => r.minion_sn))].sort();
-  const details = foldMinionDetails(sns, rows, now, timeoutMs);
-  return [...details.values()].sort((a, b) => compareCandidates(firstMaster(a), firstMaster(b)));
+/**
+ * Every minion any master reported with this IP, each with its masters best first; synchronous on
+ * SQLite (a hot read, see db/prepared.ts).
+ */
+export function lookupByIp(db: DbOrTrx, ip: string, now: EpochMs, timeoutMs: number): MaybePromise<MinionDetail[]> {
+  return andThen(detailRowsByIp(db, { ip: canonicalIp(ip) }), (rows) => {
+    if (rows.length === 1) return [foldMinionDetail(rows[0]!.minion_sn, rows, now, timeoutMs)];
+    const sns = [...new Set(rows.map((r) => r.minion_sn))].sort();
+    const details = foldMinionDetails(sns, rows, now, timeoutMs);
+    return [...details.values()].sort((a, b) => compareCandidates(firstMaster(a), firstMaster(b)));
+  });
 }
 
 function firstMaster(detail: MinionDetail): { status: MinionMaster['status']; last_seen: number; sn: string } {
@@ -150,8 +158,9 @@ function foldMinionDetails(sns: readonly string[], rows: readonly DetailRow[], n
 
 /** One minion's detail from its (minion, master) rows (at least one). */
 function foldMinionDetail(sn: string, rows: readonly DetailRow[], now: EpochMs, timeoutMs: number): MinionDetail {
+  if (rows.length === 1) return soleMasterDetail(sn, rows[0]!, now, timeoutMs);
   const ranked = rows.map((r) => ({ row: r, sn: r.sn, status: effectiveStatus(r, now, timeoutMs), last_seen: Number(r.last_seen) }));
-  if (ranked.length > 1) ranked.sort(compareCandidates);
+  ranked.sort(compareCandidates);
   const ips = new Set<string>();
   let running = false;
   for (const r of ranked) {
@@ -172,5 +181,31 @@ function foldMinionDetail(sn: string, rows: readonly DetailRow[], now: EpochMs, 
       last_seen: iso(r.last_seen),
       minion_status: r.row.minion_status,
     })),
+  };
+}
+
+/**
+ * `foldMinionDetail` for the common case of a minion one master reports (a hot read answers it on
+ * every call): the same answer without ranking, sorting or merging IP sets.
+ */
+function soleMasterDetail(sn: string, row: DetailRow, now: EpochMs, timeoutMs: number): MinionDetail {
+  const status = effectiveStatus(row, now, timeoutMs);
+  const ips = JSON.parse(row.ips) as string[];
+  return {
+    sn,
+    status: status === 'running' && row.minion_status === 'running' ? 'running' : 'stopped',
+    ips: ips.length > 1 ? [...new Set(ips)] : ips,
+    updated_at: iso(Number(row.updated_at)),
+    masters: [
+      {
+        sn: row.sn,
+        server: row.server,
+        status,
+        idc: row.idc,
+        type: row.type,
+        last_seen: iso(Number(row.last_seen)),
+        minion_status: row.minion_status,
+      },
+    ],
   };
 }

@@ -74,9 +74,10 @@ export interface SqlDialect {
    * driver, without Kysely's query executor: the same prepared statement, pool and errors, less
    * work per call. Undefined when `db` cannot be served that way (an instance bound to a
    * transaction or one connection; SQLite while a transaction is open; MySQL): the caller then
-   * runs the statement through Kysely.
+   * runs the statement through Kysely. An in-process driver (SQLite) answers with the rows
+   * themselves, a server with a promise of them.
    */
-  runPrepared(db: DbOrTrx, name: string, sql: string, parameters: readonly unknown[]): Promise<unknown[]> | undefined;
+  runPrepared(db: DbOrTrx, name: string, sql: string, parameters: readonly unknown[]): unknown[] | Promise<unknown[]> | undefined;
 
   /** The database clock in epoch milliseconds, read now (not at the start of the transaction). */
   now(db: DbOrTrx): Promise<EpochMs>;

@@ -34,17 +34,14 @@ export function openSqlite(file: string, hot: PreparedRegistry): Kysely<Database
  * while any transaction is open on the file: Kysely's mutex would make the read wait for its end,
  * and so must this one (it must not see the transaction's uncommitted rows).
  */
-export function runPreparedSqlite(db: DbOrTrx, sql: string, parameters: readonly unknown[]): Promise<unknown[]> | undefined {
+export function runPreparedSqlite(db: DbOrTrx, sql: string, parameters: readonly unknown[]): unknown[] | undefined {
   const handle = handles.of(db);
   if (handle === undefined || handle.database.inTransaction) return undefined;
-  try {
-    const statement = handle.statement(sql);
-    // Only reads: Kysely runs the others (`run`, affected rows, insert id).
-    if (!statement.reader) return undefined;
-    return Promise.resolve(statement.all(parameters) as unknown[]);
-  } catch (err) {
-    return Promise.reject(err as Error);
-  }
+  const statement = handle.statement(sql);
+  // Only reads: Kysely runs the others (`run`, affected rows, insert id).
+  if (!statement.reader) return undefined;
+  // Synchronous, like the driver itself: an error is thrown to the caller.
+  return statement.all(parameters) as unknown[];
 }
 
 /**

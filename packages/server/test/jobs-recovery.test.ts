@@ -91,4 +91,30 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     expect(job.targets[0]?.attempts.map((a) => a.ok)).toEqual([false]);
     expect(localAsyncCount()).toBe(before);
   });
+
+  it('a job whose creator died after storing it with its first dispatches, before calling salt: unknown, never dispatched', async () => {
+    // The creator follows its own job from creation: its lease and first round are written with the job.
+    const creator = await buildApp(database.config({ instanceId: 'dead-2' }), { db: database.db, scheduler: false });
+    await creator.ready();
+    // It "dies" between the commit and the local_async: following never starts.
+    creator.jobRunner.adopt = () => undefined;
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    await creator.close();
+    const id = (res.json() as { id: string }).id;
+    const stored = await database.db.selectFrom('jobs').select(['status', 'lease_owner']).where('id', '=', id).executeTakeFirstOrThrow();
+    const inFlight = await database.db.selectFrom('job_dispatches').select(['master_sn', 'ok']).where('job_id', '=', id).execute();
+    await database.db.updateTable('jobs').set({ lease_until: Date.now() - 1 }).where('id', '=', id).execute();
+    const before = localAsyncCount();
+
+    const survivor = await startSurvivor();
+    const job = await waitForJob(survivor, id);
+
+    expect(res.statusCode).toBe(202);
+    expect(stored).toEqual({ status: 'running', lease_owner: 'dead-2' });
+    expect(inFlight).toEqual([{ master_sn: 'master-c', ok: null }]);
+    expect(job.status).toBe('failed');
+    expect(job.targets[0]?.outcome).toBe('unknown');
+    expect(job.targets[0]?.reason).toMatch(/an act2 instance stopped while dispatching to master-c, and that master's job cache has no job with act2_dispatch/);
+    expect(localAsyncCount()).toBe(before);
+  });
 });

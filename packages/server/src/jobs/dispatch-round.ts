@@ -8,6 +8,33 @@ import { pollRound } from './poll-round.js';
 import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
+/** Who each waiting target goes to next: its first candidate not tried yet, grouped per master. */
+export interface RoundPlan {
+  round: number;
+  plans: DispatchPlan[];
+  /** Targets every candidate of which has been tried: `dispatch_failed`. */
+  exhausted: PendingTarget[];
+}
+
+export function planRound(waiting: readonly PendingTarget[], dispatches: readonly DispatchRow[]): RoundPlan {
+  const tried = attemptsBySeq(dispatches);
+  const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
+  const groups = new Map<string, PendingTarget[]>();
+  const exhausted: PendingTarget[] = [];
+  for (const t of waiting) {
+    const done = tried.get(Number(t.seq)) ?? [];
+    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
+    if (next === undefined) exhausted.push(t);
+    else pushTo(groups, next, t);
+  }
+  return { round, exhausted, plans: [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() })) };
+}
+
+/** The dispatch rows of a round's plans, to be committed before salt-api is called. */
+export function dispatchRows(jobId: string, round: number, plans: readonly DispatchPlan[], at: number) {
+  return plans.map((p) => ({ job_id: jobId, dispatch_id: p.dispatchId, round, master_sn: p.master, seqs: p.targets.map((t) => Number(t.seq)), at }));
+}
+
 /**
  * Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel.
  * Each master's jid is looked up as soon as its dispatch is settled (the first poll of `pollRound`),
@@ -22,17 +49,9 @@ export async function dispatchRound(
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
 ) {
-  const tried = attemptsBySeq(dispatches);
-  const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
-  const groups = new Map<string, PendingTarget[]>();
-  const exhausted: PendingTarget[] = [];
-  for (const t of waiting) {
-    const done = tried.get(Number(t.seq)) ?? [];
-    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
-    if (next === undefined) exhausted.push(t);
-    else pushTo(groups, next, t);
-  }
+  const { round, plans, exhausted } = planRound(waiting, dispatches);
   if (exhausted.length > 0) {
+    const tried = attemptsBySeq(dispatches);
     await guarded(ctx, job.id, async (trx, now) => {
       for (const t of exhausted) {
         const summary = (tried.get(Number(t.seq)) ?? []).map((a) => `${a.master_sn}: ${a.reason ?? 'failed'}`).join('; ');
@@ -40,17 +59,29 @@ export async function dispatchRound(
       }
     });
   }
-  if (groups.size === 0) return;
-  const plans: DispatchPlan[] = [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() }));
+  if (plans.length === 0) return;
   // Every dispatch is recorded (committed) before salt-api is called: a restart finds it and asks salt
   // what happened. One row per master, not per target.
   const at = await guarded(ctx, job.id, async (trx, now) => {
-    await insertDispatches(
-      trx,
-      plans.map((p) => ({ job_id: job.id, dispatch_id: p.dispatchId, round, master_sn: p.master, seqs: p.targets.map((t) => Number(t.seq)), at: now })),
-    );
+    await insertDispatches(trx, dispatchRows(job.id, round, plans, now));
     return now;
   });
+  await sendRound(ctx, job, call, plans, at, lookupErrors, log);
+}
+
+/**
+ * Calls salt-api for dispatches already recorded (committed) at `at`: by `dispatchRound`, or by the
+ * transaction that created the job (an instance follows the jobs it creates from their creation).
+ */
+export async function sendRound(
+  ctx: FollowContext,
+  job: JobRow,
+  call: Call,
+  plans: readonly DispatchPlan[],
+  at: number,
+  lookupErrors: Map<string, string>,
+  log: FastifyBaseLogger,
+) {
   // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
   // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
   // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
@@ -85,7 +116,7 @@ async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, at: n
   return plan.targets.filter((t) => ok.has(Number(t.seq))).map((t) => ({ ...t, jid, master_sn: plan.master, started_at: at }));
 }
 
-interface DispatchPlan {
+export interface DispatchPlan {
   master: string;
   targets: PendingTarget[];
   dispatchId: string;

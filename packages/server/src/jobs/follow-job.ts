@@ -9,7 +9,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Updateable } from 'kysely';
 import type { JobTargetsTable } from '../db/database.js';
 import { insertEvents } from '../events/repository.js';
-import { dispatchRound } from './dispatch-round.js';
+import { dispatchRound, sendRound, type DispatchPlan } from './dispatch-round.js';
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
@@ -19,20 +19,43 @@ export { LeaseLostError, type FollowContext } from './follow-context.js';
 
 const FINAL = new Set(['done', 'partial', 'failed']);
 
-export async function followJob(ctx: FollowContext, jobId: string): Promise<void> {
-  const job = await findJob(ctx.db, jobId);
-  if (!job || FINAL.has(job.status)) return;
+/**
+ * A job this instance just created and leased in the same transaction as its first round's dispatch
+ * rows: following starts from what the creator has in memory (no claim, no reading 10,000 targets
+ * back, no decrypting the call), by calling salt-api for those recorded dispatches.
+ */
+export interface JobStart {
+  job: JobRow;
+  call: Call;
+  /** The first round, recorded (committed) at `at` with the job. */
+  plans: DispatchPlan[];
+  at: number;
+}
+
+export async function followJob(ctx: FollowContext, jobId: string, start?: JobStart): Promise<void> {
   const log = ctx.log.child({ job: jobId });
-  const call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
-  // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
-  if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }), 'update');
   const lookupErrors = new Map<string, string>();
-  let progress = await jobProgress(ctx.db, jobId);
-  if (await recoverInFlight(ctx, job, progress.dispatches, log)) progress = await jobProgress(ctx.db, jobId);
+  let job: JobRow;
+  let call: Call;
+  let progress: Awaited<ReturnType<typeof jobProgress>>;
+  if (start) {
+    ({ job, call } = start);
+    await sendRound(ctx, job, call, start.plans, start.at, lookupErrors, log);
+    progress = await jobProgress(ctx.db, jobId);
+  } else {
+    const found = await findJob(ctx.db, jobId);
+    if (!found || FINAL.has(found.status)) return;
+    job = found;
+    call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
+    // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
+    if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }), 'update');
+    progress = await jobProgress(ctx.db, jobId);
+    if (await recoverInFlight(ctx, job, progress.dispatches, log)) progress = await jobProgress(ctx.db, jobId);
+  }
 
   // Whether the last step looked every followed jid up (a dispatch round does, as each master answers):
   // then the next lookup waits a poll interval.
-  let justPolled = false;
+  let justPolled = start !== undefined;
   while (!ctx.signal.aborted) {
     const { pending, dispatches } = progress;
     if (pending.length === 0) return finish(ctx, job, log);

@@ -263,6 +263,18 @@ export async function releaseLease(db: DbOrTrx, id: string, owner: string): Prom
   await db.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).where('lease_owner', '=', owner).where('status', 'in', ['pending', 'running']).execute();
 }
 
+/**
+ * A job created and leased here whose first dispatches were recorded but never sent (the instance began
+ * closing): they are deleted and the lease handed back, in one transaction under the lease.
+ */
+export async function withdrawUnsentJob(db: Db, id: string, owner: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await holdsLease(trx, id, owner, 'update'))) return;
+    await trx.deleteFrom('job_dispatches').where('job_id', '=', id).where('ok', 'is', null).execute();
+    await trx.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).execute();
+  });
+}
+
 /** Records dispatches before their calls are made (one row per master, whatever the number of targets). */
 export async function insertDispatches(
   trx: DbOrTrx,

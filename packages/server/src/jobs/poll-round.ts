@@ -42,7 +42,8 @@ export async function pollRound(
     }
     if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
     const returned = targets.filter((t) => info.results.has(t.salt_id));
-    const unlisted = info.minions ? targets.filter((t) => !info.results.has(t.salt_id) && !info.minions?.includes(t.salt_id)) : [];
+    const listed = info.minions ? new Set(info.minions) : undefined;
+    const unlisted = listed ? targets.filter((t) => !info.results.has(t.salt_id) && !listed.has(t.salt_id)) : [];
     if (returned.length === 0 && unlisted.length === 0) return;
     const storeStarted = Date.now();
     await guarded(ctx, job.id, async (trx, now) => {

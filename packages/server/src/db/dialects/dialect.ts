@@ -93,6 +93,14 @@ export interface SqlDialect {
    */
   forShare<Q extends SelectQueryBuilder<Database, keyof Database, unknown>>(query: Q): Q;
 
+  /**
+   * `column` is one of `values`, with the list bound as one parameter where the database takes one
+   * (PostgreSQL `= any($1::text[])`, SQLite `in (select value from json_each(?))`), so thousands of
+   * values are one short statement, not batches of bound parameters; MySQL: one `IN` list (its text
+   * protocol has no parameter limit, and JSON_TABLE's collation defeats the index on a binary column).
+   */
+  oneOf(column: string, values: readonly string[]): Expression<SqlBool>;
+
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;
 

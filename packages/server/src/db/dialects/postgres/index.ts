@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type ExpressionBuilder } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
 import { insertManyWithJson } from '../insert-many.js';
@@ -34,6 +34,7 @@ export const postgresDialect: SqlDialect = {
   forUpdate: (query) => query.forUpdate() as typeof query,
   forShare: (query) => query.forShare() as typeof query,
   insertMany: insertManyWithJson,
+  oneOf: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`,
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: upsertOnConflict,

@@ -4,7 +4,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { allBranches } from './all-branches.js';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
+import { getMastersCredentials } from '../masters/repository.js';
 import { pollRound } from './poll-round.js';
+import type { MasterCredentials } from './salt-clients.js';
 import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
@@ -86,8 +88,11 @@ export async function sendRound(
   // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
   // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
   // once the others have stopped writing.
+  // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each
+  // dispatch to read its own (and fail over as before when that fails too).
+  const credentials = await getMastersCredentials(ctx.db, ctx.box, plans.map((p) => p.master)).catch(() => undefined);
   await allBranches(plans, async (plan) => {
-    const answer = await dispatchGroup(ctx, job, call, plan, log);
+    const answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
     const followed = await settle(ctx, job, plan, at, answer, log);
     if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
   });
@@ -129,12 +134,13 @@ async function dispatchGroup(
   call: Call,
   plan: DispatchPlan,
   log: FastifyBaseLogger,
+  credentials: ReadonlyMap<string, MasterCredentials> | undefined,
 ): Promise<DispatchAnswer> {
   const started = Date.now();
   let result: DispatchAnswer;
   let client: SaltClient | undefined;
   try {
-    client = await clientFor(ctx, plan.master);
+    client = await clientFor(ctx, plan.master, credentials);
     const answer = readLocalAsync(
       await client.run({
         client: 'local_async',

@@ -14,6 +14,7 @@ import { dispatchRows, planRound, type DispatchPlan } from './dispatch-round.js'
 import type { JobRunner } from './job-runner.js';
 import { insertDispatches, insertJob, toSummary, type JobRow, type PendingTarget } from './repository.js';
 import { resolveTargets } from './resolve-targets.js';
+import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
 /** Stores the job and answers its summary (id, status, counts per outcome): a 10,000-target job answers at once. */
 export async function createJob(
@@ -52,33 +53,35 @@ export async function createJob(
     lease_until: adopted ? now + ctx.config.jobLeaseMs : null,
   };
   let first: { plans: DispatchPlan[]; at: number } | undefined;
+  // Followed here: the first round is planned now, and its targets are stored as one chunk per dispatch
+  // (target-chunks.ts) that becomes their rows with their first answer; only the targets already settled
+  // (unknown_target, ambiguous, no_master) are rows from the start.
+  const pending: PendingTarget[] = [];
+  if (adopted) {
+    resolved.forEach((t, seq) => {
+      if (t.outcome === 'pending') pending.push({ seq, salt_id: t.saltId, candidates: candidates[seq]!, jid: null, master_sn: null, outcome: 'pending', started_at: null });
+    });
+  }
+  const { round, plans } = planRound(pending, []);
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      await insertJob(
-        trx,
-        row,
+      const rows = [];
+      for (let seq = 0; seq < resolved.length; seq += 1) {
+        const t = resolved[seq]!;
+        if (adopted && t.outcome === 'pending') continue;
         // Only the columns a new target sets: the others keep their defaults (fewer bound parameters).
-        resolved.map((t, seq) => ({
-          job_id: id,
-          seq,
-          sn: t.sn,
-          ip: t.ip,
-          salt_id: t.saltId,
-          candidates: candidates[seq]!,
-          outcome: t.outcome,
-          reason: t.reason,
-          finished_at: t.outcome === 'pending' ? null : now,
-        })),
-      );
+        rows.push({ job_id: id, seq, sn: t.sn, ip: t.ip, salt_id: t.saltId, candidates: candidates[seq]!, outcome: t.outcome, reason: t.reason, finished_at: t.outcome === 'pending' ? null : now });
+      }
+      await insertJob(trx, row, rows);
       if (adopted) {
         // The first round, recorded with the job (before salt-api is called, as every dispatch is):
         // a kill -9 from here on leaves in-flight dispatches that the next follower asks salt about.
-        const pending: PendingTarget[] = [];
-        resolved.forEach((t, seq) => {
-          if (t.outcome === 'pending') pending.push({ seq, salt_id: t.saltId, candidates: candidates[seq]!, jid: null, master_sn: null, outcome: 'pending', started_at: null });
-        });
-        const { round, plans } = planRound(pending, []);
         const at = await ctx.clock(trx);
+        await insertChunks(
+          trx,
+          id,
+          plans.map((p) => ({ chunkId: p.dispatchId, targets: p.targets.map((t): ChunkTarget => [Number(t.seq), resolved[Number(t.seq)]!.sn, resolved[Number(t.seq)]!.ip, t.salt_id, t.candidates]) })),
+        );
         await insertDispatches(trx, dispatchRows(id, round, plans, at));
         first = { plans, at };
       }

@@ -7,7 +7,7 @@ import { pushTo } from './group-by.js';
 import { getMastersCredentials } from '../masters/repository.js';
 import { pollRound } from './poll-round.js';
 import type { MasterCredentials } from './salt-clients.js';
-import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
+import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTargetGroups, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
 /** Who each waiting target goes to next: its first candidate not tried yet, grouped per master. */
@@ -55,10 +55,11 @@ export async function dispatchRound(
   if (exhausted.length > 0) {
     const tried = attemptsBySeq(dispatches);
     await guarded(ctx, job.id, async (trx, now) => {
-      for (const t of exhausted) {
+      const patches = exhausted.map((t) => {
         const summary = (tried.get(Number(t.seq)) ?? []).map((a) => `${a.master_sn}: ${a.reason ?? 'failed'}`).join('; ');
-        await updateTarget(trx, job.id, Number(t.seq), { outcome: 'dispatch_failed', reason: `every candidate master failed (${summary})`, finished_at: now });
-      }
+        return { seqs: [Number(t.seq)], patch: { outcome: 'dispatch_failed' as const, reason: `every candidate master failed (${summary})`, finished_at: now } };
+      });
+      await updateTargetGroups(trx, job.id, patches);
     });
   }
   if (plans.length === 0) return;

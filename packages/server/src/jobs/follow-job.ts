@@ -13,7 +13,7 @@ import { dispatchRound, sendRound, type DispatchPlan } from './dispatch-round.js
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
-import { findJob, jobProgress, outcomeCounts, updateJob, updateTargets, type JobRow, type PendingTarget } from './repository.js';
+import { findJob, jobProgress, outcomeCounts, updateJob, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
 
@@ -93,7 +93,7 @@ async function expire(ctx: FollowContext, job: JobRow, pending: PendingTarget[],
     same.set(key, group);
   }
   await guarded(ctx, job.id, async (trx, now) => {
-    for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, { ...patch, finished_at: now });
+    await updateTargetGroups(trx, job.id, [...same.values()].map(({ patch, seqs }) => ({ seqs, patch: { ...patch, finished_at: now } })));
   });
   await finish(ctx, job, log);
 }

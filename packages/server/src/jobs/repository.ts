@@ -7,6 +7,7 @@ import { dialectOf } from '../db/dialects/index.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
 import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
+import { chunkedCounts, chunkedTargets, jobsWithChunkedMinion, materializeChunks, type TargetPatch } from './target-chunks.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type TargetRow = Selectable<JobTargetsTable>;
@@ -34,8 +35,10 @@ export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefin
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Every target of the job, by seq: its rows and the targets still in chunks (target-chunks.ts). */
 export async function jobTargets(db: DbOrTrx, id: string): Promise<TargetRow[]> {
-  return db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute();
+  const [rows, chunked] = await Promise.all([db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute(), chunkedTargets(db, id)]);
+  return chunked.length === 0 ? rows : [...rows, ...chunked].sort((a, b) => Number(a.seq) - Number(b.seq));
 }
 
 /** The targets still `pending`, with only what following needs (no returns). */
@@ -47,7 +50,7 @@ export type PendingTarget = Pick<TargetRow, 'seq' | 'salt_id' | 'candidates' | '
  * `jid`, `master_sn`, `started_at` are written with their return, or when they expire).
  */
 export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: PendingTarget[]; dispatches: DispatchRow[] }> {
-  const [pending, dispatches] = await Promise.all([
+  const [stored, chunked, dispatches] = await Promise.all([
     db
       .selectFrom('job_targets')
       .select(['seq', 'salt_id', 'candidates', 'jid', 'master_sn', 'outcome', 'started_at'])
@@ -55,8 +58,10 @@ export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: P
       .where('outcome', '=', 'pending')
       .orderBy('seq')
       .execute(),
+    chunkedTargets(db, id),
     jobDispatches(db, id),
   ]);
+  const pending: PendingTarget[] = chunked.length === 0 ? stored : [...stored, ...chunked].sort((a, b) => Number(a.seq) - Number(b.seq));
   const published = publishedBySeq(dispatches);
   return { pending: pending.map((t) => (t.jid === null ? { ...t, ...published.get(Number(t.seq)) } : t)), dispatches };
 }
@@ -78,7 +83,10 @@ export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<str
     .where('job_id', '=', id)
     .groupBy('outcome')
     .execute();
-  return Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)]));
+  const counts: Record<string, number> = Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)]));
+  const chunked = (await chunkedCounts(db, [id])).get(id);
+  if (chunked) counts.pending = (counts.pending ?? 0) + chunked;
+  return counts;
 }
 
 export async function jobDispatches(db: DbOrTrx, id: string): Promise<DispatchRow[]> {
@@ -173,6 +181,8 @@ export interface JobFilter {
 
 /** Newest first, paged by (created_at, id). */
 export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items: JobSummary[]; last: [number, string] | null }> {
+  // Jobs whose first answers are not stored yet hold some targets in chunks, not in job_targets.
+  const chunkedWithMinion = filter.minion === undefined ? [] : await jobsWithChunkedMinion(db, filter.minion);
   const rows = await db
     .selectFrom('jobs')
     .selectAll()
@@ -182,7 +192,10 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
       q.where((eb) => eb.exists(eb.selectFrom('job_masters as jm').select('jm.job_id').whereRef('jm.job_id', '=', 'jobs.id').where('jm.master_sn', '=', filter.master!))),
     )
     .$if(filter.minion !== undefined, (q) =>
-      q.where((eb) => eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!))),
+      q.where((eb) => {
+        const stored = eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!));
+        return chunkedWithMinion.length === 0 ? stored : eb.or([stored, eb('jobs.id', 'in', chunkedWithMinion)]);
+      }),
     )
     .$if(filter.before !== undefined, (q) =>
       q.where((eb) =>
@@ -203,6 +216,10 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
       .groupBy(['job_id', 'outcome'])
       .execute();
     for (const g of grouped) counts.set(g.job_id, { ...(counts.get(g.job_id) ?? {}), [g.outcome]: Number(g.n) });
+    for (const [jobId, n] of await chunkedCounts(db, page.map((r) => r.id))) {
+      const c = counts.get(jobId) ?? {};
+      counts.set(jobId, { ...c, pending: (c.pending ?? 0) + n });
+    }
   }
   const last = page.at(-1);
   return {
@@ -340,18 +357,25 @@ const RANGES_PER_UPDATE = 250;
  * 500-value IN lists; scattered targets still take one bound parameter each.
  */
 export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly number[], patch: Updateable<JobTargetsTable>): Promise<void> {
-  for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
-    await trx
-      .updateTable('job_targets')
-      .set(patch)
-      .where('job_id', '=', jobId)
-      .where((eb) => eb.or(ranges.map(([first, last]) => (first === last ? eb('seq', '=', first) : eb.between('seq', first, last)))))
-      .execute();
+  await updateTargetGroups(trx, jobId, [{ seqs, patch }]);
+}
+
+/** Several `updateTargets` at once: targets still in chunks are written as their rows, with their patch, instead of updated. */
+export async function updateTargetGroups(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<void> {
+  for (const { seqs, patch } of await materializeChunks(trx, jobId, patches)) {
+    for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
+      await trx
+        .updateTable('job_targets')
+        .set(patch)
+        .where('job_id', '=', jobId)
+        .where((eb) => eb.or(ranges.map(([first, last]) => (first === last ? eb('seq', '=', first) : eb.between('seq', first, last)))))
+        .execute();
+    }
   }
 }
 
 export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Updateable<JobTargetsTable>): Promise<void> {
-  await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', '=', seq).execute();
+  await updateTargetGroups(trx, jobId, [{ seqs: [seq], patch }]);
 }
 
 /** Notes that the job published on `master` (once; callers hold the job's lease, so nobody races them). */

@@ -1,0 +1,119 @@
+/**
+ * A job followed from its creation keeps the targets of each first dispatch as one JSON chunk (table
+ * `job_target_chunks`, migration 0009) until that dispatch's first answer is stored: ten small rows
+ * before salt-api is called instead of 10,000 `job_targets` rows, and each chunk becomes its rows with
+ * the outcomes already in them. A target is in a chunk or in `job_targets`, never both; every write of
+ * a target goes through `materializeChunks` first (repository.ts `updateTargets`), every read merges
+ * the chunks as the pending rows they stand for.
+ */
+import type { Updateable } from 'kysely';
+import type { DbOrTrx, JobTargetsTable } from '../db/database.js';
+import { dialectOf } from '../db/dialects/index.js';
+import type { TargetRow } from './repository.js';
+import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
+
+/** One target in a chunk: `[seq, sn, ip, salt_id, candidates]` (candidates: JSON text, as in `job_targets`). */
+export type ChunkTarget = [seq: number, sn: string, ip: string | null, saltId: string, candidates: string];
+
+export async function insertChunks(trx: DbOrTrx, jobId: string, chunks: ReadonlyArray<{ chunkId: string; targets: ChunkTarget[] }>): Promise<void> {
+  if (chunks.length === 0) return;
+  await trx
+    .insertInto('job_target_chunks')
+    .values(chunks.map((c) => ({ job_id: jobId, chunk_id: c.chunkId, seqs: JSON.stringify(toRanges(c.targets.map((t) => t[0]))), n: c.targets.length, targets: JSON.stringify(c.targets) })))
+    .execute();
+}
+
+/** The row a chunked target stands for: pending, nothing else known (as createJob writes a pending target). */
+function pendingRow(jobId: string, [seq, sn, ip, saltId, candidates]: ChunkTarget): TargetRow {
+  return {
+    job_id: jobId,
+    seq,
+    sn,
+    ip,
+    salt_id: saltId,
+    candidates,
+    outcome: 'pending',
+    master_sn: null,
+    jid: null,
+    retcode: null,
+    success: null,
+    return_json: null,
+    truncated: 0,
+    reason: null,
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+/** The targets of a job still in chunks, as their pending rows. */
+export async function chunkedTargets(db: DbOrTrx, jobId: string): Promise<TargetRow[]> {
+  const chunks = await db.selectFrom('job_target_chunks').select('targets').where('job_id', '=', jobId).execute();
+  return chunks.flatMap((c) => (JSON.parse(c.targets) as ChunkTarget[]).map((t) => pendingRow(jobId, t)));
+}
+
+/** How many targets of each job are still in chunks (all pending). */
+export async function chunkedCounts(db: DbOrTrx, jobIds: readonly string[]): Promise<Map<string, number>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('job_target_chunks')
+    .select(['job_id', (eb) => eb.fn.sum<number>('n').as('n')])
+    .where('job_id', 'in', [...jobIds])
+    .groupBy('job_id')
+    .execute();
+  return new Map(rows.map((r) => [r.job_id, Number(r.n)]));
+}
+
+/** Jobs with minion `sn` among their chunked targets (only jobs whose first answers are not stored yet). */
+export async function jobsWithChunkedMinion(db: DbOrTrx, sn: string): Promise<string[]> {
+  const needle = JSON.stringify(sn);
+  const chunks = await db.selectFrom('job_target_chunks').select(['job_id', 'targets']).execute();
+  const ids = new Set<string>();
+  for (const c of chunks) {
+    if (ids.has(c.job_id) || !c.targets.includes(needle)) continue;
+    if ((JSON.parse(c.targets) as ChunkTarget[]).some((t) => t[1] === sn)) ids.add(c.job_id);
+  }
+  return [...ids];
+}
+
+export async function hasChunks(db: DbOrTrx, jobId: string): Promise<boolean> {
+  return (await db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', jobId).limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Targets `seqs` get `patch`: one write of several targets. */
+export interface TargetPatch {
+  seqs: readonly number[];
+  patch: Updateable<JobTargetsTable>;
+}
+
+/**
+ * The chunks holding any of the patched seqs become their `job_targets` rows, each of those targets
+ * with its patch applied (the others pending), in the caller's transaction; returns the patches
+ * narrowed to the seqs that were not in a chunk (their rows exist: the caller updates them). The chunks
+ * are locked first: of two writers reaching one chunk, the second waits and then finds it gone.
+ */
+export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<TargetPatch[]> {
+  const dialect = dialectOf(trx);
+  const heads = await trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs']).where('job_id', '=', jobId).execute();
+  if (heads.length === 0) return [...patches];
+  const patchOf = new Map<number, Updateable<JobTargetsTable>>();
+  for (const { seqs, patch } of patches) for (const s of seqs) patchOf.set(s, patch);
+  const touched = heads.filter((head) => fromRanges(JSON.parse(head.seqs) as SeqRanges).some((s) => patchOf.has(s))).map((head) => head.chunk_id);
+  if (touched.length === 0) return [...patches];
+  // Only the chunks this write needs are locked: the ten masters' writes of one job run side by side. A
+  // chunk another writer turned into rows meanwhile is not read again (its targets are updated below).
+  const chunks = await dialect
+    .forUpdate(trx.selectFrom('job_target_chunks').select(['seqs', 'targets']).where('job_id', '=', jobId).where('chunk_id', 'in', touched))
+    .execute();
+  if (chunks.length === 0) return [...patches];
+  const covered = new Set<number>();
+  const rows = chunks.flatMap((c) => {
+    for (const s of fromRanges(JSON.parse(c.seqs) as SeqRanges)) covered.add(s);
+    return (JSON.parse(c.targets) as ChunkTarget[]).map((t) => {
+      const patch = patchOf.get(t[0]);
+      return patch ? { ...pendingRow(jobId, t), ...patch } : pendingRow(jobId, t);
+    });
+  });
+  await dialect.insertMany(trx, 'job_targets', rows);
+  await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', touched).execute();
+  return patches.map(({ seqs, patch }) => ({ seqs: seqs.filter((s) => !covered.has(s)), patch })).filter((p) => p.seqs.length > 0);
+}

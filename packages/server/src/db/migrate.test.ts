@@ -368,4 +368,44 @@ describeEachDialect('runMigrations', (dialect) => {
       await database.destroy();
     }
   });
+
+  it('0009 down() turns the chunks left into their pending job_targets rows (the code before 0009 reads only rows); up() and down() run twice are harmless', async () => {
+    const database = await createTestDatabase(dialect);
+    try {
+      const db = database.db;
+      await db
+        .insertInto('jobs')
+        .values({ id: 'j9', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 50, deadline_at: 60_050, finished_at: null, lease_owner: null, lease_until: null })
+        .execute();
+      await db.insertInto('job_targets').values({ job_id: 'j9', seq: 0, sn: 'm-0', ip: null, salt_id: 'm-0', candidates: '[]', outcome: 'no_master', reason: 'none running', finished_at: 50 }).execute();
+      await db
+        .insertInto('job_target_chunks')
+        .values([
+          { job_id: 'j9', chunk_id: 'd1', seqs: '[[1,2]]', n: 2, targets: JSON.stringify([[1, 'm-1', '10.0.0.1', 'm-1', '["a"]'], [2, `o'b "2"`, null, 'id-2', '["a","b"]']]) },
+          { job_id: 'j9', chunk_id: 'd2', seqs: '[[3,3]]', n: 1, targets: JSON.stringify([[3, 'm-3', '10.0.0.3', 'm-3', '["b"]']]) },
+        ])
+        .execute();
+      const before = await getJob(db, 'j9');
+      const m0009 = migrations['0009-job-target-chunks']!;
+
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0008-job-targets-fillfactor')).error).toBeUndefined();
+      await m0009.down!(db);
+      const targets = await db.selectFrom('job_targets').select(['seq', 'sn', 'ip', 'salt_id', 'candidates', 'outcome']).where('job_id', '=', 'j9').orderBy('seq').execute();
+      const tables = (await db.introspection.getTables()).map((x) => x.name);
+      await runMigrations(db);
+      await m0009.up(db);
+      const after = await getJob(db, 'j9');
+
+      expect(targets.map((x) => ({ ...x, seq: Number(x.seq) }))).toEqual([
+        { seq: 0, sn: 'm-0', ip: null, salt_id: 'm-0', candidates: '[]', outcome: 'no_master' },
+        { seq: 1, sn: 'm-1', ip: '10.0.0.1', salt_id: 'm-1', candidates: '["a"]', outcome: 'pending' },
+        { seq: 2, sn: `o'b "2"`, ip: null, salt_id: 'id-2', candidates: '["a","b"]', outcome: 'pending' },
+        { seq: 3, sn: 'm-3', ip: '10.0.0.3', salt_id: 'm-3', candidates: '["b"]', outcome: 'pending' },
+      ]);
+      expect(tables).not.toContain('job_target_chunks');
+      expect(after).toEqual(before);
+    } finally {
+      await database.destroy();
+    }
+  });
 });

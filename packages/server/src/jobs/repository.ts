@@ -61,7 +61,12 @@ export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: P
     chunkedTargets(db, id),
     jobDispatches(db, id),
   ]);
-  const pending: PendingTarget[] = chunked.length === 0 ? stored : [...stored, ...chunked].sort((a, b) => Number(a.seq) - Number(b.seq));
+  const pending: PendingTarget[] =
+    chunked.length === 0
+      ? stored
+      : [...stored, ...chunked.map(({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }) => ({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }))].sort(
+          (a, b) => Number(a.seq) - Number(b.seq),
+        );
   const published = publishedBySeq(dispatches);
   return { pending: pending.map((t) => (t.jid === null ? { ...t, ...published.get(Number(t.seq)) } : t)), dispatches };
 }

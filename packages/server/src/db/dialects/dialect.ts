@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Generated, Insertable, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Generated, Insertable, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, DbOrTrx, EpochMs } from '../database.js';
 
@@ -100,6 +100,14 @@ export interface SqlDialect {
    * protocol has no parameter limit, and JSON_TABLE's collation defeats the index on a binary column).
    */
   oneOf(column: string, values: readonly string[]): Expression<SqlBool>;
+
+  /**
+   * A JSON array of arrays held in text column `column` (of a table earlier in the FROM clause), as rows:
+   * `join` is the FROM item to append (`cross join …`, one row per element), `item(i)` the element's
+   * i-th item (`types[i]`: `int`, `key` up to 255 characters, or `text`; SQL NULL for JSON null). Lets
+   * an INSERT … SELECT turn a stored JSON document into rows without sending them from the application.
+   */
+  jsonArrayRows(column: string, alias: string, types: ReadonlyArray<'int' | 'key' | 'text'>): { join: RawBuilder<unknown>; item(i: number): RawBuilder<unknown> };
 
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;

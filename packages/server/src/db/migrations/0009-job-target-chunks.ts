@@ -44,16 +44,13 @@ export async function down(db: Kysely<any>): Promise<void> {
       candidates,
       outcome: 'pending',
     }));
-    // Each chunk in its own transaction where DDL allows it; on MariaDB a run again after a failure
-    // skips rows already written (the primary key), so nothing is inserted twice.
-    await db.transaction().execute(async (trx) => {
-      const known = new Set(
-        (await trx.selectFrom('job_targets').select('seq').where('job_id', '=', chunk.job_id).execute()).map((r) => Number(r.seq)),
-      );
-      const missing = rows.filter((r) => !known.has(r.seq));
-      for (let i = 0; i < missing.length; i += BATCH) await trx.insertInto('job_targets').values(missing.slice(i, i + BATCH)).execute();
-      await trx.deleteFrom('job_target_chunks').where('job_id', '=', chunk.job_id).where('chunk_id', '=', chunk.chunk_id).execute();
-    });
+    // The migrator runs this in a transaction where DDL is transactional (PostgreSQL, SQLite); on
+    // MariaDB a run again after a failure skips the rows already written (the primary key), so nothing
+    // is inserted twice.
+    const known = new Set((await db.selectFrom('job_targets').select('seq').where('job_id', '=', chunk.job_id).execute()).map((r) => Number(r.seq)));
+    const missing = rows.filter((r) => !known.has(r.seq));
+    for (let i = 0; i < missing.length; i += BATCH) await db.insertInto('job_targets').values(missing.slice(i, i + BATCH)).execute();
+    await db.deleteFrom('job_target_chunks').where('job_id', '=', chunk.job_id).where('chunk_id', '=', chunk.chunk_id).execute();
   }
   await db.schema.dropTable('job_target_chunks').execute();
 }

@@ -385,8 +385,8 @@ export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, pat
 
 /** Notes that the job published on `master` (once; callers hold the job's lease, so nobody races them). */
 export async function addJobMaster(trx: DbOrTrx, jobId: string, master: string): Promise<void> {
-  const known = await trx.selectFrom('job_masters').select('job_id').where('job_id', '=', jobId).where('master_sn', '=', master).executeTakeFirst();
-  if (!known) await trx.insertInto('job_masters').values({ job_id: jobId, master_sn: master }).execute();
+  // One statement, not a read and an insert: it runs in every master's settle transaction.
+  await dialectOf(trx).insertIfAbsent(trx, 'job_masters', { job_id: jobId, master_sn: master }, ['job_id', 'master_sn']);
 }
 
 export async function updateJob(trx: DbOrTrx, id: string, patch: Partial<JobsTable>): Promise<void> {

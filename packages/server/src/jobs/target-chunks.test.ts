@@ -101,4 +101,51 @@ describeEachDialect('targets kept in chunks until their first answer', (dialect)
     expect(await rows(db, 'chunked-3')).toEqual(await rows(db, 'rows-3'));
     expect(await db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', 'chunked-3').execute()).toEqual([]);
   });
+
+  it('a scattered first answer (every third target of a 3,000-target chunk) converts the chunk with one statement over its JSON, not one per 250 ranges: same rows as stored targets', async () => {
+    const db = t.current.db;
+    const n = 3_000;
+    const targets: ChunkTarget[] = Array.from({ length: n }, (_, i) => [i, `m-${i}`, null, `m-${i}`, '["master-a"]']);
+    for (const id of ['scattered-chunked', 'scattered-rows']) {
+      await db
+        .insertInto('jobs')
+        .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
+        .execute();
+    }
+    await insertChunks(db, 'scattered-chunked', [{ chunkId: 'd1', targets }]);
+    await dialectOf(db).insertMany(db, 'job_targets', targets.map(([seq, sn, ip, saltId, candidates]) => ({ job_id: 'scattered-rows', seq, sn, ip, salt_id: saltId, candidates, outcome: 'pending' as const })));
+    const every3 = targets.filter(([seq]) => seq % 3 === 0).map(([seq]) => seq);
+    const patch = { outcome: 'returned' as const, return_json: 'true', retcode: 0, success: 1, finished_at: 3_000 };
+    let overChunks = 0;
+    const counting = db.withPlugin({
+      transformQuery: (args) => {
+        if (JSON.stringify(args.node).includes('insert into job_targets')) overChunks += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+
+    await counting.transaction().execute((trx) => updateTargets(trx, 'scattered-chunked', every3, patch));
+    await db.transaction().execute((trx) => updateTargets(trx, 'scattered-rows', every3, patch));
+
+    expect(overChunks).toBe(1);
+    expect(await rows(db, 'scattered-chunked')).toEqual(await rows(db, 'scattered-rows'));
+    expect(await outcomeCounts(db, 'scattered-chunked')).toEqual({ pending: n - every3.length, returned: every3.length });
+  });
+
+  it('a seq in two patches of one write takes the last, whether its target is in a chunk or a row', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'chunked-4', true);
+    await jobWith(db, 'rows-4', false);
+    const writes = [
+      { seqs: [3, 4], patch: { reason: 'first' } },
+      { seqs: [3], patch: { reason: 'second' } },
+    ];
+
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'chunked-4', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'rows-4', writes));
+
+    expect((await rows(db, 'chunked-4')).find((r) => r.seq === 3)?.reason).toBe('second');
+    expect(await rows(db, 'chunked-4')).toEqual((await rows(db, 'rows-4')).filter((r) => r.seq !== 1 && r.seq !== 2));
+  });
 });

@@ -1,13 +1,13 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
 import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
-import { chunkedCounts, chunkedTargets, jobsWithChunkedMinion, materializeChunks, type TargetPatch } from './target-chunks.js';
+import { chunkedTargets, jobsWithChunkedMinion, materializeChunks, type TargetPatch } from './target-chunks.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type TargetRow = Selectable<JobTargetsTable>;
@@ -35,10 +35,17 @@ export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefin
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Every target of the job, by seq: its rows and the targets still in chunks (target-chunks.ts). */
+/**
+ * Every target of the job, by seq: its rows and the targets still in chunks (target-chunks.ts). The
+ * chunks are read first, then the rows, and a seq in both is its row: a target only moves from a chunk
+ * to a row, so a chunk turned into rows between the two reads is seen once (as rows), never lost.
+ */
 export async function jobTargets(db: DbOrTrx, id: string): Promise<TargetRow[]> {
-  const [rows, chunked] = await Promise.all([db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute(), chunkedTargets(db, id)]);
-  return chunked.length === 0 ? rows : [...rows, ...chunked].sort((a, b) => Number(a.seq) - Number(b.seq));
+  const chunked = await chunkedTargets(db, id);
+  const rows = await db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute();
+  if (chunked.length === 0) return rows;
+  const stored = new Set(rows.map((r) => Number(r.seq)));
+  return [...rows, ...chunked.filter((t) => !stored.has(Number(t.seq)))].sort((a, b) => Number(a.seq) - Number(b.seq));
 }
 
 /** The targets still `pending`, with only what following needs (no returns). */
@@ -82,15 +89,34 @@ export function publishedBySeq(dispatches: readonly DispatchRow[]): Map<number, 
 }
 
 export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<string, number>> {
+  return (await outcomeCountsOf(db, [id])).get(id) ?? {};
+}
+
+/**
+ * Each job's targets by outcome, those in chunks counted as pending. One statement (rows and chunks in
+ * one UNION ALL, so one snapshot): a chunk turned into rows meanwhile is counted once, as chunk or rows.
+ */
+async function outcomeCountsOf(db: DbOrTrx, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
+  const counts = new Map<string, Record<string, number>>();
+  if (ids.length === 0) return counts;
   const grouped = await db
     .selectFrom('job_targets')
-    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('job_id', '=', id)
-    .groupBy('outcome')
+    .select(['job_id', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', 'in', [...ids])
+    .groupBy(['job_id', 'outcome'])
+    .unionAll(
+      db
+        .selectFrom('job_target_chunks')
+        .select(['job_id', sql<JobOutcome>`'pending'`.as('outcome'), (eb) => eb.fn.sum<number>('n').as('n')])
+        .where('job_id', 'in', [...ids])
+        .groupBy('job_id'),
+    )
     .execute();
-  const counts: Record<string, number> = Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)]));
-  const chunked = (await chunkedCounts(db, [id])).get(id);
-  if (chunked) counts.pending = (counts.pending ?? 0) + chunked;
+  for (const g of grouped) {
+    const c = counts.get(g.job_id) ?? {};
+    c[g.outcome] = (c[g.outcome] ?? 0) + Number(g.n);
+    counts.set(g.job_id, c);
+  }
   return counts;
 }
 
@@ -212,20 +238,7 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
     .limit(filter.limit + 1)
     .execute();
   const page = rows.slice(0, filter.limit);
-  const counts = new Map<string, Record<string, number>>();
-  if (page.length > 0) {
-    const grouped = await db
-      .selectFrom('job_targets')
-      .select(['job_id', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('job_id', 'in', page.map((r) => r.id))
-      .groupBy(['job_id', 'outcome'])
-      .execute();
-    for (const g of grouped) counts.set(g.job_id, { ...(counts.get(g.job_id) ?? {}), [g.outcome]: Number(g.n) });
-    for (const [jobId, n] of await chunkedCounts(db, page.map((r) => r.id))) {
-      const c = counts.get(jobId) ?? {};
-      counts.set(jobId, { ...c, pending: (c.pending ?? 0) + n });
-    }
-  }
+  const counts = await outcomeCountsOf(db, page.map((r) => r.id));
   const last = page.at(-1);
   return {
     items: page.map((r) => toSummary(r, counts.get(r.id) ?? {})),

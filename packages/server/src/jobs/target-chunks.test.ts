@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
-import { getJob, jobProgress, listJobs, outcomeCounts, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
+import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
 import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
 describeEachDialect('targets kept in chunks until their first answer', (dialect) => {
@@ -148,4 +148,64 @@ describeEachDialect('targets kept in chunks until their first answer', (dialect)
     expect((await rows(db, 'chunked-4')).find((r) => r.seq === 3)?.reason).toBe('second');
     expect(await rows(db, 'chunked-4')).toEqual((await rows(db, 'rows-4')).filter((r) => r.seq !== 1 && r.seq !== 2));
   });
+
+  it('a chunk turned into rows between a reader\'s reads of rows and chunks: no target vanishes or is seen twice, counts included', async () => {
+    // SQLite: one connection, a write cannot commit while a read waits on it.
+    if (dialect === 'sqlite') return;
+    const db = t.current.db;
+    for (const held of ['job_targets', 'job_target_chunks']) {
+      for (const reader of ['targets', 'counts', 'list'] as const) {
+        const id = `race-${reader}-${held}`;
+        await jobWith(db, id, true);
+        let open!: () => void;
+        const gate = new Promise<void>((resolve) => (open = resolve));
+        // The reader's query on `held` waits until the conversion below has committed.
+        const view = heldDb(db, held, gate);
+        const reading =
+          reader === 'targets'
+            ? jobTargets(view, id).then((ts) => ts.map((r) => [Number(r.seq), r.outcome]))
+            : reader === 'counts'
+              ? outcomeCounts(view, id)
+              : listJobs(view, { limit: 100 }).then((page) => page.items.find((j) => j.id === id)?.counts);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await db.transaction().execute((trx) => updateTargets(trx, id, [3], { outcome: 'returned', finished_at: 2_000 }));
+        open();
+
+        // What the job was before the conversion, or after it: either, never a mix.
+        const [before, after] =
+          reader === 'targets'
+            ? [3, 'returned'].map((outcome) => [[0, 'unknown_target'], [1, 'pending'], [2, 'pending'], [3, outcome === 3 ? 'pending' : outcome], [4, 'pending'], [5, 'unknown_target'], [6, 'pending']])
+            : [{ pending: 5, unknown_target: 2 }, { pending: 4, returned: 1, unknown_target: 2 }];
+        expect([[held, reader, before], [held, reader, after]]).toContainEqual([held, reader, await reading]);
+      }
+    }
+  });
 });
+
+/** `db` whose queries on `table` run only once `gate` is open. */
+function heldDb(db: Db, table: string, gate: Promise<void>): Db {
+  const held = <T extends object>(builder: T): T =>
+    new Proxy(builder, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (typeof value !== 'function') return value;
+        if (prop === 'execute' || prop === 'executeTakeFirst' || prop === 'executeTakeFirstOrThrow') {
+          return async (...args: unknown[]) => {
+            await gate;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result !== null && typeof result === 'object' && 'execute' in result ? held(result) : result;
+        };
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop);
+      if (prop === 'selectFrom') return (from: never) => (from === table ? held(target.selectFrom(from)) : target.selectFrom(from));
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -52,18 +52,6 @@ export async function chunkedTargets(db: DbOrTrx, jobId: string): Promise<Target
   return chunks.flatMap((c) => (JSON.parse(c.targets) as ChunkTarget[]).map((t) => pendingRow(jobId, t)));
 }
 
-/** How many targets of each job are still in chunks (all pending). */
-export async function chunkedCounts(db: DbOrTrx, jobIds: readonly string[]): Promise<Map<string, number>> {
-  if (jobIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('job_target_chunks')
-    .select(['job_id', (eb) => eb.fn.sum<number>('n').as('n')])
-    .where('job_id', 'in', [...jobIds])
-    .groupBy('job_id')
-    .execute();
-  return new Map(rows.map((r) => [r.job_id, Number(r.n)]));
-}
-
 /** Jobs with minion `sn` among their chunked targets (only jobs whose first answers are not stored yet). */
 export async function jobsWithChunkedMinion(db: DbOrTrx, sn: string): Promise<string[]> {
   const needle = JSON.stringify(sn);

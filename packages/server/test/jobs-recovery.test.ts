@@ -3,9 +3,11 @@
  * and writing salt's answer): the next instance asks the master's job cache for the dispatch's
  * metadata and follows the jid it finds, or marks the target `unknown`; it never dispatches again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import type { JobStart } from '../src/jobs/follow-job.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 import { registerFleet, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
 
@@ -97,7 +99,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     const creator = await buildApp(database.config({ instanceId: 'dead-2' }), { db: database.db, scheduler: false });
     await creator.ready();
     // It "dies" between the commit and the local_async: following never starts.
-    creator.jobRunner.adopt = () => undefined;
+    creator.jobRunner.adopt = () => Promise.resolve();
     const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
     await creator.close();
     const id = (res.json() as { id: string }).id;
@@ -116,5 +118,40 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     expect(job.targets[0]?.outcome).toBe('unknown');
     expect(job.targets[0]?.reason).toMatch(/an act2 instance stopped while dispatching to master-c, and that master's job cache has no job with act2_dispatch/);
     expect(localAsyncCount()).toBe(before);
+  });
+
+  it('a job created as its creator closes is handed back before the close ends (dispatches withdrawn, lease released), then dispatched once by the next follower, never unknown', async () => {
+    const creator = await buildApp(database.config({ instanceId: 'closing-1' }), { db: database.db, scheduler: false });
+    await creator.ready();
+    const runner = creator.jobRunner;
+    const adopt = runner.adopt;
+    let start: JobStart | undefined;
+    // The job is created (leased here, first round recorded); the instance begins closing before it is adopted.
+    runner.adopt = (from) => {
+      start = from;
+      return Promise.resolve();
+    };
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    const id = (res.json() as { id: string }).id;
+    const closing = creator.close();
+    // Closing has begun once no place can be reserved any more.
+    while (runner.reserve()) {
+      runner.unreserve();
+      await sleep(1);
+    }
+    const before = localAsyncCount();
+
+    await adopt(start!);
+    const inFlight = await database.db.selectFrom('job_dispatches').select('dispatch_id').where('job_id', '=', id).execute();
+    const lease = await database.db.selectFrom('jobs').select('lease_until').where('id', '=', id).executeTakeFirstOrThrow();
+    await closing;
+    const survivor = await startSurvivor();
+    const job = await waitForJob(survivor, id);
+
+    expect(inFlight).toEqual([]);
+    expect(Number(lease.lease_until)).toBe(0);
+    expect(job.status).toBe('done');
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', return: true });
+    expect(localAsyncCount()).toBe(before + 1);
   });
 });

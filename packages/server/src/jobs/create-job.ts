@@ -98,7 +98,8 @@ export async function createJob(
   ctx.metrics.jobsCreated.inc({ outcome: 'accepted' });
   const storeMs = Math.round(performance.now() - started) - resolveMs;
   ctx.log.info({ job: id, fun: request.fun, targets: resolved.length, requested_by: requestedBy, resolveMs, storeMs, followed: adopted }, 'job created');
-  if (first) runner.adopt({ job: row, call: { arg: request.arg, kwarg: request.kwarg }, ...first });
+  // Awaited: a job created as the instance closes is handed back before the answer (and the database's close).
+  if (first) await runner.adopt({ job: row, call: { arg: request.arg, kwarg: request.kwarg }, ...first });
   // The answer comes from what was just stored, not from reading 10,000 targets back.
   const counts: Record<string, number> = {};
   for (const t of resolved) counts[t.outcome] = (counts[t.outcome] ?? 0) + 1;

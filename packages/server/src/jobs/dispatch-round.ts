@@ -7,7 +7,7 @@ import { pushTo } from './group-by.js';
 import { getMastersCredentials } from '../masters/repository.js';
 import { pollRound } from './poll-round.js';
 import type { MasterCredentials } from './salt-clients.js';
-import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTargetGroups, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
+import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTargetGroups, withdrawUnsentJob, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
 
 /** Who each waiting target goes to next: its first candidate not tried yet, grouped per master. */
@@ -62,19 +62,21 @@ export async function dispatchRound(
       await updateTargetGroups(trx, job.id, patches);
     });
   }
-  if (plans.length === 0) return;
+  if (plans.length === 0) return true;
   // Every dispatch is recorded (committed) before salt-api is called: a restart finds it and asks salt
   // what happened. One row per master, not per target.
   const at = await guarded(ctx, job.id, async (trx, now) => {
     await insertDispatches(trx, dispatchRows(job.id, round, plans, now));
     return now;
   });
-  await sendRound(ctx, job, call, plans, at, lookupErrors, log);
+  return sendRound(ctx, job, call, plans, at, lookupErrors, log);
 }
 
 /**
  * Calls salt-api for dispatches already recorded (committed) at `at`: by `dispatchRound`, or by the
  * transaction that created the job (an instance follows the jobs it creates from their creation).
+ * False when the instance began closing before salt-api was called: the dispatches are withdrawn and
+ * the lease handed back (a recorded dispatch never sent would otherwise end its targets `unknown`).
  */
 export async function sendRound(
   ctx: FollowContext,
@@ -92,11 +94,16 @@ export async function sendRound(
   // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each
   // dispatch to read its own (and fail over as before when that fails too).
   const credentials = await getMastersCredentials(ctx.db, ctx.box, plans.map((p) => p.master)).catch(() => undefined);
+  if (ctx.signal.aborted) {
+    await withdrawUnsentJob(ctx.db, job.id, ctx.instanceId);
+    return false;
+  }
   await allBranches(plans, async (plan) => {
     const answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
     const followed = await settle(ctx, job, plan, at, answer, log);
     if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
   });
+  return true;
 }
 
 /**

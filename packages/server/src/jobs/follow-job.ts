@@ -40,7 +40,7 @@ export async function followJob(ctx: FollowContext, jobId: string, start?: JobSt
   let progress: Awaited<ReturnType<typeof jobProgress>>;
   if (start) {
     ({ job, call } = start);
-    await sendRound(ctx, job, call, start.plans, start.at, lookupErrors, log);
+    if (!(await sendRound(ctx, job, call, start.plans, start.at, lookupErrors, log))) return;
     progress = await jobProgress(ctx.db, jobId);
   } else {
     const found = await findJob(ctx.db, jobId);
@@ -63,7 +63,7 @@ export async function followJob(ctx: FollowContext, jobId: string, start?: JobSt
     if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, pending, lookupErrors, log);
     const waiting = pending.filter((t) => t.jid === null);
     if (waiting.length > 0) {
-      await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log);
+      if (!(await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log))) return;
       justPolled = true;
     } else {
       if (justPolled) await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);

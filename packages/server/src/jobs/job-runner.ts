@@ -23,8 +23,11 @@ export interface JobRunner {
    * creation (the creator then leases it to this instance and must call `adopt` or `unreserve`).
    */
   reserve(): boolean;
-  /** Follows a job created (leased, its first round recorded) with a place from `reserve`. */
-  adopt(start: JobStart): void;
+  /**
+   * Follows a job created (leased, its first round recorded) with a place from `reserve`; when the
+   * instance is closing, hands it back instead and resolves once that is done.
+   */
+  adopt(start: JobStart): Promise<void>;
   /** Gives back a place from `reserve` (the job was not created). */
   unreserve(): void;
   /** Ids of the jobs this instance follows right now. */
@@ -43,6 +46,8 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
     const dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
     const abort = new AbortController();
     const followed = new Map<string, Promise<void>>();
+    // Jobs created while closing, being handed back: closing waits for them before the pool is destroyed.
+    const handingBack = new Set<Promise<void>>();
     let timer: NodeJS.Timeout | undefined;
     let ticking: Promise<void> | undefined;
     // Places held by `reserve` for jobs being created here.
@@ -121,8 +126,13 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
         reserved -= 1;
         // Closing: salt-api was not called, so the recorded dispatches are withdrawn and the lease handed
         // back; another instance (or the next start) claims the job as if it had been created elsewhere.
-        if (abort.signal.aborted) void handBack(from.job.id);
-        else start(from.job.id, from);
+        if (!abort.signal.aborted) {
+          start(from.job.id, from);
+          return Promise.resolve();
+        }
+        const back = handBack(from.job.id).finally(() => handingBack.delete(back));
+        handingBack.add(back);
+        return back;
       },
       unreserve() {
         reserved -= 1;
@@ -143,6 +153,7 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
       const ids = [...followed.keys()];
       await Promise.allSettled(followed.values());
       await Promise.allSettled(ids.map((id) => releaseLease(ctx.db, id, config.instanceId)));
+      await Promise.allSettled(handingBack);
       await dispatcher.close();
     });
   },

@@ -7,7 +7,7 @@ import { dialectOf } from '../db/dialects/index.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
 import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
-import { chunkedTargets, jobsWithChunkedMinion, materializeChunks, type TargetPatch } from './target-chunks.js';
+import { chunkedTargets, hasChunkedMinion, materializeChunks, type TargetPatch } from './target-chunks.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type TargetRow = Selectable<JobTargetsTable>;
@@ -212,8 +212,6 @@ export interface JobFilter {
 
 /** Newest first, paged by (created_at, id). */
 export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items: JobSummary[]; last: [number, string] | null }> {
-  // Jobs whose first answers are not stored yet hold some targets in chunks, not in job_targets.
-  const chunkedWithMinion = filter.minion === undefined ? [] : await jobsWithChunkedMinion(db, filter.minion);
   const rows = await db
     .selectFrom('jobs')
     .selectAll()
@@ -225,7 +223,8 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
     .$if(filter.minion !== undefined, (q) =>
       q.where((eb) => {
         const stored = eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!));
-        return chunkedWithMinion.length === 0 ? stored : eb.or([stored, eb('jobs.id', 'in', chunkedWithMinion)]);
+        // Jobs whose first answers are not stored yet hold some targets in chunks, not in job_targets.
+        return eb.or([stored, hasChunkedMinion(db, filter.minion!)]);
       }),
     )
     .$if(filter.before !== undefined, (q) =>

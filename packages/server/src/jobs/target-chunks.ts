@@ -6,7 +6,7 @@
  * a target goes through `materializeChunks` first (repository.ts `updateTargets`), every read merges
  * the chunks as the pending rows they stand for.
  */
-import { sql, type Updateable } from 'kysely';
+import { sql, type RawBuilder, type Updateable } from 'kysely';
 import type { DbOrTrx, JobTargetsTable } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { pushTo } from './group-by.js';
@@ -52,16 +52,13 @@ export async function chunkedTargets(db: DbOrTrx, jobId: string): Promise<Target
   return chunks.flatMap((c) => (JSON.parse(c.targets) as ChunkTarget[]).map((t) => pendingRow(jobId, t)));
 }
 
-/** Jobs with minion `sn` among their chunked targets (only jobs whose first answers are not stored yet). */
-export async function jobsWithChunkedMinion(db: DbOrTrx, sn: string): Promise<string[]> {
-  const needle = JSON.stringify(sn);
-  const chunks = await db.selectFrom('job_target_chunks').select(['job_id', 'targets']).execute();
-  const ids = new Set<string>();
-  for (const c of chunks) {
-    if (ids.has(c.job_id) || !c.targets.includes(needle)) continue;
-    if ((JSON.parse(c.targets) as ChunkTarget[]).some((t) => t[1] === sn)) ids.add(c.job_id);
-  }
-  return [...ids];
+/**
+ * True for the jobs (`jobs.id` of the enclosing query) with minion `sn` among their chunked targets (only
+ * jobs whose first answers are not stored yet): the database looks into the chunks, nothing is read back.
+ */
+export function hasChunkedMinion(db: DbOrTrx, sn: string): RawBuilder<boolean> {
+  const e = dialectOf(db).jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
+  return sql<boolean>`exists (select 1 from job_target_chunks as c ${e.join} where c.job_id = ${sql.ref('jobs.id')} and ${e.item(1)} = ${sn})`;
 }
 
 export async function hasChunks(db: DbOrTrx, jobId: string): Promise<boolean> {

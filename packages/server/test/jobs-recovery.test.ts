@@ -154,4 +154,22 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     expect(job.targets[0]).toMatchObject({ outcome: 'returned', return: true });
     expect(localAsyncCount()).toBe(before + 1);
   });
+
+  it('a job created here is leased from the clock read in the creating transaction, not from before its targets were resolved', async () => {
+    // Each reading of the clock is 400 ms later than the one before (a slow resolution, say).
+    let t = Date.now();
+    const creator = await buildApp(database.config({ instanceId: 'slow-1', jobLeaseMs: 1000, jobPollIntervalMs: 50 }), { db: database.db, scheduler: false, clock: async () => (t += 400) });
+    await creator.ready();
+    creator.jobRunner.adopt = () => Promise.resolve();
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    await creator.close();
+    const id = (res.json() as { id: string }).id;
+
+    const job = await database.db.selectFrom('jobs').select(['created_at', 'lease_until']).where('id', '=', id).executeTakeFirstOrThrow();
+    const dispatch = await database.db.selectFrom('job_dispatches').select('at').where('job_id', '=', id).executeTakeFirstOrThrow();
+
+    expect(Number(dispatch.at)).toBeGreaterThan(Number(job.created_at));
+    expect(Number(job.lease_until)).toBe(Number(dispatch.at) + 1000);
+    await database.db.updateTable('jobs').set({ status: 'done', lease_until: null }).where('id', '=', id).execute();
+  });
 });

@@ -50,7 +50,8 @@ export async function createJob(
     deadline_at: now + request.timeout_s * 1000,
     finished_at: null,
     lease_owner: adopted ? ctx.config.instanceId : null,
-    lease_until: adopted ? now + ctx.config.jobLeaseMs : null,
+    // Set in the creating transaction, from the clock read there (resolving the targets may take long).
+    lease_until: null,
   };
   let first: { plans: DispatchPlan[]; at: number } | undefined;
   // Followed here: the first round is planned now, and its targets are stored as one chunk per dispatch
@@ -72,11 +73,14 @@ export async function createJob(
         // Only the columns a new target sets: the others keep their defaults (fewer bound parameters).
         rows.push({ job_id: id, seq, sn: t.sn, ip: t.ip, salt_id: t.saltId, candidates: candidates[seq]!, outcome: t.outcome, reason: t.reason, finished_at: t.outcome === 'pending' ? null : now });
       }
+      // The lease runs from now, not from before the targets were resolved: a slow creation does not
+      // leave the job claimable by another instance before this one has called salt-api.
+      const at = adopted ? await ctx.clock(trx) : now;
+      if (adopted) row.lease_until = at + ctx.config.jobLeaseMs;
       await insertJob(trx, row, rows);
       if (adopted) {
         // The first round, recorded with the job (before salt-api is called, as every dispatch is):
         // a kill -9 from here on leaves in-flight dispatches that the next follower asks salt about.
-        const at = await ctx.clock(trx);
         await insertChunks(
           trx,
           id,

@@ -1,10 +1,12 @@
 /**
  * A job followed from its creation keeps the targets of each first dispatch as one JSON chunk (table
- * `job_target_chunks`, migration 0009) until that dispatch's first answer is stored: ten small rows
- * before salt-api is called instead of 10,000 `job_targets` rows, and each chunk becomes its rows with
- * the outcomes already in them. A target is in a chunk or in `job_targets`, never both; every write of
- * a target goes through `materializeChunks` first (repository.ts `updateTargets`), every read merges
- * the chunks as the pending rows they stand for.
+ * `job_target_chunks`, migration 0009) until the first write for any of its targets (usually that
+ * dispatch's first answer; also its expiry, a failover, a recovery): ten small rows before salt-api is
+ * called instead of 10,000 `job_targets` rows, and each chunk becomes its rows with the outcomes already
+ * in them (or pending, then updated, when the write is scattered). A committed target is in a chunk or
+ * in `job_targets`, never both; every write of a target goes through `materializeChunks` first
+ * (repository.ts `updateTargets`), every read merges the chunks as the pending rows they stand for
+ * (chunks read first, a seq found in both being its row).
  */
 import { sql, type RawBuilder, type Updateable } from 'kysely';
 import type { DbOrTrx, JobTargetsTable } from '../db/database.js';

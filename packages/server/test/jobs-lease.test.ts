@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { claimJob, holdsLease, renewLease, updateJob } from '../src/jobs/repository.js';
+import { claimableJobIds, claimJob, holdsLease, insertDispatches, renewLease, updateJob, withdrawUnsentJob } from '../src/jobs/repository.js';
 import { createTestDatabase, describeEachSharedDialect, type TestDatabase } from './helpers/db.js';
 
 describeEachSharedDialect('the job lease check', (dialect) => {
@@ -74,5 +74,21 @@ describeEachSharedDialect('the job lease check', (dialect) => {
     expect(await renewal).toBe(true);
     const row = await database.db.selectFrom('jobs').select(['status', 'lease_until']).where('id', '=', id).executeTakeFirstOrThrow();
     expect([row.status, Number(row.lease_until)]).toEqual(['done', 60_005]);
+  });
+
+  it('a job created here but not sent when the instance closes: its unsent dispatches are withdrawn and the lease handed back, only by the holder', async () => {
+    await leasedJob('w1', 'a', Date.now() + 60_000);
+    await leasedJob('w2', 'b', Date.now() + 60_000);
+    for (const id of ['w1', 'w2']) await insertDispatches(database.db, [{ job_id: id, dispatch_id: `${id}-d1`, round: 1, master_sn: 'master-c', seqs: [0, 1], at: 1 }]);
+
+    await withdrawUnsentJob(database.db, 'w1', 'a');
+    await withdrawUnsentJob(database.db, 'w2', 'a');
+
+    const left = await database.db.selectFrom('job_dispatches').select('dispatch_id').where('job_id', 'in', ['w1', 'w2']).execute();
+    expect(left).toEqual([{ dispatch_id: 'w2-d1' }]);
+    // w1 is claimable at once, as a job created without a follower; w2 is still b's.
+    const claimable = await claimableJobIds(database.db, Date.now(), 100);
+    expect(claimable).toContain('w1');
+    expect(claimable).not.toContain('w2');
   });
 });

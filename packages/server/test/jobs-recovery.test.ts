@@ -3,9 +3,11 @@
  * and writing salt's answer): the next instance asks the master's job cache for the dispatch's
  * metadata and follows the jid it finds, or marks the target `unknown`; it never dispatches again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import type { JobStart } from '../src/jobs/follow-job.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 import { registerFleet, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
 
@@ -90,5 +92,84 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     expect(job.targets[0]?.reason).toMatch(/job cache has no job with act2_dispatch d-.*-missing: whether it ran is unknown/);
     expect(job.targets[0]?.attempts.map((a) => a.ok)).toEqual([false]);
     expect(localAsyncCount()).toBe(before);
+  });
+
+  it('a job whose creator died after storing it with its first dispatches, before calling salt: unknown, never dispatched', async () => {
+    // The creator follows its own job from creation: its lease and first round are written with the job.
+    const creator = await buildApp(database.config({ instanceId: 'dead-2' }), { db: database.db, scheduler: false });
+    await creator.ready();
+    // It "dies" between the commit and the local_async: following never starts.
+    creator.jobRunner.adopt = () => Promise.resolve();
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    await creator.close();
+    const id = (res.json() as { id: string }).id;
+    const stored = await database.db.selectFrom('jobs').select(['status', 'lease_owner']).where('id', '=', id).executeTakeFirstOrThrow();
+    const inFlight = await database.db.selectFrom('job_dispatches').select(['master_sn', 'ok']).where('job_id', '=', id).execute();
+    await database.db.updateTable('jobs').set({ lease_until: Date.now() - 1 }).where('id', '=', id).execute();
+    const before = localAsyncCount();
+
+    const survivor = await startSurvivor();
+    const job = await waitForJob(survivor, id);
+
+    expect(res.statusCode).toBe(202);
+    expect(stored).toEqual({ status: 'running', lease_owner: 'dead-2' });
+    expect(inFlight).toEqual([{ master_sn: 'master-c', ok: null }]);
+    expect(job.status).toBe('failed');
+    expect(job.targets[0]?.outcome).toBe('unknown');
+    expect(job.targets[0]?.reason).toMatch(/an act2 instance stopped while dispatching to master-c, and that master's job cache has no job with act2_dispatch/);
+    expect(localAsyncCount()).toBe(before);
+  });
+
+  it('a job created as its creator closes is handed back before the close ends (dispatches withdrawn, lease released), then dispatched once by the next follower, never unknown', async () => {
+    const creator = await buildApp(database.config({ instanceId: 'closing-1' }), { db: database.db, scheduler: false });
+    await creator.ready();
+    const runner = creator.jobRunner;
+    const adopt = runner.adopt;
+    let start: JobStart | undefined;
+    // The job is created (leased here, first round recorded); the instance begins closing before it is adopted.
+    runner.adopt = (from) => {
+      start = from;
+      return Promise.resolve();
+    };
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    const id = (res.json() as { id: string }).id;
+    const closing = creator.close();
+    // Closing has begun once no place can be reserved any more.
+    while (runner.reserve()) {
+      runner.unreserve();
+      await sleep(1);
+    }
+    const before = localAsyncCount();
+
+    await adopt(start!);
+    const inFlight = await database.db.selectFrom('job_dispatches').select('dispatch_id').where('job_id', '=', id).execute();
+    const lease = await database.db.selectFrom('jobs').select('lease_until').where('id', '=', id).executeTakeFirstOrThrow();
+    await closing;
+    const survivor = await startSurvivor();
+    const job = await waitForJob(survivor, id);
+
+    expect(inFlight).toEqual([]);
+    expect(Number(lease.lease_until)).toBe(0);
+    expect(job.status).toBe('done');
+    expect(job.targets[0]).toMatchObject({ outcome: 'returned', return: true });
+    expect(localAsyncCount()).toBe(before + 1);
+  });
+
+  it('a job created here is leased from the clock read in the creating transaction, not from before its targets were resolved', async () => {
+    // Each reading of the clock is 400 ms later than the one before (a slow resolution, say).
+    let t = Date.now();
+    const creator = await buildApp(database.config({ instanceId: 'slow-1', jobLeaseMs: 1000, jobPollIntervalMs: 50 }), { db: database.db, scheduler: false, clock: async () => (t += 400) });
+    await creator.ready();
+    creator.jobRunner.adopt = () => Promise.resolve();
+    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+    await creator.close();
+    const id = (res.json() as { id: string }).id;
+
+    const job = await database.db.selectFrom('jobs').select(['created_at', 'lease_until']).where('id', '=', id).executeTakeFirstOrThrow();
+    const dispatch = await database.db.selectFrom('job_dispatches').select('at').where('job_id', '=', id).executeTakeFirstOrThrow();
+
+    expect(Number(dispatch.at)).toBeGreaterThan(Number(job.created_at));
+    expect(Number(job.lease_until)).toBe(Number(dispatch.at) + 1000);
+    await database.db.updateTable('jobs').set({ status: 'done', lease_until: null }).where('id', '=', id).execute();
   });
 });

@@ -317,7 +317,7 @@ describeEachDialect('salt jobs', (dialect) => {
     const body = res.json() as JobSummary;
 
     expect(res.statusCode).toBe(202);
-    expect(body).toMatchObject({ status: 'pending', timeout_s: 300, counts: { pending: 1, unknown_target: 1 }, requested_by: 'anonymous', finished_at: null });
+    expect(body).toMatchObject({ status: 'running', timeout_s: 300, counts: { pending: 1, unknown_target: 1 }, requested_by: 'anonymous', finished_at: null });
     expect(body).not.toHaveProperty('targets');
   });
 

@@ -153,6 +153,22 @@ export interface JobTargetsTable {
 }
 
 /**
+ * The targets of one of a job's first dispatches until its first answer is stored (0009): they are
+ * then written as their `job_targets` rows, with their outcomes. A target is in a chunk or in
+ * `job_targets`, never both (jobs/target-chunks.ts).
+ */
+export interface JobTargetChunksTable {
+  job_id: string;
+  chunk_id: string;
+  /** JSON ranges of the targets' seq: `[[first, last], …]`. */
+  seqs: string;
+  /** How many targets. */
+  n: number;
+  /** JSON `[[seq, sn, ip, salt_id, candidates], …]` (candidates: the JSON text `job_targets` holds). */
+  targets: string;
+}
+
+/**
  * One `local_async` to one master for some of a job's targets (0007; before it, one row per target and
  * call). Written before the call so a restart can find out what happened; per-target attempts are derived.
  */
@@ -221,6 +237,7 @@ export interface Database {
   auth_epoch: AuthEpochTable;
   jobs: JobsTable;
   job_targets: JobTargetsTable;
+  job_target_chunks: JobTargetChunksTable;
   job_dispatches: JobDispatchesTable;
   job_masters: JobMastersTable;
   webhook_endpoints: WebhookEndpointsTable;

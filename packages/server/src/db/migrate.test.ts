@@ -9,6 +9,9 @@ import { migrations } from './migrations/index.js';
 /** The database without the application's types: job_attempts (before 0007) is not in them. */
 type Loose = ReturnType<typeof untyped>;
 
+/** The migrations up to 0007: its tests migrate down from it. */
+const through0007 = Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= '0007-job-dispatches'));
+
 describeEachDialect('runMigrations', (dialect) => {
   it('migrates a fresh database once, even when several instances start at the same time', async () => {
     const database = await createTestDatabase(dialect, { migrate: false });
@@ -26,9 +29,11 @@ describeEachDialect('runMigrations', (dialect) => {
         ['0005-master-key-idc', 'Success'],
         ['0006-minion-digest', 'Success'],
         ['0007-job-dispatches', 'Success'],
+        ['0008-job-targets-fillfactor', 'Success'],
+        ['0009-job-target-chunks', 'Success'],
       ]);
       const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest', '0007-job-dispatches']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest', '0007-job-dispatches', '0008-job-targets-fillfactor', '0009-job-target-chunks']);
       expect(await runMigrations(database.db)).toEqual([]);
       expect(await database.db.selectFrom('masters').select('sn').execute()).toEqual([]);
     } finally {
@@ -68,7 +73,7 @@ describeEachDialect('runMigrations', (dialect) => {
     try {
       // Tables of the schema before 0007 (job_attempts) are not in the application's types.
       const db = untyped(database.db);
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => through0007 } });
       expect((await migrator.migrateTo('0006-minion-digest')).error).toBeUndefined();
       await db
         .insertInto('jobs')
@@ -90,6 +95,7 @@ describeEachDialect('runMigrations', (dialect) => {
       ];
       await db.insertInto('job_attempts').values(before).execute();
 
+      // To the latest: the application reads the tables of every migration (0008 and 0009 convert nothing).
       await runMigrations(database.db);
 
       const dispatches = await db.selectFrom('job_dispatches').select(['dispatch_id', 'round', 'master_sn', 'seqs', 'at', 'ok', 'reason', 'failures', 'jid']).orderBy('dispatch_id').execute();
@@ -108,7 +114,7 @@ describeEachDialect('runMigrations', (dialect) => {
         [['master-c', null, null, 300]],
       ]);
 
-      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0006-minion-digest')).error).toBeUndefined();
       const restored = await db.selectFrom('job_attempts').selectAll().orderBy('dispatch_id').orderBy('seq').execute();
       expect(restored.map((a) => ({ ...a, seq: Number(a.seq), n: Number(a.n), at: Number(a.at), ok: a.ok === null ? null : Number(a.ok) }))).toEqual(
         [...before].sort((x, y) => x.dispatch_id.localeCompare(y.dispatch_id) || x.seq - y.seq),
@@ -121,7 +127,7 @@ describeEachDialect('runMigrations', (dialect) => {
   /** A database at 0006 (before job_dispatches), typed loosely: job_attempts is not in the application's types. */
   async function at0006(database: Awaited<ReturnType<typeof createTestDatabase>>): Promise<Loose> {
     const db = untyped(database.db);
-    expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0006-minion-digest')).error).toBeUndefined();
+    expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db, through0007) } }).migrateTo('0006-minion-digest')).error).toBeUndefined();
     return db;
   }
 
@@ -162,7 +168,7 @@ describeEachDialect('runMigrations', (dialect) => {
       });
     };
     const m0007 = migrations['0007-job-dispatches']!;
-    return { ...migrations, '0007-job-dispatches': { up: (db) => m0007.up(failing(db)), down: (db) => m0007.down!(failing(db)) } };
+    return { ...through0007, '0007-job-dispatches': { up: (db) => m0007.up(failing(db)), down: (db) => m0007.down!(failing(db)) } };
   }
   it('0007 up() and down() can be run again after failing part-way through the conversion', async () => {
     const database = await createTestDatabase(dialect, { migrate: false });
@@ -183,7 +189,7 @@ describeEachDialect('runMigrations', (dialect) => {
       else expect(await db.selectFrom('job_dispatches').select('job_id').distinct().execute()).toEqual([{ job_id: 'j1' }]);
       expect(tables).toContain('job_attempts');
 
-      expect((await runMigrations(database.db)).map((r) => [r.migrationName, r.status])).toEqual([['0007-job-dispatches', 'Success']]);
+      expect((await runMigrations(database.db, through0007)).map((r) => [r.migrationName, r.status])).toEqual([['0007-job-dispatches', 'Success']]);
       const dispatches = await db.selectFrom('job_dispatches').select(['job_id', 'dispatch_id', 'round', 'ok', 'jid']).orderBy('job_id').orderBy('dispatch_id').execute();
       expect(dispatches.map(numbers)).toEqual(
         ['j1', 'j2', 'j3'].flatMap((job) => [
@@ -195,7 +201,7 @@ describeEachDialect('runMigrations', (dialect) => {
 
       const down = async (list: Record<string, Migration>) => (await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db, list) } }).migrateDown()).error;
       expect(await down(failingAt('job_attempts', 2))).toBeInstanceOf(Error);
-      expect(await down(migrations)).toBeUndefined();
+      expect(await down(through0007)).toBeUndefined();
       const restored = await db.selectFrom('job_attempts').selectAll().orderBy('job_id').orderBy('seq').orderBy('n').execute();
       const order = (x: (typeof before)[number], y: (typeof before)[number]) => x.job_id.localeCompare(y.job_id) || x.seq - y.seq || x.n - y.n;
       expect(restored.map(numbers)).toEqual([...before].sort(order));
@@ -224,7 +230,7 @@ describeEachDialect('runMigrations', (dialect) => {
       const job = await getJob(database.db, 'j1');
       expect(job?.targets.map((t) => t.attempts.map((a) => [a.ok, a.reason]))).toEqual([[[false, 'salt on master-a did not list m-0']], [[false, 'salt on master-a did not list m-1']]]);
 
-      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateDown()).error).toBeUndefined();
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0006-minion-digest')).error).toBeUndefined();
       expect((await db.selectFrom('job_attempts').selectAll().orderBy('seq').execute()).map(numbers)).toEqual(before);
     } finally {
       await database.destroy();
@@ -275,7 +281,7 @@ describeEachDialect('runMigrations', (dialect) => {
       for (let i = 0; i < rows.length; i += 500) await db.insertInto('job_attempts').values(rows.slice(i, i + 500)).execute();
 
       const started = Date.now();
-      await runMigrations(database.db);
+      await runMigrations(database.db, through0007);
       const ms = Date.now() - started;
 
       expect(Number((await db.selectFrom('job_dispatches').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(131);
@@ -311,7 +317,8 @@ describeEachDialect('runMigrations', (dialect) => {
         ])
         .execute();
 
-      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateDown()).error).toBeUndefined();
+      // The database was migrated to the latest: down through 0008, then 0007.
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0006-minion-digest')).error).toBeUndefined();
 
       const targets = await db.selectFrom('job_targets').select(['seq', 'outcome', 'jid', 'master_sn', 'started_at']).orderBy('seq').execute();
       expect(targets.map(numbers)).toEqual([
@@ -334,5 +341,71 @@ describeEachDialect('runMigrations', (dialect) => {
       await database.destroy();
     }
   });
-});
 
+  it('0008 leaves room in job_targets pages on PostgreSQL (outcome updates stay on their page), down() restores the default; run twice is harmless', async () => {
+    const database = await createTestDatabase(dialect, { migrate: false });
+    try {
+      await runMigrations(database.db, through0007);
+      const options = async () => {
+        if (dialect !== 'postgres') return null;
+        const { rows } = await sql<{ reloptions: string[] | null }>`select reloptions from pg_class where relname = 'job_targets'`.execute(database.db);
+        return rows[0]?.reloptions ?? null;
+      };
+      const m0008 = migrations['0008-job-targets-fillfactor']!;
+
+      const old = await options();
+      await runMigrations(database.db);
+      await m0008.up(database.db);
+      const migrated = await options();
+      await m0008.down!(database.db);
+      await m0008.down!(database.db);
+      const reverted = await options();
+
+      expect(old).toBeNull();
+      expect(migrated).toEqual(dialect === 'postgres' ? ['fillfactor=45'] : null);
+      expect(reverted).toBeNull();
+    } finally {
+      await database.destroy();
+    }
+  });
+
+  it('0009 down() turns the chunks left into their pending job_targets rows (the code before 0009 reads only rows); up() and down() run twice are harmless', async () => {
+    const database = await createTestDatabase(dialect);
+    try {
+      const db = database.db;
+      await db
+        .insertInto('jobs')
+        .values({ id: 'j9', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 50, deadline_at: 60_050, finished_at: null, lease_owner: null, lease_until: null })
+        .execute();
+      await db.insertInto('job_targets').values({ job_id: 'j9', seq: 0, sn: 'm-0', ip: null, salt_id: 'm-0', candidates: '[]', outcome: 'no_master', reason: 'none running', finished_at: 50 }).execute();
+      await db
+        .insertInto('job_target_chunks')
+        .values([
+          { job_id: 'j9', chunk_id: 'd1', seqs: '[[1,2]]', n: 2, targets: JSON.stringify([[1, 'm-1', '10.0.0.1', 'm-1', '["a"]'], [2, `o'b "2"`, null, 'id-2', '["a","b"]']]) },
+          { job_id: 'j9', chunk_id: 'd2', seqs: '[[3,3]]', n: 1, targets: JSON.stringify([[3, 'm-3', '10.0.0.3', 'm-3', '["b"]']]) },
+        ])
+        .execute();
+      const before = await getJob(db, 'j9');
+      const m0009 = migrations['0009-job-target-chunks']!;
+
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0008-job-targets-fillfactor')).error).toBeUndefined();
+      await m0009.down!(db);
+      const targets = await db.selectFrom('job_targets').select(['seq', 'sn', 'ip', 'salt_id', 'candidates', 'outcome']).where('job_id', '=', 'j9').orderBy('seq').execute();
+      const tables = (await db.introspection.getTables()).map((x) => x.name);
+      await runMigrations(db);
+      await m0009.up(db);
+      const after = await getJob(db, 'j9');
+
+      expect(targets.map((x) => ({ ...x, seq: Number(x.seq) }))).toEqual([
+        { seq: 0, sn: 'm-0', ip: null, salt_id: 'm-0', candidates: '[]', outcome: 'no_master' },
+        { seq: 1, sn: 'm-1', ip: '10.0.0.1', salt_id: 'm-1', candidates: '["a"]', outcome: 'pending' },
+        { seq: 2, sn: `o'b "2"`, ip: null, salt_id: 'id-2', candidates: '["a","b"]', outcome: 'pending' },
+        { seq: 3, sn: 'm-3', ip: '10.0.0.3', salt_id: 'm-3', candidates: '["b"]', outcome: 'pending' },
+      ]);
+      expect(tables).not.toContain('job_target_chunks');
+      expect(after).toEqual(before);
+    } finally {
+      await database.destroy();
+    }
+  });
+});

@@ -4,9 +4,38 @@ import type { FastifyBaseLogger } from 'fastify';
 import { allBranches } from './all-branches.js';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
+import { getMastersCredentials } from '../masters/repository.js';
 import { pollRound } from './poll-round.js';
-import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTarget, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
+import type { MasterCredentials } from './salt-clients.js';
+import { addJobMaster, attemptsBySeq, insertDispatches, settleDispatch, updateTargetGroups, withdrawUnsentJob, type DispatchRow, type JobRow, type PendingTarget } from './repository.js';
 import { readListJobs, readLocalAsync } from './salt-answers.js';
+
+/** Who each waiting target goes to next: its first candidate not tried yet, grouped per master. */
+export interface RoundPlan {
+  round: number;
+  plans: DispatchPlan[];
+  /** Targets every candidate of which has been tried: `dispatch_failed`. */
+  exhausted: PendingTarget[];
+}
+
+export function planRound(waiting: readonly PendingTarget[], dispatches: readonly DispatchRow[]): RoundPlan {
+  const tried = attemptsBySeq(dispatches);
+  const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
+  const groups = new Map<string, PendingTarget[]>();
+  const exhausted: PendingTarget[] = [];
+  for (const t of waiting) {
+    const done = tried.get(Number(t.seq)) ?? [];
+    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
+    if (next === undefined) exhausted.push(t);
+    else pushTo(groups, next, t);
+  }
+  return { round, exhausted, plans: [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() })) };
+}
+
+/** The dispatch rows of a round's plans, to be committed before salt-api is called. */
+export function dispatchRows(jobId: string, round: number, plans: readonly DispatchPlan[], at: number) {
+  return plans.map((p) => ({ job_id: jobId, dispatch_id: p.dispatchId, round, master_sn: p.master, seqs: p.targets.map((t) => Number(t.seq)), at }));
+}
 
 /**
  * Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel.
@@ -22,44 +51,59 @@ export async function dispatchRound(
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
 ) {
-  const tried = attemptsBySeq(dispatches);
-  const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
-  const groups = new Map<string, PendingTarget[]>();
-  const exhausted: PendingTarget[] = [];
-  for (const t of waiting) {
-    const done = tried.get(Number(t.seq)) ?? [];
-    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
-    if (next === undefined) exhausted.push(t);
-    else pushTo(groups, next, t);
-  }
+  const { round, plans, exhausted } = planRound(waiting, dispatches);
   if (exhausted.length > 0) {
+    const tried = attemptsBySeq(dispatches);
     await guarded(ctx, job.id, async (trx, now) => {
-      for (const t of exhausted) {
+      const patches = exhausted.map((t) => {
         const summary = (tried.get(Number(t.seq)) ?? []).map((a) => `${a.master_sn}: ${a.reason ?? 'failed'}`).join('; ');
-        await updateTarget(trx, job.id, Number(t.seq), { outcome: 'dispatch_failed', reason: `every candidate master failed (${summary})`, finished_at: now });
-      }
+        return { seqs: [Number(t.seq)], patch: { outcome: 'dispatch_failed' as const, reason: `every candidate master failed (${summary})`, finished_at: now } };
+      });
+      await updateTargetGroups(trx, job.id, patches);
     });
   }
-  if (groups.size === 0) return;
-  const plans: DispatchPlan[] = [...groups].map(([master, targets]) => ({ master, targets, dispatchId: randomUUID() }));
+  if (plans.length === 0) return true;
   // Every dispatch is recorded (committed) before salt-api is called: a restart finds it and asks salt
   // what happened. One row per master, not per target.
   const at = await guarded(ctx, job.id, async (trx, now) => {
-    await insertDispatches(
-      trx,
-      plans.map((p) => ({ job_id: job.id, dispatch_id: p.dispatchId, round, master_sn: p.master, seqs: p.targets.map((t) => Number(t.seq)), at: now })),
-    );
+    await insertDispatches(trx, dispatchRows(job.id, round, plans, now));
     return now;
   });
+  return sendRound(ctx, job, call, plans, at, lookupErrors, log);
+}
+
+/**
+ * Calls salt-api for dispatches already recorded (committed) at `at`: by `dispatchRound`, or by the
+ * transaction that created the job (an instance follows the jobs it creates from their creation).
+ * False when the instance began closing before salt-api was called: the dispatches are withdrawn and
+ * the lease handed back (a recorded dispatch never sent would otherwise end its targets `unknown`).
+ */
+export async function sendRound(
+  ctx: FollowContext,
+  job: JobRow,
+  call: Call,
+  plans: readonly DispatchPlan[],
+  at: number,
+  lookupErrors: Map<string, string>,
+  log: FastifyBaseLogger,
+) {
   // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
   // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
   // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
   // once the others have stopped writing.
+  // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each
+  // dispatch to read its own (and fail over as before when that fails too).
+  const credentials = await getMastersCredentials(ctx.db, ctx.box, plans.map((p) => p.master)).catch(() => undefined);
+  if (ctx.signal.aborted) {
+    await withdrawUnsentJob(ctx.db, job.id, ctx.instanceId);
+    return false;
+  }
   await allBranches(plans, async (plan) => {
-    const answer = await dispatchGroup(ctx, job, call, plan, log);
+    const answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
     const followed = await settle(ctx, job, plan, at, answer, log);
     if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
   });
+  return true;
 }
 
 /**
@@ -85,7 +129,7 @@ async function settle(ctx: FollowContext, job: JobRow, plan: DispatchPlan, at: n
   return plan.targets.filter((t) => ok.has(Number(t.seq))).map((t) => ({ ...t, jid, master_sn: plan.master, started_at: at }));
 }
 
-interface DispatchPlan {
+export interface DispatchPlan {
   master: string;
   targets: PendingTarget[];
   dispatchId: string;
@@ -98,12 +142,13 @@ async function dispatchGroup(
   call: Call,
   plan: DispatchPlan,
   log: FastifyBaseLogger,
+  credentials: ReadonlyMap<string, MasterCredentials> | undefined,
 ): Promise<DispatchAnswer> {
   const started = Date.now();
   let result: DispatchAnswer;
   let client: SaltClient | undefined;
   try {
-    client = await clientFor(ctx, plan.master);
+    client = await clientFor(ctx, plan.master, credentials);
     const answer = readLocalAsync(
       await client.run({
         client: 'local_async',

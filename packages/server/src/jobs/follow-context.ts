@@ -7,7 +7,7 @@ import type { Db, DbOrTrx } from '../db/database.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { getMasterCredentials } from '../masters/repository.js';
 import { holdsLease } from './repository.js';
-import type { SaltClientPool } from './salt-clients.js';
+import type { MasterCredentials, SaltClientPool } from './salt-clients.js';
 
 export interface FollowContext {
   db: Db;
@@ -71,8 +71,9 @@ export async function guarded<T>(
   });
 }
 
-export async function clientFor(ctx: FollowContext, masterSn: string): Promise<SaltClient> {
-  const credentials = await getMasterCredentials(ctx.db, ctx.box, masterSn);
+/** `known`: the credentials of the round's masters read beforehand (one query); else read now. */
+export async function clientFor(ctx: FollowContext, masterSn: string, known?: ReadonlyMap<string, MasterCredentials>): Promise<SaltClient> {
+  const credentials = known ? known.get(masterSn) : await getMasterCredentials(ctx.db, ctx.box, masterSn);
   if (!credentials) throw new Error(`no stored salt-api credentials for master ${masterSn}`);
   return ctx.pool.get(masterSn, credentials);
 }

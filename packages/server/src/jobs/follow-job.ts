@@ -9,30 +9,53 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Updateable } from 'kysely';
 import type { JobTargetsTable } from '../db/database.js';
 import { insertEvents } from '../events/repository.js';
-import { dispatchRound } from './dispatch-round.js';
+import { dispatchRound, sendRound, type DispatchPlan } from './dispatch-round.js';
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
-import { findJob, jobProgress, outcomeCounts, updateJob, updateTargets, type JobRow, type PendingTarget } from './repository.js';
+import { findJob, jobProgress, outcomeCounts, updateJob, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
 
 const FINAL = new Set(['done', 'partial', 'failed']);
 
-export async function followJob(ctx: FollowContext, jobId: string): Promise<void> {
-  const job = await findJob(ctx.db, jobId);
-  if (!job || FINAL.has(job.status)) return;
+/**
+ * A job this instance just created and leased in the same transaction as its first round's dispatch
+ * rows: following starts from what the creator has in memory (no claim, no reading 10,000 targets
+ * back, no decrypting the call), by calling salt-api for those recorded dispatches.
+ */
+export interface JobStart {
+  job: JobRow;
+  call: Call;
+  /** The first round, recorded (committed) at `at` with the job. */
+  plans: DispatchPlan[];
+  at: number;
+}
+
+export async function followJob(ctx: FollowContext, jobId: string, start?: JobStart): Promise<void> {
   const log = ctx.log.child({ job: jobId });
-  const call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
-  // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
-  if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }), 'update');
   const lookupErrors = new Map<string, string>();
-  let progress = await jobProgress(ctx.db, jobId);
-  if (await recoverInFlight(ctx, job, progress.dispatches, log)) progress = await jobProgress(ctx.db, jobId);
+  let job: JobRow;
+  let call: Call;
+  let progress: Awaited<ReturnType<typeof jobProgress>>;
+  if (start) {
+    ({ job, call } = start);
+    if (!(await sendRound(ctx, job, call, start.plans, start.at, lookupErrors, log))) return;
+    progress = await jobProgress(ctx.db, jobId);
+  } else {
+    const found = await findJob(ctx.db, jobId);
+    if (!found || FINAL.has(found.status)) return;
+    job = found;
+    call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
+    // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
+    if (job.status === 'pending') await guarded(ctx, jobId, (trx) => updateJob(trx, jobId, { status: 'running' }), 'update');
+    progress = await jobProgress(ctx.db, jobId);
+    if (await recoverInFlight(ctx, job, progress.dispatches, log)) progress = await jobProgress(ctx.db, jobId);
+  }
 
   // Whether the last step looked every followed jid up (a dispatch round does, as each master answers):
   // then the next lookup waits a poll interval.
-  let justPolled = false;
+  let justPolled = start !== undefined;
   while (!ctx.signal.aborted) {
     const { pending, dispatches } = progress;
     if (pending.length === 0) return finish(ctx, job, log);
@@ -40,7 +63,7 @@ export async function followJob(ctx: FollowContext, jobId: string): Promise<void
     if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, pending, lookupErrors, log);
     const waiting = pending.filter((t) => t.jid === null);
     if (waiting.length > 0) {
-      await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log);
+      if (!(await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log))) return;
       justPolled = true;
     } else {
       if (justPolled) await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);
@@ -70,7 +93,7 @@ async function expire(ctx: FollowContext, job: JobRow, pending: PendingTarget[],
     same.set(key, group);
   }
   await guarded(ctx, job.id, async (trx, now) => {
-    for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, { ...patch, finished_at: now });
+    await updateTargetGroups(trx, job.id, [...same.values()].map(({ patch, seqs }) => ({ seqs, patch: { ...patch, finished_at: now } })));
   });
   await finish(ctx, job, log);
 }

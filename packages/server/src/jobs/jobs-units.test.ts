@@ -4,6 +4,7 @@ import { allBranches } from './all-branches.js';
 import { maskArgs, maskKwarg } from './audit-mask.js';
 import { functionAllowed } from './function-allow-list.js';
 import { limitOutput } from './output-limit.js';
+import { readJobInfo } from './salt-answers.js';
 
 describe('job helpers', () => {
   it('--job-functions globs match whole salt function names', () => {
@@ -29,6 +30,24 @@ describe('job helpers', () => {
     expect(limitOutput('é'.repeat(600), 1025)).toEqual({ json: JSON.stringify('é'.repeat(512)), truncated: true });
     expect(limitOutput({ a: 'y'.repeat(2000) }, 1024).truncated).toBe(true);
     expect(limitOutput('VALUE_TRIMMED', 1024)).toEqual({ json: '"VALUE_TRIMMED"', truncated: true });
+  });
+
+  it('reads jobs.list_job permissively: fields of the wrong type are absent, entries that are not objects skipped', () => {
+    const info = readJobInfo({
+      Minions: ['m1', 'm2', 7, 'm3'],
+      Result: { m1: { return: true, retcode: 0, success: true }, m2: { return: 'x', retcode: 1.5, success: 'yes' }, m3: 'not an object', m4: { retcode: 2 } },
+      Error: 42,
+    });
+    expect(info.minions).toEqual(['m1', 'm2', 'm3']);
+    expect([...info.results]).toEqual([
+      ['m1', { return: true, retcode: 0, success: true }],
+      ['m2', { return: 'x', retcode: undefined, success: undefined }],
+      ['m4', { return: undefined, retcode: 2, success: undefined }],
+    ]);
+    expect(info.error).toBeUndefined();
+    expect(readJobInfo({ Error: 'unknown jid', Result: [] })).toEqual({ minions: undefined, results: new Map(), error: 'unknown jid' });
+    expect(readJobInfo('Salt request timed out').error).toBe('unreadable jobs.list_job answer');
+    expect(readJobInfo(null).error).toBe('unreadable jobs.list_job answer');
   });
 
   it('a round whose branch fails ends only after every other branch has stopped writing, with the first failure', async () => {

@@ -9,8 +9,9 @@ export const SALT_TRIMMED = 'VALUE_TRIMMED';
 export function limitOutput(value: unknown, limitBytes: number): { json: string; truncated: boolean } {
   const json = JSON.stringify(value === undefined ? null : value);
   if (value === SALT_TRIMMED) return { json, truncated: true };
+  // At most 3 UTF-8 bytes per UTF-16 unit: a short return (test.ping's `true`) needs no encoding to tell.
+  if (json.length * 3 <= limitBytes || Buffer.byteLength(json, 'utf8') <= limitBytes) return { json, truncated: false };
   const bytes = Buffer.from(json, 'utf8');
-  if (bytes.length <= limitBytes) return { json, truncated: false };
   // A string return keeps its own text; anything else is cut in its JSON form.
   const text = typeof value === 'string' ? Buffer.from(value, 'utf8') : bytes;
   let end = Math.min(limitBytes, text.length);

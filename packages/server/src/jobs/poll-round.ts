@@ -6,8 +6,9 @@ import { allBranches } from './all-branches.js';
 import { clientFor, guarded, reasonOf, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { limitOutput } from './output-limit.js';
-import { failTargetInDispatch, updateTarget, updateTargets, type JobRow, type PendingTarget } from './repository.js';
+import { failTargetInDispatch, updateTarget, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 import { readJobInfo } from './salt-answers.js';
+import { hasChunks, materializeChunks } from './target-chunks.js';
 
 /**
  * One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round.
@@ -42,8 +43,14 @@ export async function pollRound(
     }
     if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
     const returned = targets.filter((t) => info.results.has(t.salt_id));
-    const unlisted = info.minions ? targets.filter((t) => !info.results.has(t.salt_id) && !info.minions?.includes(t.salt_id)) : [];
-    if (returned.length === 0 && unlisted.length === 0) return;
+    const listed = info.minions ? new Set(info.minions) : undefined;
+    const unlisted = listed ? targets.filter((t) => !info.results.has(t.salt_id) && !listed.has(t.salt_id)) : [];
+    if (returned.length === 0 && unlisted.length === 0) {
+      // Nothing came back yet: the targets of a first dispatch still in a chunk become their rows now
+      // (the chunk only stands in until the dispatch's first answer).
+      if (await hasChunks(ctx.db, job.id)) await guarded(ctx, job.id, (trx) => materializeChunks(trx, job.id, [{ seqs: targets.map((t) => Number(t.seq)), patch: {} }]));
+      return;
+    }
     const storeStarted = Date.now();
     await guarded(ctx, job.id, async (trx, now) => {
       // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
@@ -69,7 +76,7 @@ export async function pollRound(
         group.seqs.push(Number(t.seq));
         same.set(key, group);
       }
-      for (const { patch, seqs } of same.values()) await updateTargets(trx, job.id, seqs, patch);
+      await updateTargetGroups(trx, job.id, [...same.values()]);
       // Only after a recovery: salt did not publish to a minion whose key it lacks; try the next master.
       for (const t of unlisted) {
         const reason = `salt on ${master} did not publish jid ${jid} to ${t.salt_id} (no accepted key there)`;

@@ -1,12 +1,13 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { iso } from '../http/iso.js';
 import { pushTo } from './group-by.js';
 import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
+import { chunkedTargets, hasChunkedMinion, materializeChunks, type TargetPatch } from './target-chunks.js';
 
 export type JobRow = Selectable<JobsTable>;
 export type TargetRow = Selectable<JobTargetsTable>;
@@ -34,8 +35,17 @@ export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefin
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Every target of the job, by seq: its rows and the targets still in chunks (target-chunks.ts). The
+ * chunks are read first, then the rows, and a seq in both is its row: a target only moves from a chunk
+ * to a row, so a chunk turned into rows between the two reads is seen once (as rows), never lost.
+ */
 export async function jobTargets(db: DbOrTrx, id: string): Promise<TargetRow[]> {
-  return db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute();
+  const chunked = await chunkedTargets(db, id);
+  const rows = await db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute();
+  if (chunked.length === 0) return rows;
+  const stored = new Set(rows.map((r) => Number(r.seq)));
+  return [...rows, ...chunked.filter((t) => !stored.has(Number(t.seq)))].sort((a, b) => Number(a.seq) - Number(b.seq));
 }
 
 /** The targets still `pending`, with only what following needs (no returns). */
@@ -47,7 +57,7 @@ export type PendingTarget = Pick<TargetRow, 'seq' | 'salt_id' | 'candidates' | '
  * `jid`, `master_sn`, `started_at` are written with their return, or when they expire).
  */
 export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: PendingTarget[]; dispatches: DispatchRow[] }> {
-  const [pending, dispatches] = await Promise.all([
+  const [stored, chunked, dispatches] = await Promise.all([
     db
       .selectFrom('job_targets')
       .select(['seq', 'salt_id', 'candidates', 'jid', 'master_sn', 'outcome', 'started_at'])
@@ -55,8 +65,15 @@ export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: P
       .where('outcome', '=', 'pending')
       .orderBy('seq')
       .execute(),
+    chunkedTargets(db, id),
     jobDispatches(db, id),
   ]);
+  const pending: PendingTarget[] =
+    chunked.length === 0
+      ? stored
+      : [...stored, ...chunked.map(({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }) => ({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }))].sort(
+          (a, b) => Number(a.seq) - Number(b.seq),
+        );
   const published = publishedBySeq(dispatches);
   return { pending: pending.map((t) => (t.jid === null ? { ...t, ...published.get(Number(t.seq)) } : t)), dispatches };
 }
@@ -72,13 +89,35 @@ export function publishedBySeq(dispatches: readonly DispatchRow[]): Map<number, 
 }
 
 export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<string, number>> {
+  return (await outcomeCountsOf(db, [id])).get(id) ?? {};
+}
+
+/**
+ * Each job's targets by outcome, those in chunks counted as pending. One statement (rows and chunks in
+ * one UNION ALL, so one snapshot): a chunk turned into rows meanwhile is counted once, as chunk or rows.
+ */
+async function outcomeCountsOf(db: DbOrTrx, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
+  const counts = new Map<string, Record<string, number>>();
+  if (ids.length === 0) return counts;
   const grouped = await db
     .selectFrom('job_targets')
-    .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('job_id', '=', id)
-    .groupBy('outcome')
+    .select(['job_id', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('job_id', 'in', [...ids])
+    .groupBy(['job_id', 'outcome'])
+    .unionAll(
+      db
+        .selectFrom('job_target_chunks')
+        .select(['job_id', sql<JobOutcome>`'pending'`.as('outcome'), (eb) => eb.fn.sum<number>('n').as('n')])
+        .where('job_id', 'in', [...ids])
+        .groupBy('job_id'),
+    )
     .execute();
-  return Object.fromEntries(grouped.map((g) => [g.outcome, Number(g.n)]));
+  for (const g of grouped) {
+    const c = counts.get(g.job_id) ?? {};
+    c[g.outcome] = (c[g.outcome] ?? 0) + Number(g.n);
+    counts.set(g.job_id, c);
+  }
+  return counts;
 }
 
 export async function jobDispatches(db: DbOrTrx, id: string): Promise<DispatchRow[]> {
@@ -182,7 +221,11 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
       q.where((eb) => eb.exists(eb.selectFrom('job_masters as jm').select('jm.job_id').whereRef('jm.job_id', '=', 'jobs.id').where('jm.master_sn', '=', filter.master!))),
     )
     .$if(filter.minion !== undefined, (q) =>
-      q.where((eb) => eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!))),
+      q.where((eb) => {
+        const stored = eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!));
+        // Jobs whose first answers are not stored yet hold some targets in chunks, not in job_targets.
+        return eb.or([stored, hasChunkedMinion(db, filter.minion!)]);
+      }),
     )
     .$if(filter.before !== undefined, (q) =>
       q.where((eb) =>
@@ -194,16 +237,7 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
     .limit(filter.limit + 1)
     .execute();
   const page = rows.slice(0, filter.limit);
-  const counts = new Map<string, Record<string, number>>();
-  if (page.length > 0) {
-    const grouped = await db
-      .selectFrom('job_targets')
-      .select(['job_id', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('job_id', 'in', page.map((r) => r.id))
-      .groupBy(['job_id', 'outcome'])
-      .execute();
-    for (const g of grouped) counts.set(g.job_id, { ...(counts.get(g.job_id) ?? {}), [g.outcome]: Number(g.n) });
-  }
+  const counts = await outcomeCountsOf(db, page.map((r) => r.id));
   const last = page.at(-1);
   return {
     items: page.map((r) => toSummary(r, counts.get(r.id) ?? {})),
@@ -261,6 +295,18 @@ export async function holdsLease(trx: DbOrTrx, id: string, owner: string, lock: 
 /** Gives the job up at once (graceful shutdown), so another instance resumes it without waiting. */
 export async function releaseLease(db: DbOrTrx, id: string, owner: string): Promise<void> {
   await db.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).where('lease_owner', '=', owner).where('status', 'in', ['pending', 'running']).execute();
+}
+
+/**
+ * A job created and leased here whose first dispatches were recorded but never sent (the instance began
+ * closing): they are deleted and the lease handed back, in one transaction under the lease.
+ */
+export async function withdrawUnsentJob(db: Db, id: string, owner: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await holdsLease(trx, id, owner, 'update'))) return;
+    await trx.deleteFrom('job_dispatches').where('job_id', '=', id).where('ok', 'is', null).execute();
+    await trx.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).execute();
+  });
 }
 
 /** Records dispatches before their calls are made (one row per master, whatever the number of targets). */
@@ -328,24 +374,31 @@ const RANGES_PER_UPDATE = 250;
  * 500-value IN lists; scattered targets still take one bound parameter each.
  */
 export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly number[], patch: Updateable<JobTargetsTable>): Promise<void> {
-  for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
-    await trx
-      .updateTable('job_targets')
-      .set(patch)
-      .where('job_id', '=', jobId)
-      .where((eb) => eb.or(ranges.map(([first, last]) => (first === last ? eb('seq', '=', first) : eb.between('seq', first, last)))))
-      .execute();
+  await updateTargetGroups(trx, jobId, [{ seqs, patch }]);
+}
+
+/** Several `updateTargets` at once: targets still in chunks are written as their rows, with their patch, instead of updated. */
+export async function updateTargetGroups(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<void> {
+  for (const { seqs, patch } of await materializeChunks(trx, jobId, patches)) {
+    for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
+      await trx
+        .updateTable('job_targets')
+        .set(patch)
+        .where('job_id', '=', jobId)
+        .where((eb) => eb.or(ranges.map(([first, last]) => (first === last ? eb('seq', '=', first) : eb.between('seq', first, last)))))
+        .execute();
+    }
   }
 }
 
 export async function updateTarget(trx: DbOrTrx, jobId: string, seq: number, patch: Updateable<JobTargetsTable>): Promise<void> {
-  await trx.updateTable('job_targets').set(patch).where('job_id', '=', jobId).where('seq', '=', seq).execute();
+  await updateTargetGroups(trx, jobId, [{ seqs: [seq], patch }]);
 }
 
 /** Notes that the job published on `master` (once; callers hold the job's lease, so nobody races them). */
 export async function addJobMaster(trx: DbOrTrx, jobId: string, master: string): Promise<void> {
-  const known = await trx.selectFrom('job_masters').select('job_id').where('job_id', '=', jobId).where('master_sn', '=', master).executeTakeFirst();
-  if (!known) await trx.insertInto('job_masters').values({ job_id: jobId, master_sn: master }).execute();
+  // One statement, not a read and an insert: it runs in every master's settle transaction.
+  await dialectOf(trx).insertIfAbsent(trx, 'job_masters', { job_id: jobId, master_sn: master }, ['job_id', 'master_sn']);
 }
 
 export async function updateJob(trx: DbOrTrx, id: string, patch: Partial<JobsTable>): Promise<void> {

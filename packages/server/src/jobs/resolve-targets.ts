@@ -5,7 +5,7 @@
  */
 import { canonicalIp, type JobOutcome, type JobTarget, type MasterStatus } from '@act2/shared';
 import type { DbOrTrx, EpochMs } from '../db/database.js';
-import { chunk } from '../db/chunk.js';
+import { dialectOf } from '../db/dialects/index.js';
 import { pushTo } from './group-by.js';
 import { compareCandidates, effectiveStatus } from '../masters/status.js';
 
@@ -18,14 +18,10 @@ export interface ResolvedTarget {
   reason: string | null;
 }
 
-const BATCH = 1000;
-
 async function minionsByIp(db: DbOrTrx, ips: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const batch of chunk(ips, BATCH)) {
-    const rows = await db.selectFrom('minion_ips').select(['ip', 'minion_sn']).distinct().where('ip', 'in', batch).execute();
-    for (const row of rows) pushTo(out, row.ip, row.minion_sn);
-  }
+  const rows = await db.selectFrom('minion_ips').select(['ip', 'minion_sn']).distinct().where(dialectOf(db).oneOf('ip', ips)).execute();
+  for (const row of rows) pushTo(out, row.ip, row.minion_sn);
   for (const sns of out.values()) sns.sort();
   return out;
 }
@@ -41,30 +37,28 @@ interface Reporter {
 /**
  * Every master reporting each minion, ranked exactly as `GET /api/v1/minions/{sn}` ranks them
  * (effectiveStatus + compareCandidates), with the minion id each reported (the `id` extension, for
- * minions whose sn is a serial). One narrow query per batch: no IPs, no minion rows.
+ * minions whose sn is a serial). One narrow query, the sns bound as one list: no IPs, no minion rows.
  */
 async function reporters(db: DbOrTrx, sns: readonly string[], now: EpochMs, timeoutMs: number): Promise<Map<string, Reporter[]>> {
   const out = new Map<string, Reporter[]>();
-  for (const batch of chunk(sns, BATCH)) {
-    const rows = await db
-      .selectFrom('master_minions as mm')
-      .innerJoin('masters as m', 'm.sn', 'mm.master_sn')
-      .select(['mm.minion_sn', 'mm.attrs', 'm.sn', 'm.status', 'm.last_seen'])
-      .where('mm.minion_sn', 'in', batch)
-      .execute();
-    for (const row of rows) {
-      const id = row.attrs === null ? undefined : (JSON.parse(row.attrs) as { id?: unknown }).id;
-      const reporter = {
-        master: row.sn,
-        sn: row.sn,
-        status: effectiveStatus(row, now, timeoutMs),
-        last_seen: Number(row.last_seen),
-        saltId: typeof id === 'string' && id !== '' ? id : undefined,
-      };
-      const list = out.get(row.minion_sn);
-      if (list) list.push(reporter);
-      else out.set(row.minion_sn, [reporter]);
-    }
+  const rows = await db
+    .selectFrom('master_minions as mm')
+    .innerJoin('masters as m', 'm.sn', 'mm.master_sn')
+    .select(['mm.minion_sn', 'mm.attrs', 'm.sn', 'm.status', 'm.last_seen'])
+    .where(dialectOf(db).oneOf('mm.minion_sn', sns))
+    .execute();
+  for (const row of rows) {
+    const id = row.attrs === null ? undefined : (JSON.parse(row.attrs) as { id?: unknown }).id;
+    const reporter = {
+      master: row.sn,
+      sn: row.sn,
+      status: effectiveStatus(row, now, timeoutMs),
+      last_seen: Number(row.last_seen),
+      saltId: typeof id === 'string' && id !== '' ? id : undefined,
+    };
+    const list = out.get(row.minion_sn);
+    if (list) list.push(reporter);
+    else out.set(row.minion_sn, [reporter]);
   }
   for (const list of out.values()) list.sort(compareCandidates);
   return out;

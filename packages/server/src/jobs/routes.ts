@@ -21,8 +21,9 @@ export const jobRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app,
     `${API_PREFIX}/jobs`,
     { config: JOBS_SCOPE, schema: { body: JobRequest, response: { 202: JobSummary } } },
     async (request, reply) => {
-      const job = await createJob(ctx, request.body, requester(request));
-      app.jobRunner.wake();
+      const job = await createJob(ctx, request.body, requester(request), app.jobRunner);
+      // Not followed here (no room, or no runner): some instance's runner claims it.
+      if (job.status === 'pending') app.jobRunner.wake();
       return reply.code(202).send(job);
     },
   );

@@ -15,34 +15,47 @@ export function readLocalAsync(value: unknown): { jid?: string; minions: string[
   return parsed.data.jid ? { jid: parsed.data.jid, minions } : { minions: [] };
 }
 
-const MinionResult = z.object({
-  return: z.unknown(),
-  retcode: z.number().int().optional().catch(undefined),
-  success: z.boolean().optional().catch(undefined),
-});
-
-const ListJob = z.object({
-  Minions: z.array(z.unknown()).optional().catch(undefined),
-  Result: z.record(z.string(), z.unknown()).optional().catch(undefined),
-  Error: z.string().optional().catch(undefined),
-});
+/** One minion's entry in `Result`: only the fields act2 reads; a retcode that is not an integer, or a success that is not a boolean, is absent. */
+export interface MinionResult {
+  return: unknown;
+  retcode?: number | undefined;
+  success?: boolean | undefined;
+}
 
 export interface JobInfo {
   minions: string[] | undefined;
-  results: Map<string, z.infer<typeof MinionResult>>;
+  results: Map<string, MinionResult>;
   error: string | undefined;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Read by hand, not with a schema: `Result` holds one entry per minion (10,000 for a fleet-wide job)
+ * and a schema's per-entry parse was most of the CPU act2 spent between salt's last return and storing
+ * it. Same leniency: a field of the wrong type is absent, an entry that is not an object is skipped.
+ */
 export function readJobInfo(value: unknown): JobInfo {
-  const parsed = ListJob.safeParse(value);
-  const results = new Map<string, z.infer<typeof MinionResult>>();
-  if (!parsed.success) return { minions: undefined, results, error: 'unreadable jobs.list_job answer' };
-  for (const [id, r] of Object.entries(parsed.data.Result ?? {})) {
-    const one = MinionResult.safeParse(r);
-    if (one.success) results.set(id, one.data);
+  const results = new Map<string, MinionResult>();
+  if (!isRecord(value)) return { minions: undefined, results, error: 'unreadable jobs.list_job answer' };
+  const { Minions, Result, Error: error } = value;
+  if (isRecord(Result)) {
+    for (const id in Result) {
+      if (!Object.hasOwn(Result, id)) continue;
+      const r = Result[id];
+      if (!isRecord(r)) continue;
+      const { retcode, success } = r;
+      results.set(id, {
+        return: r.return,
+        retcode: Number.isInteger(retcode) ? (retcode as number) : undefined,
+        success: typeof success === 'boolean' ? success : undefined,
+      });
+    }
   }
-  const minions = parsed.data.Minions?.filter((m): m is string => typeof m === 'string');
-  return { minions, results, error: parsed.data.Error };
+  const minions = Array.isArray(Minions) ? Minions.filter((m): m is string => typeof m === 'string') : undefined;
+  return { minions, results, error: typeof error === 'string' ? error : undefined };
 }
 
 /** The jid of the one job `jobs.list_jobs search_metadata` found (newest when several). */

@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { describeEachDialect, manualClock, useTestDatabase } from '../../test/helpers/db.js';
 import { eventsOf, registerDeps, testBox } from '../../test/helpers/deps.js';
 import { request } from '../../test/helpers/payloads.js';
-import { getMasterCredentials } from '../masters/repository.js';
+import { getMasterCredentials, getMastersCredentials } from '../masters/repository.js';
 import { registerMaster } from './service.js';
 
 const uid = () => randomUUID().slice(0, 8);
@@ -202,6 +202,8 @@ describeEachDialect('registerMaster', (dialect) => {
       password: 'pa55-w0rd!',
     });
     expect(await getMasterCredentials(t.current.db, testBox, 'no-such-master')).toBeUndefined();
+    const several = await getMastersCredentials(t.current.db, testBox, [sn, 'no-such-master', sn]);
+    expect([...several]).toEqual([[sn, { server: `http://${sn}:8001`, username: 'salt-api', password: 'pa55-w0rd!' }]]);
   });
 
   it('lets a minion belong to two masters and keeps it while one of them still reports it', async () => {

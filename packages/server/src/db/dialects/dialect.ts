@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Generated, Insertable, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Generated, Insertable, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database, DbOrTrx, EpochMs } from '../database.js';
 
@@ -93,6 +93,22 @@ export interface SqlDialect {
    * hold it at once, an UPDATE of the row waits until they end. Unchanged on SQLite (`begin immediate`).
    */
   forShare<Q extends SelectQueryBuilder<Database, keyof Database, unknown>>(query: Q): Q;
+
+  /**
+   * `column` is one of `values`, with the list bound as one parameter where the database takes one
+   * (PostgreSQL `= any($1::text[])`, SQLite `in (select value from json_each(?))`), so thousands of
+   * values are one short statement, not batches of bound parameters; MySQL: one `IN` list (its text
+   * protocol has no parameter limit, and JSON_TABLE's collation defeats the index on a binary column).
+   */
+  oneOf(column: string, values: readonly string[]): Expression<SqlBool>;
+
+  /**
+   * A JSON array of arrays held in text column `column` (of a table earlier in the FROM clause), as rows:
+   * `join` is the FROM item to append (`cross join …`, one row per element), `item(i)` the element's
+   * i-th item (`types[i]`: `int`, `key` up to 255 characters, or `text`; SQL NULL for JSON null). Lets
+   * an INSERT … SELECT turn a stored JSON document into rows without sending them from the application.
+   */
+  jsonArrayRows(column: string, alias: string, types: ReadonlyArray<'int' | 'key' | 'text'>): { join: RawBuilder<unknown>; item(i: number): RawBuilder<unknown> };
 
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;

@@ -46,6 +46,20 @@ describeEachDialect('the dialect interface', (dialect) => {
     if (dialect !== 'postgres') expect(plain.map((r) => r.sn)).toEqual([...sns].sort());
   });
 
+  it('matches a column against a list bound as one value: byte-exact, quotes intact, empty list matches nothing', async () => {
+    const db = t.current.db;
+    const sns = ['1-Web', '1-web', '1-web ', '1-é', `1-o'brien "x"`, ...Array.from({ length: 3000 }, (_, i) => `1-n-${i}`)];
+    await d().insertMany(db, 'minions', sns.map((sn) => ({ sn, first_seen: 1, updated_at: 1 })));
+
+    const some = await db.selectFrom('minions').select('sn').where(d().oneOf('sn', ['1-web', `1-o'brien "x"`, '1-é', '1-nobody'])).orderBy(d().byteOrder('sn')).execute();
+    const many = await db.selectFrom('minions').select((eb) => eb.fn.countAll<number>().as('n')).where(d().oneOf('sn', sns.slice(5))).executeTakeFirstOrThrow();
+    const none = await db.selectFrom('minions').select('sn').where(d().oneOf('sn', [])).execute();
+
+    expect(some.map((r) => r.sn)).toEqual([`1-o'brien "x"`, '1-web', '1-é']);
+    expect(Number(many.n)).toBe(3000);
+    expect(none).toEqual([]);
+  });
+
   it('stores epoch milliseconds exactly and reads the database clock, not a frozen transaction start', async () => {
     const db = t.current.db;
     const ms = Date.UTC(2026, 10, 30, 12, 34, 56, 789);

@@ -1,4 +1,4 @@
-import { MysqlAdapter, sql } from 'kysely';
+import { MysqlAdapter, sql, type SqlBool } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 import { insertManyWithValues } from '../insert-many.js';
 import { untyped } from '../untyped.js';
@@ -40,6 +40,13 @@ export const mysqlDialect: SqlDialect = {
   forUpdate: (query) => query.forUpdate() as typeof query,
   forShare: (query) => query.modifyEnd(sql`lock in share mode`) as typeof query,
   insertMany: insertManyWithValues,
+  oneOf: (column, values) => (values.length === 0 ? sql<SqlBool>`false` : sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`),
+  jsonArrayRows: (column, alias, types) => ({
+    join: sql`cross join json_table(${sql.ref(column)}, '$[*]' columns (${sql.join(
+      types.map((type, i) => sql`${sql.id(`c${i}`)} ${sql.raw(type === 'int' ? 'bigint' : type === 'key' ? 'varchar(255)' : 'mediumtext')} path ${sql.lit(`$[${i}]`)}`),
+    )})) as ${sql.id(alias)}`,
+    item: (i) => sql.ref(`${alias}.c${i}`),
+  }),
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: async (trx, table, rows, _key, update) => {

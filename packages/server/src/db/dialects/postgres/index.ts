@@ -1,4 +1,4 @@
-import { PostgresAdapter, sql, type ExpressionBuilder } from 'kysely';
+import { PostgresAdapter, sql, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
 import { insertManyWithJson } from '../insert-many.js';
@@ -34,6 +34,11 @@ export const postgresDialect: SqlDialect = {
   forUpdate: (query) => query.forUpdate() as typeof query,
   forShare: (query) => query.forShare() as typeof query,
   insertMany: insertManyWithJson,
+  oneOf: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`,
+  jsonArrayRows: (column, alias, types) => ({
+    join: sql`cross join json_array_elements(${sql.ref(column)}::json) as ${sql.id(alias)}`,
+    item: (i) => (types[i] === 'int' ? sql`(${sql.id(alias)}->>${sql.lit(i)})::int` : sql`${sql.id(alias)}->>${sql.lit(i)}`),
+  }),
   byteOrder,
   lockRows: lockRowsForUpdate(byteOrder),
   upsert: upsertOnConflict,

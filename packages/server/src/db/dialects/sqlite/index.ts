@@ -1,4 +1,4 @@
-import { sql, SqliteAdapter } from 'kysely';
+import { sql, SqliteAdapter, type SqlBool } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 import { insertIfAbsentOnConflict, insertReturningIdWithReturning, upsertOnConflict } from '../on-conflict.js';
 import { insertManyWithValues } from '../insert-many.js';
@@ -27,6 +27,11 @@ export const sqliteDialect: SqlDialect = {
   forShare: (query) => query,
   insertMany: insertManyWithValues,
   // SQLite's default BINARY collation compares UTF-8 bytes.
+  oneOf: (column, values) => sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
+  jsonArrayRows: (column, alias) => ({
+    join: sql`cross join json_each(${sql.ref(column)}) as ${sql.id(alias)}`,
+    item: (i) => sql`json_extract(${sql.ref(`${alias}.value`)}, ${sql.lit(`$[${i}]`)})`,
+  }),
   byteOrder: (column) => sql.ref(column),
   lockRows: async () => undefined,
   upsert: upsertOnConflict,

@@ -1,0 +1,221 @@
+import { expect, it } from 'vitest';
+import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
+import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/index.js';
+import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
+import { insertChunks, type ChunkTarget } from './target-chunks.js';
+
+describeEachDialect('targets kept in chunks until their first answer', (dialect) => {
+  const t = useTestDatabase(dialect);
+
+  // Seq 0 and 5 settled at creation (rows); 1–2 in chunk d1, 3–4 and 6 in chunk d2. Seq 3 has no IP and
+  // a sn with quotes; seq 6 a salt id that differs from its sn.
+  const chunked: Record<string, ChunkTarget[]> = {
+    d1: [
+      [1, 'm-1', '10.0.0.1', 'm-1', '["master-a","master-b"]'],
+      [2, 'm-2', '10.0.0.2', 'm-2', '["master-a"]'],
+    ],
+    d2: [
+      [3, `o'brien "3"`, null, `o'brien "3"`, '["master-c"]'],
+      [4, 'm-4', '10.0.0.4', 'm-4', '["master-c"]'],
+      [6, 'm-6', '10.0.0.6', 'salt-id-6', '["master-c"]'],
+    ],
+  };
+
+  async function jobWith(db: Db, id: string, chunks: boolean): Promise<void> {
+    await db
+      .insertInto('jobs')
+      .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
+      .execute();
+    const settled = [0, 5].map((seq) => ({ job_id: id, seq, sn: `gone-${seq}`, ip: null, salt_id: `gone-${seq}`, candidates: '[]', outcome: 'unknown_target' as const, reason: 'no master reports this minion', finished_at: 1_000 }));
+    const pending = Object.values(chunked)
+      .flat()
+      .map(([seq, sn, ip, saltId, candidates]) => ({ job_id: id, seq, sn, ip, salt_id: saltId, candidates, outcome: 'pending' as const, reason: null, finished_at: null }));
+    await dialectOf(db).insertMany(db, 'job_targets', chunks ? settled : [...settled, ...pending]);
+    if (chunks) await insertChunks(db, id, Object.entries(chunked).map(([chunkId, targets]) => ({ chunkId, targets })));
+  }
+
+  /** What a reader sees of a job, without its id. */
+  async function seen(db: Db, id: string) {
+    const job = await getJob(db, id);
+    const progress = await jobProgress(db, id);
+    return { targets: job?.targets, counts: job?.counts, progress: progress.pending.map((p) => ({ ...p, seq: Number(p.seq) })), outcomes: await outcomeCounts(db, id) };
+  }
+
+  const rows = async (db: Db, id: string) =>
+    (await db.selectFrom('job_targets').selectAll().where('job_id', '=', id).orderBy('seq').execute()).map((r: TargetRow) => ({ ...r, job_id: 'j', seq: Number(r.seq) }));
+
+  it('reads a chunked job exactly as the same job stored as rows: targets, counts, pending targets, list filters', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'chunked-1', true);
+    await jobWith(db, 'rows-1', false);
+
+    // The chunks are searched by the database: no chunk's targets are read back.
+    let chunksRead = 0;
+    const watched = db.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        if (args.result.rows.some((r) => typeof r === 'object' && r !== null && 'targets' in r)) chunksRead += 1;
+        return args.result;
+      },
+    });
+    const byMinion = await listJobs(watched, { minion: `o'brien "3"`, limit: 10 });
+    const bySalt = await listJobs(db, { minion: 'salt-id-6', limit: 10 });
+
+    expect(await seen(db, 'chunked-1')).toEqual(await seen(db, 'rows-1'));
+    expect((await seen(db, 'chunked-1')).counts).toEqual({ pending: 5, unknown_target: 2 });
+    expect(byMinion.items.map((j) => j.id).sort()).toEqual(['chunked-1', 'rows-1']);
+    expect(chunksRead).toBe(0);
+    expect(byMinion.items.map((j) => j.counts)).toEqual([
+      { pending: 5, unknown_target: 2 },
+      { pending: 5, unknown_target: 2 },
+    ]);
+    // The minion filter matches a sn, not a salt id nor part of the JSON.
+    expect(bySalt.items).toEqual([]);
+  });
+
+  it('writes a chunk as its rows with each target its patch, the same rows as updating stored targets; the rest of the write updates rows', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'chunked-2', true);
+    await jobWith(db, 'rows-2', false);
+    const returned = { outcome: 'returned' as const, jid: '20261130000000000001', master_sn: 'master-c', started_at: 2_000, retcode: 0, success: 1, return_json: 'true', truncated: 0, reason: null, finished_at: 3_000 };
+    const failed = { outcome: 'returned' as const, jid: '20261130000000000001', master_sn: 'master-c', started_at: 2_000, retcode: 1, success: 0, return_json: '"it\'s \\"bad\\""', truncated: 1, reason: null, finished_at: 3_000 };
+    const writes = [
+      { seqs: [3, 6], patch: returned },
+      { seqs: [4], patch: failed },
+      // Seq 0 is a row already: updated.
+      { seqs: [0], patch: { reason: 'checked again' } },
+    ];
+
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'chunked-2', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'rows-2', writes));
+    const left = await db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', 'chunked-2').execute();
+
+    // Chunk d1 (seq 1, 2) had no target in this write: it stays a chunk.
+    expect(await rows(db, 'chunked-2')).toEqual((await rows(db, 'rows-2')).filter((r) => r.seq !== 1 && r.seq !== 2));
+    expect(left).toEqual([{ chunk_id: 'd1' }]);
+    expect(await seen(db, 'chunked-2')).toEqual(await seen(db, 'rows-2'));
+  });
+
+  it('more distinct patches than one statement each are sent as rows: same result', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'chunked-3', true);
+    await jobWith(db, 'rows-3', false);
+    const writes = [1, 2, 3, 4, 6].map((seq) => ({ seqs: [seq], patch: { outcome: 'returned' as const, return_json: JSON.stringify(`output of ${seq}`), retcode: seq, finished_at: 3_000 } }));
+
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'chunked-3', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'rows-3', writes));
+    await db.transaction().execute((trx) => updateTargets(trx, 'chunked-3', [1, 2], { reason: 'second write' }));
+    await db.transaction().execute((trx) => updateTargets(trx, 'rows-3', [1, 2], { reason: 'second write' }));
+
+    expect(await rows(db, 'chunked-3')).toEqual(await rows(db, 'rows-3'));
+    expect(await db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', 'chunked-3').execute()).toEqual([]);
+  });
+
+  it('a scattered first answer (every third target of a 3,000-target chunk) converts the chunk with one statement over its JSON, not one per 250 ranges: same rows as stored targets', async () => {
+    const db = t.current.db;
+    const n = 3_000;
+    const targets: ChunkTarget[] = Array.from({ length: n }, (_, i) => [i, `m-${i}`, null, `m-${i}`, '["master-a"]']);
+    for (const id of ['scattered-chunked', 'scattered-rows']) {
+      await db
+        .insertInto('jobs')
+        .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
+        .execute();
+    }
+    await insertChunks(db, 'scattered-chunked', [{ chunkId: 'd1', targets }]);
+    await dialectOf(db).insertMany(db, 'job_targets', targets.map(([seq, sn, ip, saltId, candidates]) => ({ job_id: 'scattered-rows', seq, sn, ip, salt_id: saltId, candidates, outcome: 'pending' as const })));
+    const every3 = targets.filter(([seq]) => seq % 3 === 0).map(([seq]) => seq);
+    const patch = { outcome: 'returned' as const, return_json: 'true', retcode: 0, success: 1, finished_at: 3_000 };
+    let overChunks = 0;
+    const counting = db.withPlugin({
+      transformQuery: (args) => {
+        if (JSON.stringify(args.node).includes('insert into job_targets')) overChunks += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+
+    await counting.transaction().execute((trx) => updateTargets(trx, 'scattered-chunked', every3, patch));
+    await db.transaction().execute((trx) => updateTargets(trx, 'scattered-rows', every3, patch));
+
+    expect(overChunks).toBe(1);
+    expect(await rows(db, 'scattered-chunked')).toEqual(await rows(db, 'scattered-rows'));
+    expect(await outcomeCounts(db, 'scattered-chunked')).toEqual({ pending: n - every3.length, returned: every3.length });
+  });
+
+  it('a seq in two patches of one write takes the last, whether its target is in a chunk or a row', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'chunked-4', true);
+    await jobWith(db, 'rows-4', false);
+    const writes = [
+      { seqs: [3, 4], patch: { reason: 'first' } },
+      { seqs: [3], patch: { reason: 'second' } },
+    ];
+
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'chunked-4', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'rows-4', writes));
+
+    expect((await rows(db, 'chunked-4')).find((r) => r.seq === 3)?.reason).toBe('second');
+    expect(await rows(db, 'chunked-4')).toEqual((await rows(db, 'rows-4')).filter((r) => r.seq !== 1 && r.seq !== 2));
+  });
+
+  it('a chunk turned into rows between a reader\'s reads of rows and chunks: no target vanishes or is seen twice, counts included', async () => {
+    // SQLite: one connection, a write cannot commit while a read waits on it.
+    if (dialect === 'sqlite') return;
+    const db = t.current.db;
+    for (const held of ['job_targets', 'job_target_chunks']) {
+      for (const reader of ['targets', 'counts', 'list'] as const) {
+        const id = `race-${reader}-${held}`;
+        await jobWith(db, id, true);
+        let open!: () => void;
+        const gate = new Promise<void>((resolve) => (open = resolve));
+        // The reader's query on `held` waits until the conversion below has committed.
+        const view = heldDb(db, held, gate);
+        const reading =
+          reader === 'targets'
+            ? jobTargets(view, id).then((ts) => ts.map((r) => [Number(r.seq), r.outcome]))
+            : reader === 'counts'
+              ? outcomeCounts(view, id)
+              : listJobs(view, { limit: 100 }).then((page) => page.items.find((j) => j.id === id)?.counts);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await db.transaction().execute((trx) => updateTargets(trx, id, [3], { outcome: 'returned', finished_at: 2_000 }));
+        open();
+
+        // What the job was before the conversion, or after it: either, never a mix.
+        const [before, after] =
+          reader === 'targets'
+            ? [3, 'returned'].map((outcome) => [[0, 'unknown_target'], [1, 'pending'], [2, 'pending'], [3, outcome === 3 ? 'pending' : outcome], [4, 'pending'], [5, 'unknown_target'], [6, 'pending']])
+            : [{ pending: 5, unknown_target: 2 }, { pending: 4, returned: 1, unknown_target: 2 }];
+        expect([[held, reader, before], [held, reader, after]]).toContainEqual([held, reader, await reading]);
+      }
+    }
+  });
+});
+
+/** `db` whose queries on `table` run only once `gate` is open. */
+function heldDb(db: Db, table: string, gate: Promise<void>): Db {
+  const held = <T extends object>(builder: T): T =>
+    new Proxy(builder, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop);
+        if (typeof value !== 'function') return value;
+        if (prop === 'execute' || prop === 'executeTakeFirst' || prop === 'executeTakeFirstOrThrow') {
+          return async (...args: unknown[]) => {
+            await gate;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result !== null && typeof result === 'object' && 'execute' in result ? held(result) : result;
+        };
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop);
+      if (prop === 'selectFrom') return (from: never) => (from === table ? held(target.selectFrom(from)) : target.selectFrom(from));
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

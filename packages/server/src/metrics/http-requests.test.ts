@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry, type RegistryContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { HttpRequestMetrics } from './http-requests.js';
 import { HTTP_DURATION_BUCKETS } from './metrics.js';
@@ -13,11 +13,11 @@ const requests: Array<[string, string, number, number]> = [
 ];
 
 /** The exposition lines, in a stable order (Prometheus does not care about the order of series). */
-const lines = async (registry: Registry) => (await registry.metrics()).split('\n').filter(Boolean).sort();
+const lines = async (registry: Registry<RegistryContentType>) => (await registry.metrics()).split('\n').filter(Boolean).sort();
 
 /** The same requests, once through prom-client's own Counter and Histogram, once through ours. */
-function bothRegistries(contentType?: string) {
-  const expected = new Registry(contentType as never);
+function bothRegistries(openMetrics = false) {
+  const expected = new Registry<RegistryContentType>();
   const counter = new Counter({
     name: 'act2_http_requests_total',
     help: 'HTTP requests by method, route pattern and status code',
@@ -31,7 +31,8 @@ function bothRegistries(contentType?: string) {
     buckets: [...HTTP_DURATION_BUCKETS],
     registers: [expected],
   });
-  const actual = new Registry(contentType as never);
+  const actual = new Registry<RegistryContentType>();
+  if (openMetrics) for (const registry of [expected, actual]) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const metrics = new HttpRequestMetrics(actual, HTTP_DURATION_BUCKETS);
 
   for (const [method, route, status, seconds] of requests) {
@@ -43,13 +44,13 @@ function bothRegistries(contentType?: string) {
 }
 
 /** getMetricsAsJSON's series as name, labels and value (what the cluster aggregator merges on), in a stable order. */
-const series = async (registry: Registry) =>
+const series = async (registry: Registry<RegistryContentType>) =>
   (await registry.getMetricsAsJSON()).map(({ name, type, help, values }) => ({
     name,
     type,
     help,
     values: values
-      .map((v) => ({ metricName: v.metricName ?? name, labels: v.labels, value: v.value }))
+      .map((v: { metricName?: string; labels: object; value: number }) => ({ metricName: v.metricName ?? name, labels: v.labels, value: v.value }))
       .sort((a, b) => sortKey(a).localeCompare(sortKey(b))),
   }));
 const sortKey = (v: { metricName: string; labels: object }) => `${v.metricName}${JSON.stringify(Object.entries(v.labels).sort())}`;
@@ -62,7 +63,7 @@ describe('HttpRequestMetrics', () => {
   });
 
   it("writes what prom-client writes in the OpenMetrics format too (the counter's name without _total, its series with it)", async () => {
-    const { expected, actual } = bothRegistries(Registry.OPENMETRICS_CONTENT_TYPE);
+    const { expected, actual } = bothRegistries(true);
 
     const text = await lines(actual);
     expect(text).toEqual(await lines(expected));

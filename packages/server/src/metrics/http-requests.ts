@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import type { Registry, RegistryContentType } from 'prom-client';
 
 interface RouteTally {
   labels: { method: string; route: string };
@@ -27,7 +27,7 @@ export class HttpRequestMetrics {
   readonly #bounds: readonly number[];
   readonly #byMethod = new Map<string, Map<string, RouteTally>>();
 
-  constructor(registry: Registry, buckets: readonly number[]) {
+  constructor(registry: Registry<RegistryContentType>, buckets: readonly number[]) {
     this.#bounds = [...buckets].sort((a, b) => a - b);
     const counter = {
       name: 'act2_http_requests_total',
@@ -52,7 +52,7 @@ export class HttpRequestMetrics {
         get: async () => ({ ...meta, name: metric.name, values: values().map(mergeSharedLabels) }),
         reset: () => this.#byMethod.clear(),
       };
-      registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+      registry.registerMetric(metric as unknown as Parameters<Registry<RegistryContentType>['registerMetric']>[0]);
     };
     register(counter, () => this.#counterValues());
     register(histogram, () => this.#histogramValues());

@@ -99,10 +99,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     const creator = await buildApp(database.config({ instanceId: 'dead-2' }), { db: database.db, scheduler: false });
     await creator.ready();
     // It "dies" between the commit and the local_async: following never starts.
-    creator.jobRunner.adopt = () => Promise.resolve();
-    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
-    await creator.close();
-    const id = (res.json() as { id: string }).id;
+    const id = await createJobNeverFollowed(creator);
     const stored = await database.db.selectFrom('jobs').select(['status', 'lease_owner']).where('id', '=', id).executeTakeFirstOrThrow();
     const inFlight = await database.db.selectFrom('job_dispatches').select(['master_sn', 'ok']).where('job_id', '=', id).execute();
     await database.db.updateTable('jobs').set({ lease_until: Date.now() - 1 }).where('id', '=', id).execute();
@@ -111,7 +108,6 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     const survivor = await startSurvivor();
     const job = await waitForJob(survivor, id);
 
-    expect(res.statusCode).toBe(202);
     expect(stored).toEqual({ status: 'running', lease_owner: 'dead-2' });
     expect(inFlight).toEqual([{ master_sn: 'master-c', ok: null }]);
     expect(job.status).toBe('failed');
@@ -160,10 +156,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     let t = Date.now();
     const creator = await buildApp(database.config({ instanceId: 'slow-1', jobLeaseMs: 1000, jobPollIntervalMs: 50 }), { db: database.db, scheduler: false, clock: async () => (t += 400) });
     await creator.ready();
-    creator.jobRunner.adopt = () => Promise.resolve();
-    const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
-    await creator.close();
-    const id = (res.json() as { id: string }).id;
+    const id = await createJobNeverFollowed(creator);
 
     const job = await database.db.selectFrom('jobs').select(['created_at', 'lease_until']).where('id', '=', id).executeTakeFirstOrThrow();
     const dispatch = await database.db.selectFrom('job_dispatches').select('at').where('job_id', '=', id).executeTakeFirstOrThrow();
@@ -173,3 +166,12 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     await database.db.updateTable('jobs').set({ status: 'done', lease_until: null }).where('id', '=', id).execute();
   });
 });
+
+/** POSTs a test.ping job for c-001 on `creator`, which stores it with its first dispatches but never follows it, then closes. */
+async function createJobNeverFollowed(creator: FastifyInstance): Promise<string> {
+  creator.jobRunner.adopt = () => Promise.resolve();
+  const res = await creator.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['c-001'] }, fun: 'test.ping', timeout_s: 30 } });
+  await creator.close();
+  expect(res.statusCode).toBe(202);
+  return (res.json() as { id: string }).id;
+}

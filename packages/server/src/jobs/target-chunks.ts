@@ -107,20 +107,20 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
   const inChunks = [...groups].map(([i, seqs]) => ({ seqs, patch: patches[i]!.patch }));
   const statements = rest.length > 0 ? [...inChunks, { seqs: rest, patch: {} }] : inChunks;
   const conditions = statements.reduce((n, g) => n + toRanges(g.seqs).length, 0);
-  if (statements.length <= SQL_GROUPS && conditions <= SQL_CONDITIONS) {
-    // The database turns the chunks into rows itself, one statement per distinct patch (a fleet-wide
-    // test.ping: one), instead of the application sending 1,000 rows of 16 columns per chunk.
-    for (const { seqs, patch } of statements) await insertFromChunks(trx, jobId, ids, toRanges(seqs), patch);
-  } else {
+  const scattered = statements.length > SQL_GROUPS || conditions > SQL_CONDITIONS;
+  if (scattered) {
     // A scattered answer (every third target returned: thousands of ranges) would make each element of
     // the chunk be tested against every range, in statement after statement (a 10,000-target chunk took
     // 65 s on PostgreSQL): the chunks become pending rows in one statement, with no condition at all,
     // and the caller's seq-range UPDATEs write the patches, as for a job stored as rows.
     await insertFromChunks(trx, jobId, ids, null, {});
-    await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', ids).execute();
-    return [...patches];
+  } else {
+    // The database turns the chunks into rows itself, one statement per distinct patch (a fleet-wide
+    // test.ping: one), instead of the application sending 1,000 rows of 16 columns per chunk.
+    for (const { seqs, patch } of statements) await insertFromChunks(trx, jobId, ids, toRanges(seqs), patch);
   }
   await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', ids).execute();
+  if (scattered) return [...patches];
   return patches.map(({ seqs, patch }) => ({ seqs: seqs.filter((s) => !covered.has(s)), patch })).filter((p) => p.seqs.length > 0);
 }
 

@@ -3,7 +3,7 @@
 import SqliteDatabase from 'better-sqlite3';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { createDb, runMigrations } from '../dist/index.js';
+import { createDb, DEFAULT_SQLITE_MMAP_BYTES, runMigrations } from '../dist/index.js';
 
 const PER_MASTER = 1_000;
 
@@ -69,6 +69,9 @@ export async function bareServers(dialect, url, poolSize) {
   let close;
   if (dialect === 'sqlite') {
     const db = new SqliteDatabase(url.replace(/^sqlite:/, ''), { readonly: true });
+    // ACT2_BENCH_FLOOR_MMAP=1: the floor reads the file through the same memory map as act2-server
+    // (--sqlite-mmap, 256 MiB); by default it keeps SQLite's own defaults (read() into a 2 MiB cache).
+    if (process.env.ACT2_BENCH_FLOOR_MMAP === '1') db.pragma(`mmap_size = ${DEFAULT_SQLITE_MMAP_BYTES}`);
     const sql = floorSql('?');
     const sn = db.prepare(sql.sn);
     const ip = db.prepare(sql.ip);

@@ -10,7 +10,8 @@
 //
 // Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test),
 // ACT2_BENCH_READ_SECONDS (per measurement, default 4), ACT2_BENCH_RUNS (rounds, default 3),
-// ACT2_BENCH_DIALECTS (default sqlite,postgres), ACT2_BENCH_SKEW (uniform, the default, or zipf:
+// ACT2_BENCH_DIALECTS (default sqlite,postgres), ACT2_BENCH_FLOOR_MMAP=1 (the SQLite floor reads through
+// the same memory map as act2-server instead of SQLite's defaults), ACT2_BENCH_SKEW (uniform, the default, or zipf:
 // which minions are asked, see load.mjs). --json prints the results as one JSON line.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -79,6 +80,8 @@ async function bench(dialect, url) {
       figures.appSn.push(await load(appUrl, 'sn'));
       figures.floorIp.push(await load(bare.floor, 'ip'));
       figures.appIp.push(await load(appUrl, 'ip'));
+      const last = (name) => `${Math.round(figures[name].at(-1).rps)}/${Math.round(figures[name].at(-1).cpuUs)}µs`;
+      process.stderr.write(`${dialect} round ${round + 1}: req/s / CPU per request: fixed ${last('fixed')}, floor sn ${last('floorSn')}, app sn ${last('appSn')}, floor ip ${last('floorIp')}, app ip ${last('appIp')}\n`);
     }
   } finally {
     await app.close();

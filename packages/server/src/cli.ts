@@ -60,6 +60,7 @@ export function buildProgram(output?: CliOutput): Command {
       new Option('--db-statement-timeout <duration>', 'PostgreSQL: longest any one query may run').env('ACT2_DB_STATEMENT_TIMEOUT').default('60s'),
     )
     .addOption(new Option('--db-lock-timeout <duration>', 'PostgreSQL: longest a query waits for a lock').env('ACT2_DB_LOCK_TIMEOUT').default('30s'))
+    .addOption(new Option('--sqlite-mmap <size>', 'SQLite: how much of the file is read through a memory map (0: off)').env('ACT2_SQLITE_MMAP').default('256mb'))
     .addOption(
       new Option('--trust-proxy <proxies>', 'trust X-Forwarded-For from these proxies (comma-separated IPs/CIDRs), or true / false')
         .env('ACT2_TRUST_PROXY')

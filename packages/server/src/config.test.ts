@@ -20,6 +20,7 @@ describe('loadServerConfig', () => {
       dbStatementTimeoutMs: 60_000,
       dbLockTimeoutMs: 30_000,
       shutdownTimeoutMs: 30_000,
+      sqliteMmapBytes: 256 * 1024 * 1024,
       trustProxy: false,
       auth: 'tokens',
       allowAnonymousRegister: false,
@@ -74,6 +75,13 @@ describe('loadServerConfig', () => {
     expect(result.ok && [result.config.dbStatementTimeoutMs, result.config.dbLockTimeoutMs, result.config.shutdownTimeoutMs]).toEqual([
       120_000, 5_000, 10_000,
     ]);
+  });
+
+  it('reads --sqlite-mmap as a size, 0 turning it off, and refuses anything else', () => {
+    const sizes = ['64mb', '0', '1048576'].map((sqliteMmap) => loadServerConfig({ sqliteMmap }));
+    expect(sizes.map((r) => r.ok && r.config.sqliteMmapBytes)).toEqual([64 * 1024 * 1024, 0, 1_048_576]);
+    const bad = loadServerConfig({ sqliteMmap: 'lots' });
+    expect(!bad.ok && bad.errors).toEqual(['--sqlite-mmap: cannot read "lots" as a size (e.g. 256mb, 0 to turn it off)']);
   });
 
   it('reads --trust-proxy as true, false or a list of proxy addresses, and refuses anything else', () => {

@@ -3,6 +3,7 @@ export { startServer, type RunningServer } from './start.js';
 export {
   ConfigError,
   DEFAULT_DB,
+  DEFAULT_SQLITE_MMAP_BYTES,
   defaultServerConfig,
   describeDb,
   loadServerConfig,

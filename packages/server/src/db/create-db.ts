@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { ServerConfig } from '../config.js';
+import { DEFAULT_SQLITE_MMAP_BYTES, type ServerConfig } from '../config.js';
 import type { Database } from './database.js';
 import { DIALECTS, parseDbTarget, type DialectName } from './dialects/index.js';
 
@@ -16,7 +16,7 @@ export interface CreateDbOptions {
 
 /** Opens the database `config.db` names: a PostgreSQL or MySQL pool, or a SQLite file (directory created). */
 export function createDb(
-  config: Pick<ServerConfig, 'db'> & Partial<Pick<ServerConfig, 'dbPoolSize' | 'dbStatementTimeoutMs' | 'dbLockTimeoutMs'>>,
+  config: Pick<ServerConfig, 'db'> & Partial<Pick<ServerConfig, 'dbPoolSize' | 'dbStatementTimeoutMs' | 'dbLockTimeoutMs' | 'sqliteMmapBytes'>>,
   options: CreateDbOptions = {},
 ): Kysely<Database> {
   const target = parseDbTarget(config.db);
@@ -24,6 +24,7 @@ export function createDb(
     poolSize: config.dbPoolSize ?? 10,
     statementTimeoutMs: config.dbStatementTimeoutMs ?? 60_000,
     lockTimeoutMs: config.dbLockTimeoutMs ?? 30_000,
+    sqliteMmapBytes: config.sqliteMmapBytes ?? DEFAULT_SQLITE_MMAP_BYTES,
     log: options.log,
   });
 }

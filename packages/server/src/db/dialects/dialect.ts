@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   statementTimeoutMs: number;
   /** No statement waits longer for a row lock (PostgreSQL lock_timeout, InnoDB innodb_lock_wait_timeout). */
   lockTimeoutMs: number;
+  /** SQLite: `PRAGMA mmap_size` (0: off). */
+  sqliteMmapBytes?: number | undefined;
   /** Receives errors of idle connections (a restart of the database, a dropped link). */
   log?: Pick<Logger, 'warn'> | undefined;
 }

@@ -17,7 +17,7 @@ export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   schemes: ['sqlite'],
   inProcess: true,
-  open: (target) => openSqlite(target, hot),
+  open: (target, options) => openSqlite(target, hot, options.sqliteMmapBytes ?? 0),
   prepare: (name, text) => hot.register(name, text),
   runPrepared: (db, _name, text, parameters) => runPreparedSqlite(db, text, parameters),
   owns: (db) => db.getExecutor().adapter instanceof SqliteAdapter,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Read benchmark: GET /api/v1/minions/{sn} and GET /api/v1/lookup?ip= of act2-server on a
-// database of N minions (SQLite, then PostgreSQL after ANALYZE), under load from a second process
+// database of N minions (SQLite with the statistics act2-server keeps, then PostgreSQL after ANALYZE), under load from a second process
 // (load.mjs, autocannon, 50 connections). Two baselines measured in the same run, interleaved
 // round by round with the server: the floor, a bare Fastify route running the same SQL prepared
 // once with the raw driver (better-sqlite3 statement / pg named statement), and a bare Fastify

@@ -23,9 +23,16 @@ export function planRound(waiting: readonly PendingTarget[], dispatches: readonl
   const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
   const groups = new Map<string, PendingTarget[]>();
   const exhausted: PendingTarget[] = [];
+  // Most targets share one candidate list (the same JSON text): each text is parsed once.
+  const lists = new Map<string, string[]>();
   for (const t of waiting) {
-    const done = tried.get(Number(t.seq)) ?? [];
-    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
+    let candidates = lists.get(t.candidates);
+    if (!candidates) {
+      candidates = JSON.parse(t.candidates) as string[];
+      lists.set(t.candidates, candidates);
+    }
+    const done = tried.get(Number(t.seq));
+    const next = done ? candidates.find((m) => !done.some((a) => a.master_sn === m)) : candidates[0];
     if (next === undefined) exhausted.push(t);
     else pushTo(groups, next, t);
   }

@@ -81,6 +81,31 @@ describeEachDialect('salt jobs', (dialect) => {
     }
   });
 
+  it('a master slow to answer its local_async holds back neither the other masters’ dispatches nor their returns', async () => {
+    // Like a stopped master's 500 after 15 s: master-a answers after 3 s (published), master-c at once.
+    world.fleet.a.setDispatchReplyDelay(3000);
+    try {
+      const started = Date.now();
+      const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
+      const id = (created.json() as JobSummary).id;
+      let job: Job;
+      do {
+        await new Promise((r) => setTimeout(r, 25));
+        job = (await world.app.inject({ url: `/api/v1/jobs/${id}` })).json() as Job;
+      } while (job.targets.find((t) => t.sn === 'c-002')?.outcome !== 'returned' && Date.now() - started < 10_000);
+      const returnedAfter = Date.now() - started;
+      const done = await waitForJob(world.app, id);
+
+      expect(returnedAfter).toBeLessThan(1_500);
+      expect(done.targets.map((t) => [t.sn, t.outcome, t.master])).toEqual([
+        ['ha-001', 'returned', 'master-a'],
+        ['c-002', 'returned', 'master-c'],
+      ]);
+    } finally {
+      world.fleet.a.setDispatchReplyDelay(0);
+    }
+  });
+
   it.each([
     ['503 Salt Master is not available (no IPC)', () => world.fleet.a.setMasterDown('no-ipc'), /ACT2_SALT_UNAVAILABLE: salt-api answered 503 .*Salt Master is not available/],
     ["3006's Client disabled", () => world.fleet.a.setClientsEnabled(['runner']), /ACT2_SALT_CLIENT_DISABLED: .*'local_async' client disabled/],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { allBranches } from './all-branches.js';
+import { answersGate } from './answers-gate.js';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { getMastersCredentials } from '../masters/repository.js';
@@ -46,8 +47,9 @@ export function dispatchRows(jobId: string, round: number, plans: readonly Dispa
 
 /**
  * Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel.
- * Each master's jid is looked up as soon as its dispatch is settled (the first poll of `pollRound`),
- * without waiting for the other masters.
+ * Each master's jid is looked up (the first poll of `pollRound`) once every master of the round has
+ * answered, or a poll interval after its own answer: a master that does not answer holds the others
+ * back one poll interval at most.
  */
 export async function dispatchRound(
   ctx: FollowContext,
@@ -105,10 +107,21 @@ export async function sendRound(
     await withdrawUnsentJob(ctx.db, job.id, ctx.instanceId);
     return false;
   }
+  // Each master's jid is looked up once the round's answers are in (or a poll interval after its own):
+  // its returns are not stored while the other masters' answers are still arriving (answers-gate.ts).
+  const gate = answersGate(plans.length, ctx.pollIntervalMs, ctx.signal);
   await allBranches(plans, async (plan) => {
-    const answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
-    const followed = await settle(ctx, job, plan, at, answer, log);
-    if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
+    let followed: PendingTarget[];
+    let answer: DispatchAnswer;
+    try {
+      answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
+      followed = await settle(ctx, job, plan, at, answer, log);
+    } finally {
+      gate.arrived();
+    }
+    if (followed.length === 0) return;
+    await gate.wait();
+    await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
   });
   return true;
 }

@@ -45,25 +45,24 @@ const byRank = (a: Reporter, b: Reporter) => compareCandidates(a.master, b.maste
 /**
  * Every master reporting each minion, ranked exactly as `GET /api/v1/minions/{sn}` ranks them
  * (effectiveStatus + compareCandidates), with the minion id each reported (the `id` extension, for
- * minions whose sn is a serial). One narrow query, the sns bound as one list: no IPs, no minion rows.
- * Each master's status is read once (ten masters report 10,000 minions), and a row without attrs
- * costs no JSON parse.
+ * minions whose sn is a serial). Two narrow queries, the sns bound as one list: the (minion, master)
+ * pairs, then those masters (ten for 10,000 minions), each master's status read once. Joining the
+ * masters in the first query looked each one up again per row (SQLite: 44 -> 27 ms for 10,000 sns).
+ * A pair whose master is gone by the second read is dropped, as the join would drop it at that moment.
  */
 async function reporters(db: DbOrTrx, sns: readonly string[], now: EpochMs, timeoutMs: number): Promise<Map<string, Reporter[]>> {
   const out = new Map<string, Reporter[]>();
-  const rows = await db
-    .selectFrom('master_minions as mm')
-    .innerJoin('masters as m', 'm.sn', 'mm.master_sn')
-    .select(['mm.minion_sn', 'mm.attrs', 'm.sn', 'm.status', 'm.last_seen'])
-    .where(dialectOf(db).oneOf('mm.minion_sn', sns))
-    .execute();
+  const dialect = dialectOf(db);
+  const rows = await db.selectFrom('master_minions').select(['minion_sn', 'attrs', 'master_sn']).where(dialect.oneOf('minion_sn', sns)).execute();
+  if (rows.length === 0) return out;
+  const masterSns = new Set<string>();
+  for (const row of rows) masterSns.add(row.master_sn);
+  const masterRows = await db.selectFrom('masters').select(['sn', 'status', 'last_seen']).where(dialect.oneOf('sn', [...masterSns])).execute();
   const masters = new Map<string, RankedMaster>();
+  for (const m of masterRows) masters.set(m.sn, { sn: m.sn, status: effectiveStatus(m, now, timeoutMs), last_seen: Number(m.last_seen) });
   for (const row of rows) {
-    let master = masters.get(row.sn);
-    if (!master) {
-      master = { sn: row.sn, status: effectiveStatus(row, now, timeoutMs), last_seen: Number(row.last_seen) };
-      masters.set(row.sn, master);
-    }
+    const master = masters.get(row.master_sn);
+    if (!master) continue;
     const id = row.attrs === null ? undefined : (JSON.parse(row.attrs) as { id?: unknown }).id;
     const reporter: Reporter = { master, saltId: typeof id === 'string' && id !== '' ? id : undefined };
     const list = out.get(row.minion_sn);

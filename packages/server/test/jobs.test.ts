@@ -81,7 +81,7 @@ describeEachDialect('salt jobs', (dialect) => {
     }
   });
 
-  it('a master slow to answer its local_async holds back neither the other masters’ dispatches nor their returns', async () => {
+  it('a master slow to answer its local_async holds back neither the other masters’ dispatches nor their first lookup', async () => {
     // Like a stopped master's 500 after 15 s: master-a answers after 3 s (published), master-c at once.
     world.fleet.a.setDispatchReplyDelay(3000);
     try {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { answersGate } from './answers-gate.js';
 
@@ -24,6 +25,7 @@ describe('the gate of a round’s first lookups', () => {
     const started = Date.now();
     await gate.wait();
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(Date.now() - started).toBeLessThan(1_000);
 
     const stop = new AbortController();
     const stopped = answersGate(2, 60_000, stop.signal);
@@ -31,5 +33,21 @@ describe('the gate of a round’s first lookups', () => {
     stop.abort();
     expect(await settledWithin(waiting, 20)).toBe(true);
     expect(await settledWithin(stopped.wait(), 5)).toBe(true);
+  });
+
+  it('adds one abort listener to the shared signal however many wait, and none is left once they are released', async () => {
+    const stop = new AbortController();
+    const gate = answersGate(13, 60_000, stop.signal);
+    gate.arrived();
+    const waiters = Array.from({ length: 12 }, () => gate.wait());
+
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(1);
+    for (let i = 0; i < 12; i += 1) gate.arrived();
+    await Promise.all(waiters);
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+
+    const timed = answersGate(2, 10, stop.signal);
+    await timed.wait();
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -15,23 +15,27 @@ export interface AnswersGate {
 export function answersGate(expected: number, maxWaitMs: number, signal: AbortSignal): AnswersGate {
   let left = expected;
   const waiting = new Set<() => void>();
+  // One abort listener for every waiter of the gate (the signal is the runner's, shared by every job it
+  // follows: a listener per waiter would pass Node's 10-listener warning with a round of 11 masters).
+  const releaseAll = () => {
+    for (const release of [...waiting]) release();
+  };
   return {
     arrived() {
       left -= 1;
-      if (left > 0) return;
-      for (const release of [...waiting]) release();
+      if (left <= 0) releaseAll();
     },
     wait() {
       if (left <= 0 || signal.aborted) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const release = () => {
           clearTimeout(timer);
-          signal.removeEventListener('abort', release);
           waiting.delete(release);
+          if (waiting.size === 0) signal.removeEventListener('abort', releaseAll);
           resolve();
         };
         const timer = setTimeout(release, maxWaitMs);
-        signal.addEventListener('abort', release, { once: true });
+        if (waiting.size === 0) signal.addEventListener('abort', releaseAll);
         waiting.add(release);
       });
     },

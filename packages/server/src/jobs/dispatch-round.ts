@@ -96,8 +96,9 @@ export async function sendRound(
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
 ) {
-  // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
-  // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
+  // Each master's answer is written as soon as it comes, and its jid looked up: a stopped master (500
+  // after 15 s) holds back neither the jids the others gave nor their first lookup (at most one poll
+  // interval). Their later lookups wait for the round's end (the next follow turn): a known limit (README, Follow).
   // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
   // once the others have stopped writing.
   // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each

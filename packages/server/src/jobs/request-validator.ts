@@ -17,7 +17,7 @@ export function plainMinionsTarget(target: unknown): target is { minions: string
   if (!onlyKey(target, 'minions')) return false;
   const minions = target.minions;
   if (!Array.isArray(minions) || minions.length === 0 || minions.length > MAX_JOB_TARGETS) return false;
-  // An index loop, not for…of: a hole is undefined here too, and refused.
+  // A hole (not from JSON) reads as undefined and is refused.
   for (let i = 0; i < minions.length; i += 1) if (!plainSn(minions[i])) return false;
   return true;
 }

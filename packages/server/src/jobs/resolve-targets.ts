@@ -90,6 +90,9 @@ function candidateLists(): (running: readonly Reporter[]) => string[] {
   };
 }
 
+/** The one (empty) candidate list of every target that has none: one JSON text for all of them. */
+const NO_CANDIDATES: readonly string[] = Object.freeze([]);
+
 export async function resolveTargets(db: DbOrTrx, target: JobTarget, now: EpochMs, masterTimeoutMs: number): Promise<ResolvedTarget[]> {
   const asked: Array<{ sn: string | null; ip: string | null; claimants?: string[] }> = [];
   if ('minions' in target) {
@@ -110,16 +113,16 @@ export async function resolveTargets(db: DbOrTrx, target: JobTarget, now: EpochM
   return asked.map((a): ResolvedTarget => {
     if (a.sn === null) {
       const claimants = a.claimants ?? [];
-      if (claimants.length === 0) return { sn: a.ip ?? '', ip: a.ip, saltId: a.ip ?? '', candidates: [], outcome: 'unknown_target', reason: 'no master reports a minion with this IP' };
-      return { sn: a.ip ?? '', ip: a.ip, saltId: a.ip ?? '', candidates: [], outcome: 'ambiguous', reason: `several minions report this IP: ${claimants.slice(0, 10).join(', ')}` };
+      if (claimants.length === 0) return { sn: a.ip ?? '', ip: a.ip, saltId: a.ip ?? '', candidates: NO_CANDIDATES, outcome: 'unknown_target', reason: 'no master reports a minion with this IP' };
+      return { sn: a.ip ?? '', ip: a.ip, saltId: a.ip ?? '', candidates: NO_CANDIDATES, outcome: 'ambiguous', reason: `several minions report this IP: ${claimants.slice(0, 10).join(', ')}` };
     }
     const masters = bySn.get(a.sn);
-    if (!masters) return { sn: a.sn, ip: a.ip, saltId: a.sn, candidates: [], outcome: 'unknown_target', reason: 'no master reports this minion' };
-    const running = masters.length === 1 && masters[0]!.master.status === 'running' ? masters : masters.filter((m) => m.master.status === 'running');
+    if (!masters) return { sn: a.sn, ip: a.ip, saltId: a.sn, candidates: NO_CANDIDATES, outcome: 'unknown_target', reason: 'no master reports this minion' };
+    const running = masters.filter((m) => m.master.status === 'running');
     const saltId = running[0]?.saltId ?? masters.find((m) => m.saltId)?.saltId ?? a.sn;
     if (running.length === 0) {
       const seen = masters.map((m) => `${m.master.sn} ${m.master.status}`).join(', ');
-      return { sn: a.sn, ip: a.ip, saltId, candidates: [], outcome: 'no_master', reason: `no master that reports it is running (${seen})` };
+      return { sn: a.sn, ip: a.ip, saltId, candidates: NO_CANDIDATES, outcome: 'no_master', reason: `no master that reports it is running (${seen})` };
     }
     return { sn: a.sn, ip: a.ip, saltId, candidates: candidates(running), outcome: 'pending', reason: null };
   });

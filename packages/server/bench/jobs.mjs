@@ -196,7 +196,7 @@ async function main() {
           results.act2Total.push(at(done) - t0);
           results.act2Collect.push(at(done) - lastDispatch);
           const created = logs.find((l) => l.msg === 'job created' && l.job === id);
-          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: at(created) - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [at(l) - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [at(l) - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [at(l) - t0, l.ms]), finished: at(done) - t0 }));
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ bareDispatchMs: Math.round(bare.dispatchMs), bareTotalMs: Math.round(bare.totalMs), postMs, created: at(created) - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [at(l) - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [at(l) - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [at(l) - t0, l.ms]), finished: at(done) - t0 }));
           if (done.status !== 'done') throw new Error(`job ended ${done.status}`);
           break;
         }

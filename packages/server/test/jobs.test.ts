@@ -81,6 +81,31 @@ describeEachDialect('salt jobs', (dialect) => {
     }
   });
 
+  it('a master slow to answer its local_async holds back neither the other masters’ dispatches nor their first lookup', async () => {
+    // Like a stopped master's 500 after 15 s: master-a answers after 3 s (published), master-c at once.
+    world.fleet.a.setDispatchReplyDelay(3000);
+    try {
+      const started = Date.now();
+      const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
+      const id = (created.json() as JobSummary).id;
+      let job: Job;
+      do {
+        await new Promise((r) => setTimeout(r, 25));
+        job = (await world.app.inject({ url: `/api/v1/jobs/${id}` })).json() as Job;
+      } while (job.targets.find((t) => t.sn === 'c-002')?.outcome !== 'returned' && Date.now() - started < 10_000);
+      const returnedAfter = Date.now() - started;
+      const done = await waitForJob(world.app, id);
+
+      expect(returnedAfter).toBeLessThan(1_500);
+      expect(done.targets.map((t) => [t.sn, t.outcome, t.master])).toEqual([
+        ['ha-001', 'returned', 'master-a'],
+        ['c-002', 'returned', 'master-c'],
+      ]);
+    } finally {
+      world.fleet.a.setDispatchReplyDelay(0);
+    }
+  });
+
   it.each([
     ['503 Salt Master is not available (no IPC)', () => world.fleet.a.setMasterDown('no-ipc'), /ACT2_SALT_UNAVAILABLE: salt-api answered 503 .*Salt Master is not available/],
     ["3006's Client disabled", () => world.fleet.a.setClientsEnabled(['runner']), /ACT2_SALT_CLIENT_DISABLED: .*'local_async' client disabled/],
@@ -340,5 +365,36 @@ describeEachDialect('salt jobs', (dialect) => {
     ]);
     expect(job.targets[0]?.attempts[0]?.reason).toMatch(/^ACT2_SALT_LOGIN_REFUSED: salt-api refused the login for user salt-api/);
     expect(job.targets[0]?.attempts[0]?.reason).not.toContain('not-the-password');
+  });
+});
+
+describeEachDialect('salt jobs: the first lookups of a round', (dialect) => {
+  // A poll interval long enough to tell "waited for the round" from "looked up at once".
+  const world = useJobWorld(dialect, { config: { jobPollIntervalMs: 1500, jobLeaseMs: 6000 } });
+  const lookups = (fleet: JobFleet) => fleet.c.requests().filter((r) => r.calls.some((c) => c.fun === 'jobs.list_job')).length;
+  const dispatches = (fleet: JobFleet) => fleet.c.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length;
+
+  it('wait until every master of the round answered its local_async (within one poll interval)', async () => {
+    world.fleet.a.setDispatchReplyDelay(600);
+    try {
+      const before = { lookups: lookups(world.fleet), dispatches: dispatches(world.fleet) };
+      const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
+      const id = (created.json() as JobSummary).id;
+      const started = Date.now();
+      while (dispatches(world.fleet) === before.dispatches && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 10));
+      // master-c has answered; master-a answers ~600 ms after it was asked.
+      await new Promise((r) => setTimeout(r, 250));
+      const whileAWasSilent = lookups(world.fleet) - before.lookups;
+      const done = await waitForJob(world.app, id);
+
+      expect(whileAWasSilent).toBe(0);
+      expect(lookups(world.fleet) - before.lookups).toBeGreaterThanOrEqual(1);
+      expect(done.targets.map((t) => [t.sn, t.outcome, t.master])).toEqual([
+        ['ha-001', 'returned', 'master-a'],
+        ['c-002', 'returned', 'master-c'],
+      ]);
+    } finally {
+      world.fleet.a.setDispatchReplyDelay(0);
+    }
   });
 });

@@ -19,7 +19,7 @@ export function quickValidator(part: HttpPart, accepts: (data: unknown) => boole
 }
 
 /** True when `data` is an object with `name` as its only own key. */
-function onlyKey(data: unknown, name: string): data is Record<string, unknown> {
+export function onlyKey(data: unknown, name: string): data is Record<string, unknown> {
   if (typeof data !== 'object' || data === null) return false;
   let keys = 0;
   for (const key in data) {
@@ -35,8 +35,11 @@ function onlyKey(data: unknown, name: string): data is Record<string, unknown> {
  * to trim, no control character, well-formed). Other sns are SnParams' to judge.
  */
 export function plainSnParams(data: unknown): boolean {
-  if (!onlyKey(data, 'sn')) return false;
-  const sn = data.sn;
+  return onlyKey(data, 'sn') && plainSn(data.sn);
+}
+
+/** An sn the contract's sn rule (1–255 characters, trimmed, single line) takes unchanged: printable ASCII without spaces. */
+export function plainSn(sn: unknown): sn is string {
   if (typeof sn !== 'string' || sn.length === 0 || sn.length > 255) return false;
   for (let i = 0; i < sn.length; i += 1) {
     const c = sn.charCodeAt(i);

@@ -35,7 +35,16 @@ export async function createJob(
   const id = randomUUID();
   const arg = maskArgs(request.arg);
   const kwarg = maskKwarg(request.kwarg);
-  const candidates = resolved.map((t) => JSON.stringify(t.candidates));
+  // Targets with the same candidate list share it (resolve-targets.ts): each list is serialised once.
+  const texts = new Map<readonly string[], string>();
+  const candidates = resolved.map((t) => {
+    let text = texts.get(t.candidates);
+    if (text === undefined) {
+      text = JSON.stringify(t.candidates);
+      texts.set(t.candidates, text);
+    }
+    return text;
+  });
   const adopted = runner.reserve();
   const row: JobRow = {
     id,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { allBranches } from './all-branches.js';
+import { answersGate } from './answers-gate.js';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { getMastersCredentials } from '../masters/repository.js';
@@ -23,9 +24,16 @@ export function planRound(waiting: readonly PendingTarget[], dispatches: readonl
   const round = dispatches.reduce((max, d) => Math.max(max, Number(d.round)), 0) + 1;
   const groups = new Map<string, PendingTarget[]>();
   const exhausted: PendingTarget[] = [];
+  // Most targets share one candidate list (the same JSON text): each text is parsed once.
+  const lists = new Map<string, string[]>();
   for (const t of waiting) {
-    const done = tried.get(Number(t.seq)) ?? [];
-    const next = (JSON.parse(t.candidates) as string[]).find((m) => !done.some((a) => a.master_sn === m));
+    let candidates = lists.get(t.candidates);
+    if (!candidates) {
+      candidates = JSON.parse(t.candidates) as string[];
+      lists.set(t.candidates, candidates);
+    }
+    const done = tried.get(Number(t.seq));
+    const next = done ? candidates.find((m) => !done.some((a) => a.master_sn === m)) : candidates[0];
     if (next === undefined) exhausted.push(t);
     else pushTo(groups, next, t);
   }
@@ -39,8 +47,9 @@ export function dispatchRows(jobId: string, round: number, plans: readonly Dispa
 
 /**
  * Each waiting target goes to its first candidate not tried yet; one local_async per master, in parallel.
- * Each master's jid is looked up as soon as its dispatch is settled (the first poll of `pollRound`),
- * without waiting for the other masters.
+ * Each master's jid is looked up (the first poll of `pollRound`) once every master of the round has
+ * answered, or a poll interval after its own answer: a master that does not answer holds the others
+ * back one poll interval at most.
  */
 export async function dispatchRound(
   ctx: FollowContext,
@@ -87,8 +96,9 @@ export async function sendRound(
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
 ) {
-  // Each master's answer is written as soon as it comes, and its jid followed at once: a stopped master
-  // (500 after 15 s) does not hold back the jids the others gave, nor their returns.
+  // Each master's answer is written as soon as it comes, and its jid looked up: a stopped master (500
+  // after 15 s) holds back neither the jids the others gave nor their first lookup (at most one poll
+  // interval). Their later lookups wait for the round's end (the next follow turn): a known limit (README, Follow).
   // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
   // once the others have stopped writing.
   // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each
@@ -98,10 +108,21 @@ export async function sendRound(
     await withdrawUnsentJob(ctx.db, job.id, ctx.instanceId);
     return false;
   }
+  // Each master's jid is looked up once the round's answers are in (or a poll interval after its own):
+  // its returns are not stored while the other masters' answers are still arriving (answers-gate.ts).
+  const gate = answersGate(plans.length, ctx.pollIntervalMs, ctx.signal);
   await allBranches(plans, async (plan) => {
-    const answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
-    const followed = await settle(ctx, job, plan, at, answer, log);
-    if (followed.length > 0) await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
+    let followed: PendingTarget[];
+    let answer: DispatchAnswer;
+    try {
+      answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
+      followed = await settle(ctx, job, plan, at, answer, log);
+    } finally {
+      gate.arrived();
+    }
+    if (followed.length === 0) return;
+    await gate.wait();
+    await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
   });
   return true;
 }

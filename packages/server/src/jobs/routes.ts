@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { HttpError } from '../http/http-error.js';
 import { createJob } from './create-job.js';
 import { getJob, listJobs } from './repository.js';
+import { jobRequestValidator } from './request-validator.js';
 
 /** The API token's name (the audit's "who"); `anonymous` when auth is off (`--auth none`). */
 function requester(request: FastifyRequest): string {
@@ -19,7 +20,7 @@ const JOBS_SCOPE = { scope: 'jobs' } as const;
 export const jobRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   app.post(
     `${API_PREFIX}/jobs`,
-    { config: JOBS_SCOPE, schema: { body: JobRequest, response: { 202: JobSummary } } },
+    { config: JOBS_SCOPE, validatorCompiler: jobRequestValidator, schema: { body: JobRequest, response: { 202: JobSummary } } },
     async (request, reply) => {
       const job = await createJob(ctx, request.body, requester(request), app.jobRunner);
       // Not followed here (no room, or no runner): some instance's runner claims it.

@@ -1,0 +1,48 @@
+import { expect, it } from 'vitest';
+import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
+import type { Db } from '../db/database.js';
+import { resolveTargets } from './resolve-targets.js';
+
+describeEachDialect('resolving a job’s targets', (dialect) => {
+  const t = useTestDatabase(dialect);
+  const NOW = 1_000_000;
+  const TIMEOUT = 60_000;
+
+  async function master(db: Db, sn: string, status: 'running' | 'stopped', lastSeen: number, minions: Array<[sn: string, id?: string]>) {
+    await db
+      .insertInto('masters')
+      .values({ sn, server: 'http://127.0.0.1:1', status, idc: 'idc-1', type: 'salt', username: null, password_enc: null, error: null, agent_version: null, agent_hostname: null, interval_s: null, minion_count: minions.length, minion_digest: null, first_seen: 1, last_seen: lastSeen, status_changed_at: 1 })
+      .execute();
+    await db
+      .insertInto('master_minions')
+      .values(minions.map(([minion, id]) => ({ master_sn: sn, minion_sn: minion, status: 'running', ips: '[]', attrs: id === undefined ? null : JSON.stringify({ id }), joined_at: 1, updated_at: 1 })))
+      .execute();
+  }
+
+  it('ranks each target’s masters per minion as GET /api/v1/minions/{sn} does, the lists shared only when equal', async () => {
+    const db = t.current.db;
+    // m-1 and m-2: fresh (z) before less fresh (a) though z sorts last; m-3 only on a; m-4 also on a stale
+    // master (timeout, not a candidate) and a stopped one; m-5 only on those two; m-6 reported with its salt id.
+    await master(db, 'a', 'running', NOW - 10, [['m-1'], ['m-2'], ['m-3'], ['m-4'], ['m-6', 'salt-6']]);
+    await master(db, 'z', 'running', NOW - 5, [['m-1'], ['m-2']]);
+    await master(db, 'stale', 'running', NOW - TIMEOUT - 1, [['m-4'], ['m-5']]);
+    await master(db, 'off', 'stopped', NOW, [['m-4'], ['m-5']]);
+
+    const resolved = await resolveTargets(db, { minions: ['m-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-1', 'nobody'] }, NOW, TIMEOUT);
+
+    expect(resolved.map((r) => [r.sn, r.saltId, r.outcome, [...r.candidates]])).toEqual([
+      ['m-1', 'm-1', 'pending', ['z', 'a']],
+      ['m-2', 'm-2', 'pending', ['z', 'a']],
+      ['m-3', 'm-3', 'pending', ['a']],
+      ['m-4', 'm-4', 'pending', ['a']],
+      ['m-5', 'm-5', 'no_master', []],
+      ['m-6', 'salt-6', 'pending', ['a']],
+      ['nobody', 'nobody', 'unknown_target', []],
+    ]);
+    expect(resolved[4]?.reason).toBe('no master that reports it is running (off stopped, stale timeout)');
+    // Equal lists are one array (serialised once by the caller), different lists are not.
+    expect(resolved[0]?.candidates).toBe(resolved[1]?.candidates);
+    expect(resolved[2]?.candidates).toBe(resolved[3]?.candidates);
+    expect(resolved[0]?.candidates).not.toBe(resolved[2]?.candidates);
+  });
+});

@@ -13,6 +13,7 @@ import { dispatchRound, sendRound, type DispatchPlan } from './dispatch-round.js
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
+import { compactChunks } from './target-chunks.js';
 import { findJob, jobProgress, outcomeCounts, updateJob, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
@@ -113,4 +114,10 @@ async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): 
   for (const [outcome, n] of Object.entries(counts)) if (n > 0) ctx.metrics.jobTargets.inc({ outcome }, n);
   ctx.metrics.jobDuration.observe({ status }, Math.max(0, finishedAt - Number(job.created_at)) / 1000);
   log.info({ status, counts }, 'job finished');
+  // Answers kept on chunks become rows now, after the finish and in their own transaction: storing a
+  // fleet-wide answer did not wait for them, and the history reads rows only. A stop before this
+  // leaves readable chunks that the runner's sweep compacts (job-runner.ts).
+  const started = Date.now();
+  const chunks = await compactChunks(ctx.db, job.id);
+  if (chunks > 0) log.debug({ chunks, ms: Date.now() - started }, 'chunks compacted');
 }

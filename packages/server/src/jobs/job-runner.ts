@@ -10,10 +10,14 @@ import { Agent } from 'undici';
 import type { AppContext } from '../context.js';
 import { followJob, LeaseLostError, type FollowContext, type JobStart } from './follow-job.js';
 import { claimableJobIds, claimJob, releaseLease, renewLease, withdrawUnsentJob } from './repository.js';
+import { compactChunks, finishedJobsWithChunks } from './target-chunks.js';
 import { createSaltClientPool } from './salt-clients.js';
 
 /** Jobs one instance follows at once. */
 export const MAX_FOLLOWED_JOBS = 16;
+
+/** Finished jobs whose chunks one tick compacts (each one transaction; usually there is none). */
+const COMPACTIONS_PER_TICK = 4;
 
 export interface JobRunner {
   /** Looks for jobs to follow now instead of at the next tick. */
@@ -94,6 +98,12 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
       for (const id of await claimableJobIds(ctx.db, now, room)) {
         if (followed.has(id) || abort.signal.aborted) continue;
         if (await claimJob(ctx.db, id, config.instanceId, now, config.jobLeaseMs)) start(id);
+      }
+      // A follower stopped between a job's finish and the compaction of its chunks left them readable;
+      // they become rows here (a job still followed here compacts its own).
+      for (const id of await finishedJobsWithChunks(ctx.db, COMPACTIONS_PER_TICK)) {
+        if (followed.has(id) || abort.signal.aborted) continue;
+        await compactChunks(ctx.db, id);
       }
     }
 

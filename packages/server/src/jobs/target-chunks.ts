@@ -1,15 +1,20 @@
 /**
  * A job followed from its creation keeps the targets of each first dispatch as one JSON chunk (table
- * `job_target_chunks`, migration 0009) until the first write for any of its targets (usually that
- * dispatch's first answer; also its expiry, a failover, a recovery): ten small rows before salt-api is
- * called instead of 10,000 `job_targets` rows, and each chunk becomes its rows with the outcomes already
- * in them (or pending, then updated, when the write is scattered). A committed target is in a chunk or
- * in `job_targets`, never both; every write of a target goes through `materializeChunks` first
- * (repository.ts `updateTargets`), every read merges the chunks as the pending rows they stand for
- * (chunks read first, a seq found in both being its row).
+ * `job_target_chunks`, migration 0009): ten small rows before salt-api is called instead of 10,000
+ * `job_targets` rows. A write that gives every target of a chunk the same answer (a fleet-wide
+ * test.ping: each master's 1,000 minions returned `true`, retcode 0) stores that answer on the chunk,
+ * its `patch` (0010), instead of 1,000 rows. A write reaching only some of a chunk's targets turns the
+ * chunk into its rows, the outcomes already in them (each target the chunk's patch, and over it the
+ * write's), or pending-as-the-chunk rows then updated, when the write is scattered. Once the job is
+ * finished, its chunks are compacted into rows (`compactChunks`: the history reads rows only).
+ *
+ * A committed target is in a chunk or in `job_targets`, never both; every write of a target goes
+ * through `materializeChunks` first (repository.ts `updateTargets`), every read merges the chunks as
+ * the rows they stand for, the chunk's patch applied (chunks read first, a seq found in both being its row).
  */
+import type { JobStatus } from '@act2/shared';
 import { sql, type RawBuilder, type Updateable } from 'kysely';
-import type { DbOrTrx, JobTargetsTable } from '../db/database.js';
+import type { Db, DbOrTrx, JobTargetsTable } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { pushTo } from './group-by.js';
 import type { TargetRow } from './repository.js';
@@ -17,6 +22,28 @@ import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
 
 /** One target in a chunk: `[seq, sn, ip, salt_id, candidates]` (candidates: JSON text, as in `job_targets`). */
 export type ChunkTarget = [seq: number, sn: string, ip: string | null, saltId: string, candidates: string];
+
+const PATCH_COLUMNS = ['outcome', 'master_sn', 'jid', 'retcode', 'success', 'return_json', 'truncated', 'reason', 'started_at', 'finished_at'] as const;
+type PatchColumn = (typeof PATCH_COLUMNS)[number];
+
+const NUMERIC = new Set<string>(['retcode', 'success', 'truncated', 'started_at', 'finished_at']);
+
+/** What every target of a chunk has beyond its identity: all the columns a write sets. */
+export type ChunkPatch = Pick<TargetRow, PatchColumn>;
+
+/** A target as createJob writes it pending: nothing known yet. */
+const PENDING: ChunkPatch = {
+  outcome: 'pending',
+  master_sn: null,
+  jid: null,
+  retcode: null,
+  success: null,
+  return_json: null,
+  truncated: 0,
+  reason: null,
+  started_at: null,
+  finished_at: null,
+};
 
 export async function insertChunks(trx: DbOrTrx, jobId: string, chunks: ReadonlyArray<{ chunkId: string; targets: ChunkTarget[] }>): Promise<void> {
   if (chunks.length === 0) return;
@@ -26,37 +53,44 @@ export async function insertChunks(trx: DbOrTrx, jobId: string, chunks: Readonly
     .execute();
 }
 
-/** The row a chunked target stands for: pending, nothing else known (as createJob writes a pending target). */
-function pendingRow(jobId: string, [seq, sn, ip, saltId, candidates]: ChunkTarget): TargetRow {
-  return {
-    job_id: jobId,
-    seq,
-    sn,
-    ip,
-    salt_id: saltId,
-    candidates,
-    outcome: 'pending',
-    master_sn: null,
-    jid: null,
-    retcode: null,
-    success: null,
-    return_json: null,
-    truncated: 0,
-    reason: null,
-    started_at: null,
-    finished_at: null,
-  };
+/** A chunk's stored patch (null: every target pending). */
+function patchOf(json: string | null): ChunkPatch {
+  return json === null ? PENDING : { ...PENDING, ...(JSON.parse(json) as Partial<ChunkPatch>) };
 }
 
-/** The targets of a job still in chunks, as their pending rows. */
+/**
+ * `base` with the write's `patch` over it; undefined when the patch is not plain values of the patch
+ * columns (an expression, another column): such a write is made on rows, never kept on a chunk.
+ */
+function merged(base: ChunkPatch, patch: Updateable<JobTargetsTable>): ChunkPatch | undefined {
+  const out: Record<string, unknown> = { ...base };
+  for (const [column, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (!(PATCH_COLUMNS as readonly string[]).includes(column)) return undefined;
+    if (value !== null && typeof value !== 'string' && typeof value !== 'number') return undefined;
+    // A number read back from PostgreSQL (bigint) is a string: kept as the number it is.
+    out[column] = typeof value === 'string' && NUMERIC.has(column) ? Number(value) : value;
+  }
+  return out as ChunkPatch;
+}
+
+/** The row a chunked target stands for. */
+function chunkRow(jobId: string, [seq, sn, ip, saltId, candidates]: ChunkTarget, patch: ChunkPatch): TargetRow {
+  return { job_id: jobId, seq, sn, ip, salt_id: saltId, candidates, ...patch };
+}
+
+/** The targets of a job still in chunks, as their rows (each chunk's patch applied). */
 export async function chunkedTargets(db: DbOrTrx, jobId: string): Promise<TargetRow[]> {
-  const chunks = await db.selectFrom('job_target_chunks').select('targets').where('job_id', '=', jobId).execute();
-  return chunks.flatMap((c) => (JSON.parse(c.targets) as ChunkTarget[]).map((t) => pendingRow(jobId, t)));
+  const chunks = await db.selectFrom('job_target_chunks').select(['targets', 'patch']).where('job_id', '=', jobId).execute();
+  return chunks.flatMap((c) => {
+    const patch = patchOf(c.patch);
+    return (JSON.parse(c.targets) as ChunkTarget[]).map((t) => chunkRow(jobId, t, patch));
+  });
 }
 
 /**
  * True for the jobs (`jobs.id` of the enclosing query) with minion `sn` among their chunked targets (only
- * jobs whose first answers are not stored yet): the database looks into the chunks, nothing is read back.
+ * jobs not compacted yet: unfinished, or just finished): the database looks into the chunks, nothing is read back.
  */
 export function hasChunkedMinion(db: DbOrTrx, sn: string): RawBuilder<boolean> {
   const e = dialectOf(db).jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
@@ -73,73 +107,163 @@ export interface TargetPatch {
   patch: Updateable<JobTargetsTable>;
 }
 
+interface LockedChunk {
+  chunk_id: string;
+  seqs: string;
+  patch: string | null;
+}
+
 /**
- * The chunks holding any of the patched seqs become their `job_targets` rows, each of those targets
- * with its patch applied (the others pending), in the caller's transaction; returns the patches
+ * The chunks holding any of the patched seqs, in the caller's transaction: with `keepUniform`, a chunk
+ * whose every target gets the same patch keeps it (one UPDATE of the chunk); the others become their
+ * `job_targets` rows, each target with its chunk's patch and the write's over it. Returns the patches
  * narrowed to the seqs that were not in a chunk (their rows exist: the caller updates them). The chunks
- * are locked first: of two writers reaching one chunk, the second waits and then finds it gone.
+ * are locked first: of two writers reaching one chunk, the second waits and then finds it gone or patched.
  */
-export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<TargetPatch[]> {
+export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[], options: { keepUniform?: boolean } = {}): Promise<TargetPatch[]> {
   const dialect = dialectOf(trx);
   const heads = await trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs']).where('job_id', '=', jobId).execute();
   if (heads.length === 0) return [...patches];
-  const patchOf = new Map<number, Updateable<JobTargetsTable>>();
-  for (const { seqs, patch } of patches) for (const s of seqs) patchOf.set(s, patch);
-  const touched = heads.filter((head) => fromRanges(JSON.parse(head.seqs) as SeqRanges).some((s) => patchOf.has(s))).map((head) => head.chunk_id);
+  const patched = new Set<number>();
+  for (const { seqs } of patches) for (const s of seqs) patched.add(s);
+  const touched = heads.filter((head) => fromRanges(JSON.parse(head.seqs) as SeqRanges).some((s) => patched.has(s))).map((head) => head.chunk_id);
   if (touched.length === 0) return [...patches];
   // Only the chunks this write needs are locked: the ten masters' writes of one job run side by side. A
   // chunk another writer turned into rows meanwhile is not read again (its targets are updated below).
-  const chunks = await dialect
-    .forUpdate(trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs']).where('job_id', '=', jobId).where('chunk_id', 'in', touched))
+  const chunks: LockedChunk[] = await dialect
+    .forUpdate(trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs', 'patch']).where('job_id', '=', jobId).where('chunk_id', 'in', touched))
     .execute();
   if (chunks.length === 0) return [...patches];
-  const ids = chunks.map((c) => c.chunk_id);
-  const covered = new Set<number>();
-  for (const c of chunks) for (const s of fromRanges(JSON.parse(c.seqs) as SeqRanges)) covered.add(s);
   // A seq named by several patches takes the last one (as the caller's UPDATEs, applied in order, do).
+  const covered = new Map<string, number[]>(chunks.map((c) => [c.chunk_id, fromRanges(JSON.parse(c.seqs) as SeqRanges)]));
+  const inChunks = new Set([...covered.values()].flat());
   const owner = new Map<number, number>();
   patches.forEach(({ seqs }, i) => {
-    for (const s of seqs) if (covered.has(s)) owner.set(s, i);
+    for (const s of seqs) if (inChunks.has(s)) owner.set(s, i);
   });
-  const groups = new Map<number, number[]>();
-  for (const [s, i] of owner) pushTo(groups, i, s);
-  const rest = [...covered].filter((s) => !owner.has(s));
-  const inChunks = [...groups].map(([i, seqs]) => ({ seqs, patch: patches[i]!.patch }));
-  const statements = rest.length > 0 ? [...inChunks, { seqs: rest, patch: {} }] : inChunks;
-  const conditions = statements.reduce((n, g) => n + toRanges(g.seqs).length, 0);
-  const scattered = statements.length > SQL_GROUPS || conditions > SQL_CONDITIONS;
-  if (scattered) {
-    // A scattered answer (every third target returned: thousands of ranges) would make each element of
-    // the chunk be tested against every range, in statement after statement (a 10,000-target chunk took
-    // 65 s on PostgreSQL): the chunks become pending rows in one statement, with no condition at all,
-    // and the caller's seq-range UPDATEs write the patches, as for a job stored as rows.
-    await insertFromChunks(trx, jobId, ids, null, {});
-  } else {
-    // The database turns the chunks into rows itself, one statement per distinct patch (a fleet-wide
-    // test.ping: one), instead of the application sending 1,000 rows of 16 columns per chunk.
-    for (const { seqs, patch } of statements) await insertFromChunks(trx, jobId, ids, toRanges(seqs), patch);
+
+  const toRows: LockedChunk[] = [];
+  for (const c of chunks) {
+    const kept = options.keepUniform ? uniformPatch(c, covered.get(c.chunk_id)!, owner, patches) : undefined;
+    if (!kept) {
+      toRows.push(c);
+      continue;
+    }
+    await trx
+      .updateTable('job_target_chunks')
+      .set({ patch: JSON.stringify(kept), outcome: kept.outcome })
+      .where('job_id', '=', jobId)
+      .where('chunk_id', '=', c.chunk_id)
+      .execute();
   }
-  await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', ids).execute();
+  // Chunks with the same patch (usually none: all pending) become rows together.
+  const byBase = new Map<string | null, LockedChunk[]>();
+  for (const c of toRows) pushTo(byBase, c.patch, c);
+  let scattered = false;
+  for (const [base, group] of byBase) {
+    scattered = (await chunksToRows(trx, jobId, group, patchOf(base), patches, owner, covered)) || scattered;
+  }
+  if (toRows.length > 0) await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', toRows.map((c) => c.chunk_id)).execute();
+  // Scattered: the patches are written by the caller's UPDATEs (rows of kept chunks do not exist: untouched).
   if (scattered) return [...patches];
-  return patches.map(({ seqs, patch }) => ({ seqs: seqs.filter((s) => !covered.has(s)), patch })).filter((p) => p.seqs.length > 0);
+  return patches.map(({ seqs, patch }) => ({ seqs: seqs.filter((s) => !inChunks.has(s)), patch })).filter((p) => p.seqs.length > 0);
 }
 
-/** Distinct patches of one write turned into rows, outcomes included, by INSERT … SELECT; more: pending rows, then UPDATEs. */
+/** The patch chunk `c` keeps when every one of its targets gets the same write's patch; else undefined. */
+function uniformPatch(c: LockedChunk, seqs: readonly number[], owner: ReadonlyMap<number, number>, patches: readonly TargetPatch[]): ChunkPatch | undefined {
+  const first = owner.get(seqs[0]!);
+  if (first === undefined || seqs.some((s) => owner.get(s) !== first)) return undefined;
+  return merged(patchOf(c.patch), patches[first]!.patch);
+}
+
+/**
+ * Chunks sharing one `base` patch become their rows; true when scattered (the rows are written as the
+ * base only, and the caller's UPDATEs must apply the write's patches).
+ */
+async function chunksToRows(
+  trx: DbOrTrx,
+  jobId: string,
+  chunks: readonly LockedChunk[],
+  base: ChunkPatch,
+  patches: readonly TargetPatch[],
+  owner: ReadonlyMap<number, number>,
+  covered: ReadonlyMap<string, number[]>,
+): Promise<boolean> {
+  const ids = chunks.map((c) => c.chunk_id);
+  const groups = new Map<number, number[]>();
+  const rest: number[] = [];
+  for (const c of chunks) {
+    for (const s of covered.get(c.chunk_id)!) {
+      const i = owner.get(s);
+      if (i === undefined) rest.push(s);
+      else pushTo(groups, i, s);
+    }
+  }
+  const statements = [...groups].map(([i, seqs]) => ({ seqs, patch: merged(base, patches[i]!.patch) }));
+  if (rest.length > 0) statements.push({ seqs: rest, patch: base });
+  const conditions = statements.reduce((n, g) => n + toRanges(g.seqs).length, 0);
+  if (statements.length > SQL_GROUPS || conditions > SQL_CONDITIONS || statements.some((g) => g.patch === undefined)) {
+    // A scattered answer (every third target returned: thousands of ranges) would make each element of
+    // the chunk be tested against every range, in statement after statement (a 10,000-target chunk took
+    // 65 s on PostgreSQL): the chunks become rows as their base in one statement, with no condition at
+    // all, and the caller's seq-range UPDATEs write the patches, as for a job stored as rows.
+    await insertFromChunks(trx, jobId, ids, null, base);
+    return true;
+  }
+  // The database turns the chunks into rows itself, one statement per distinct patch, instead of the
+  // application sending 1,000 rows of 16 columns per chunk.
+  for (const { seqs, patch } of statements) await insertFromChunks(trx, jobId, ids, toRanges(seqs), patch!);
+  return false;
+}
+
+/**
+ * A finished job's chunks become their rows (each target its chunk's patch), in their own transaction:
+ * the history (`GET /api/v1/jobs?minion=`, a job's targets) then reads rows only. Nothing else writes a
+ * finished job's targets; two compactions of one job wait for each other on the chunks' locks.
+ */
+export async function compactChunks(db: Db, jobId: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const job = await trx.selectFrom('jobs').select('status').where('id', '=', jobId).executeTakeFirst();
+    if (!job || !FINISHED.includes(job.status)) return 0;
+    const chunks: LockedChunk[] = await dialectOf(trx).forUpdate(trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs', 'patch']).where('job_id', '=', jobId)).execute();
+    if (chunks.length === 0) return 0;
+    const byBase = new Map<string | null, string[]>();
+    for (const c of chunks) pushTo(byBase, c.patch, c.chunk_id);
+    for (const [base, ids] of byBase) await insertFromChunks(trx, jobId, ids, null, patchOf(base));
+    await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', chunks.map((c) => c.chunk_id)).execute();
+    return chunks.length;
+  });
+}
+
+/** Finished jobs that still hold chunks (their follower stopped between the finish and the compaction). */
+export async function finishedJobsWithChunks(db: DbOrTrx, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('job_target_chunks as c')
+    .innerJoin('jobs as j', 'j.id', 'c.job_id')
+    .select('c.job_id')
+    .distinct()
+    .where('j.status', 'in', FINISHED)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.job_id);
+}
+
+const FINISHED: readonly JobStatus[] = ['done', 'partial', 'failed'];
+
+/** Distinct patches of one write turned into rows, outcomes included, by INSERT … SELECT; more: base rows, then UPDATEs. */
 const SQL_GROUPS = 4;
 /**
  * Seq ranges, over all those statements, tested against each element of the chunks: a master's
  * targets are a few runs of consecutive seqs; beyond this the patches are written by UPDATE instead.
  */
 const SQL_CONDITIONS = 16;
-const PATCH_COLUMNS = ['outcome', 'master_sn', 'jid', 'retcode', 'success', 'return_json', 'truncated', 'reason', 'started_at', 'finished_at'] as const;
 
-/** INSERT … SELECT of the targets `ranges` (null: all) of chunks `ids`, each with `patch` over the pending defaults. */
-async function insertFromChunks(trx: DbOrTrx, jobId: string, ids: readonly string[], ranges: SeqRanges | null, patch: Updateable<JobTargetsTable>): Promise<void> {
+/** INSERT … SELECT of the targets `ranges` (null: all) of chunks `ids`, each with every patch column from `patch`. */
+async function insertFromChunks(trx: DbOrTrx, jobId: string, ids: readonly string[], ranges: SeqRanges | null, patch: ChunkPatch): Promise<void> {
   const e = dialectOf(trx).jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
   const seq = e.item(0);
-  const defaults = pendingRow(jobId, [0, '', null, '', '']);
   const values = PATCH_COLUMNS.map((column) => {
-    const value = patch[column] ?? defaults[column];
+    const value = patch[column];
     // Numbers inline (PostgreSQL would type an untyped parameter as text here); text bound.
     return typeof value === 'number' ? sql.lit(value) : value === null ? sql.lit(null) : sql`${value}`;
   });

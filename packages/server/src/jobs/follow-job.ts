@@ -119,5 +119,5 @@ async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): 
   // leaves readable chunks that the runner's sweep compacts (job-runner.ts).
   const started = Date.now();
   const chunks = await compactChunks(ctx.db, job.id);
-  if (chunks > 0) log.debug({ chunks, ms: Date.now() - started }, 'chunks compacted');
+  if (chunks > 0) log.info({ chunks, ms: Date.now() - started }, 'chunks compacted');
 }

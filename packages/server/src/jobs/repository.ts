@@ -1,6 +1,6 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
 import { dialectOf } from '../db/dialects/index.js';

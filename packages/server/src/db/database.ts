@@ -153,9 +153,10 @@ export interface JobTargetsTable {
 }
 
 /**
- * The targets of one of a job's first dispatches (0009), until a write gives some of them, not all, an
- * answer, or the job is finished: they are then written as their `job_targets` rows, with their
- * outcomes. An answer given to all of them is kept on the chunk (0010). A target is in a chunk or in
+ * The targets of one of a job's first dispatches (0009), until a write answers only some of them (or
+ * gives them different answers), or the job is finished: they are then written as their `job_targets`
+ * rows, with their outcomes. One answer given to all of them by one write, in whichever lookup, is kept
+ * on the chunk (0010); a lookup that finds nothing writes nothing. A target is in a chunk or in
  * `job_targets`, never both (jobs/target-chunks.ts).
  */
 export interface JobTargetChunksTable {

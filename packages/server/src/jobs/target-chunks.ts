@@ -3,10 +3,12 @@
  * `job_target_chunks`, migration 0009): ten small rows before salt-api is called instead of 10,000
  * `job_targets` rows. A write that gives every target of a chunk the same answer (a fleet-wide
  * test.ping: each master's 1,000 minions returned `true`, retcode 0) stores that answer on the chunk,
- * its `patch` (0010), instead of 1,000 rows. A write reaching only some of a chunk's targets turns the
- * chunk into its rows, the outcomes already in them (each target the chunk's patch, and over it the
- * write's), or pending-as-the-chunk rows then updated, when the write is scattered. Once the job is
- * finished, its chunks are compacted into rows (`compactChunks`: the history reads rows only).
+ * its `patch` (0010), instead of 1,000 rows, whenever that write comes (the first lookup or a later
+ * one: a lookup that finds nothing writes nothing, and the chunk stays). A write reaching only some of a
+ * chunk's targets, or giving them different answers, turns the chunk into its rows, the outcomes
+ * already in them (each target the chunk's patch, and over it the write's), or rows as the chunk then
+ * updated, when the write is scattered. Once the job is finished, its chunks are compacted into rows
+ * (`compactChunks`: the history reads rows only).
  *
  * A committed target is in a chunk or in `job_targets`, never both; every write of a target goes
  * through `materializeChunks` first (repository.ts `updateTargets`), every read merges the chunks as
@@ -95,10 +97,6 @@ export async function chunkedTargets(db: DbOrTrx, jobId: string): Promise<Target
 export function hasChunkedMinion(db: DbOrTrx, sn: string): RawBuilder<boolean> {
   const e = dialectOf(db).jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
   return sql<boolean>`exists (select 1 from job_target_chunks as c ${e.join} where c.job_id = ${sql.ref('jobs.id')} and ${e.item(1)} = ${sn})`;
-}
-
-export async function hasChunks(db: DbOrTrx, jobId: string): Promise<boolean> {
-  return (await db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', jobId).limit(1).executeTakeFirst()) !== undefined;
 }
 
 /** Targets `seqs` get `patch`: one write of several targets. */

@@ -10,13 +10,13 @@ import { Agent } from 'undici';
 import type { AppContext } from '../context.js';
 import { followJob, LeaseLostError, type FollowContext, type JobStart } from './follow-job.js';
 import { claimableJobIds, claimJob, releaseLease, renewLease, withdrawUnsentJob } from './repository.js';
-import { compactChunks, finishedJobsWithChunks } from './target-chunks.js';
+import { sweepFinishedChunks } from '../sweep/chunk-sweep.js';
 import { createSaltClientPool } from './salt-clients.js';
 
 /** Jobs one instance follows at once. */
 export const MAX_FOLLOWED_JOBS = 16;
 
-/** Finished jobs whose chunks one tick compacts (each one transaction; usually there is none). */
+/** Finished jobs whose chunks one sweep compacts (each one transaction; usually there is none). */
 const COMPACTIONS_PER_TICK = 4;
 
 export interface JobRunner {
@@ -54,6 +54,9 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
     const handingBack = new Set<Promise<void>>();
     let timer: NodeJS.Timeout | undefined;
     let ticking: Promise<void> | undefined;
+    // The sweep of finished jobs' chunks, beside the claims: a full instance still sweeps, and claiming
+    // does not wait for it.
+    let compacting: Promise<void> | undefined;
     // Places held by `reserve` for jobs being created here.
     let reserved = 0;
     const log = ctx.log.child({ module: 'jobs' });
@@ -99,12 +102,16 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
         if (followed.has(id) || abort.signal.aborted) continue;
         if (await claimJob(ctx.db, id, config.instanceId, now, config.jobLeaseMs)) start(id);
       }
-      // A follower stopped between a job's finish and the compaction of its chunks left them readable;
-      // they become rows here (a job still followed here compacts its own).
-      for (const id of await finishedJobsWithChunks(ctx.db, COMPACTIONS_PER_TICK)) {
-        if (followed.has(id) || abort.signal.aborted) continue;
-        await compactChunks(ctx.db, id);
-      }
+    }
+
+    function compact(): void {
+      if (compacting || abort.signal.aborted) return;
+      compacting = sweepFinishedChunks(ctx.db, { limit: COMPACTIONS_PER_TICK, skip: (id) => followed.has(id), signal: abort.signal, log })
+        .then(() => undefined)
+        .catch((err: unknown) => log.error({ err }, 'sweeping finished jobs\' chunks failed'))
+        .finally(() => {
+          compacting = undefined;
+        });
     }
 
     async function handBack(id: string): Promise<void> {
@@ -152,14 +159,18 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
     app.decorate('jobRunner', runner);
     if (!enabled) return;
     app.addHook('onReady', async () => {
-      tick();
-      timer = setInterval(tick, config.jobPollIntervalMs);
+      const every = () => {
+        tick();
+        compact();
+      };
+      every();
+      timer = setInterval(every, config.jobPollIntervalMs);
       timer.unref();
     });
     app.addHook('preClose', async () => {
       abort.abort();
       if (timer) clearInterval(timer);
-      await ticking;
+      await Promise.all([ticking, compacting]);
       const ids = [...followed.keys()];
       await Promise.allSettled(followed.values());
       await Promise.allSettled(ids.map((id) => releaseLease(ctx.db, id, config.instanceId)));

@@ -159,6 +159,7 @@ describeEachDialect('targets kept in chunks until their first answer', (dialect)
     expect(await rows(db, 'chunked-4')).toEqual((await rows(db, 'rows-4')).filter((r) => r.seq !== 1 && r.seq !== 2));
   });
 
+  const PENDING_PATCH = { outcome: 'pending', master_sn: null, jid: null, retcode: null, success: null, return_json: null, truncated: 0, reason: null, started_at: null, finished_at: null };
   const answered = { outcome: 'returned' as const, jid: '20261130000000000001', master_sn: 'master-c', started_at: 2_000, retcode: 0, success: 1, return_json: 'true', truncated: 0, reason: null, finished_at: 3_000 };
   const chunkState = async (db: Db, id: string) =>
     (await db.selectFrom('job_target_chunks').select(['chunk_id', 'outcome', 'patch']).where('job_id', '=', id).orderBy('chunk_id').execute()).map((c) => ({ ...c, patch: c.patch === null ? null : (JSON.parse(c.patch) as unknown) }));
@@ -198,6 +199,28 @@ describeEachDialect('targets kept in chunks until their first answer', (dialect)
       ['uniform-1', { pending: 2, returned: 3, unknown_target: 2 }],
       ['uniform-rows-1', { pending: 2, returned: 3, unknown_target: 2 }],
     ]);
+  });
+
+  it('equal answers given target by target (one patch per target, as a dead pair\'s dispatch_failed) are one answer kept on the chunk; different ones make rows', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'uniform-5', true);
+    await jobWith(db, 'uniform-rows-5', false);
+    const failed = (reason: string) => ({ outcome: 'dispatch_failed' as const, reason, finished_at: 3_000 });
+    const writes = [
+      { seqs: [3], patch: failed('every candidate master failed (master-c: refused)') },
+      { seqs: [4], patch: failed('every candidate master failed (master-c: refused)') },
+      { seqs: [6], patch: failed('every candidate master failed (master-c: refused)') },
+      { seqs: [1], patch: failed('every candidate master failed (master-a: refused)') },
+      { seqs: [2], patch: failed('every candidate master failed (master-a: timeout)') },
+    ];
+
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'uniform-5', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'uniform-rows-5', writes));
+
+    expect(await chunkState(db, 'uniform-5')).toEqual([{ chunk_id: 'd2', outcome: 'dispatch_failed', patch: { ...PENDING_PATCH, ...failed('every candidate master failed (master-c: refused)') } }]);
+    expect((await rows(db, 'uniform-5')).map((r) => r.seq)).toEqual([0, 1, 2, 5]);
+    expect(await seen(db, 'uniform-5')).toEqual(await seen(db, 'uniform-rows-5'));
+    expect(await outcomeCounts(db, 'uniform-5')).toEqual({ dispatch_failed: 5, unknown_target: 2 });
   });
 
   it('a later write to one target of a patched chunk turns the chunk into rows: that target both patches, the others the chunk\'s', async () => {

@@ -167,11 +167,29 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
   return patches.map(({ seqs, patch }) => ({ seqs: seqs.filter((s) => !inChunks.has(s)), patch })).filter((p) => p.seqs.length > 0);
 }
 
-/** The patch chunk `c` keeps when every one of its targets gets the same write's patch; else undefined. */
+/**
+ * The patch chunk `c` keeps when the write gives every one of its targets the same answer (by content:
+ * several of the write's patches may be equal); else undefined.
+ */
 function uniformPatch(c: LockedChunk, seqs: readonly number[], owner: ReadonlyMap<number, number>, patches: readonly TargetPatch[]): ChunkPatch | undefined {
-  const first = owner.get(seqs[0]!);
-  if (first === undefined || seqs.some((s) => owner.get(s) !== first)) return undefined;
-  return merged(patchOf(c.patch), patches[first]!.patch);
+  const indexes = new Set<number>();
+  for (const s of seqs) {
+    const i = owner.get(s);
+    if (i === undefined) return undefined;
+    indexes.add(i);
+  }
+  const base = patchOf(c.patch);
+  let kept: ChunkPatch | undefined;
+  let json: string | undefined;
+  for (const i of indexes) {
+    const patch = merged(base, patches[i]!.patch);
+    if (!patch) return undefined;
+    const text = JSON.stringify(PATCH_COLUMNS.map((column) => patch[column]));
+    if (json !== undefined && text !== json) return undefined;
+    kept = patch;
+    json = text;
+  }
+  return kept;
 }
 
 /**

@@ -5,6 +5,7 @@
  * settle the job. Every write is made under the job's lease: an instance that lost it stops.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isFinishedJobStatus } from '@act2/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Updateable } from 'kysely';
 import type { JobTargetsTable } from '../db/database.js';
@@ -17,8 +18,6 @@ import { compactChunks } from './target-chunks.js';
 import { findJob, jobProgress, outcomeCounts, updateJob, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
-
-const FINAL = new Set(['done', 'partial', 'failed']);
 
 /**
  * A job this instance just created and leased in the same transaction as its first round's dispatch
@@ -45,7 +44,7 @@ export async function followJob(ctx: FollowContext, jobId: string, start?: JobSt
     progress = await jobProgress(ctx.db, jobId);
   } else {
     const found = await findJob(ctx.db, jobId);
-    if (!found || FINAL.has(found.status)) return;
+    if (!found || isFinishedJobStatus(found.status)) return;
     job = found;
     call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
     // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.

@@ -14,7 +14,7 @@
  * through `materializeChunks` first (repository.ts `updateTargets`), every read merges the chunks as
  * the rows they stand for, the chunk's patch applied (chunks read first, a seq found in both being its row).
  */
-import type { JobStatus } from '@act2/shared';
+import { FinishedJobStatus, isFinishedJobStatus } from '@act2/shared';
 import { sql, type RawBuilder, type Updateable } from 'kysely';
 import type { Db, DbOrTrx, JobTargetsTable } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
@@ -240,7 +240,7 @@ async function chunksToRows(
 export async function compactChunks(db: Db, jobId: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const job = await trx.selectFrom('jobs').select('status').where('id', '=', jobId).executeTakeFirst();
-    if (!job || !FINISHED.includes(job.status)) return 0;
+    if (!job || !isFinishedJobStatus(job.status)) return 0;
     const chunks: LockedChunk[] = await dialectOf(trx).forUpdate(trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs', 'patch']).where('job_id', '=', jobId)).execute();
     if (chunks.length === 0) return 0;
     const byBase = new Map<string | null, string[]>();
@@ -258,13 +258,11 @@ export async function finishedJobsWithChunks(db: DbOrTrx, limit: number): Promis
     .innerJoin('jobs as j', 'j.id', 'c.job_id')
     .select('c.job_id')
     .distinct()
-    .where('j.status', 'in', FINISHED)
+    .where('j.status', 'in', FinishedJobStatus.options)
     .limit(limit)
     .execute();
   return rows.map((r) => r.job_id);
 }
-
-const FINISHED: readonly JobStatus[] = ['done', 'partial', 'failed'];
 
 /** Distinct patches of one write turned into rows, outcomes included, by INSERT … SELECT; more: base rows, then UPDATEs. */
 const SQL_GROUPS = 4;

@@ -18,7 +18,7 @@ describeEachDialect('a chunk answered after some latency', (dialect) => {
    * Runs a test.ping on master C's three minions (latency in simulated seconds: the fleet runs at
    * 1/1000, so 100 is 100 ms) while sampling the job's `job_targets` rows until it is finished.
    */
-  async function pingWithLatency(latencies: Record<string, number>, compaction: 'awaited' | 'none') {
+  async function pingWithLatency(latencies: Record<string, number>, compaction: 'awaited' | 'none', request: object = {}) {
     for (const [id, s] of Object.entries(latencies)) world.fleet.c.setMinionLatency(id, s);
     const db = world.database.db;
     let sampling = true;
@@ -33,11 +33,12 @@ describeEachDialect('a chunk answered after some latency', (dialect) => {
     })();
     const before = lookups();
     try {
-      const job = await runJob(world.app, { target: { minions }, fun: 'test.ping' });
+      const job = await runJob(world.app, { target: { minions }, fun: 'test.ping', ...request });
       // Waited for, or given time to show up if it would (wrongly) come.
       for (let i = 0; i < (compaction === 'awaited' ? 100 : 6) && !compactedFor(job.id); i += 1) await new Promise((r) => setTimeout(r, 50));
-      const rows = await db.selectFrom('job_targets').select(['seq', 'outcome', 'return_json']).where('job_id', '=', job.id).orderBy('seq').execute();
-      return { job, rowsBeforeFinish, lookups: lookups() - before, compacted: compactedFor(job.id), rows: rows.map((r) => ({ ...r, seq: Number(r.seq) })) };
+      const rows = await db.selectFrom('job_targets').select(['seq', 'outcome', 'return_json', 'reason']).where('job_id', '=', job.id).orderBy('seq').execute();
+      const chunksLeft = await db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', job.id).execute();
+      return { job, rowsBeforeFinish, lookups: lookups() - before, compacted: compactedFor(job.id), rows: rows.map((r) => ({ ...r, seq: Number(r.seq) })), chunksLeft };
     } finally {
       sampling = false;
       await sampler;
@@ -54,7 +55,24 @@ describeEachDialect('a chunk answered after some latency', (dialect) => {
     expect(lookups).toBeGreaterThan(1);
     expect(rowsBeforeFinish).toBe(0);
     expect(compacted?.chunks).toBe(1);
-    expect(rows).toEqual(minions.map((_, seq) => ({ seq, outcome: 'returned', return_json: 'true' })));
+    expect(rows).toEqual(minions.map((_, seq) => ({ seq, outcome: 'returned', return_json: 'true', reason: null })));
+  });
+
+  it('no minion ever answering: the timeout (no_return) is one answer kept on the chunk, then compacted into rows that read the same', async () => {
+    const never = Number.POSITIVE_INFINITY;
+    const { job, rowsBeforeFinish, compacted, rows, chunksLeft } = await pingWithLatency({ 'c-001': never, 'c-002': never, 'c-003': never }, 'awaited', { timeout_s: 1 });
+    const reread = (await world.app.inject({ url: `/api/v1/jobs/${job.id}` })).json() as typeof job;
+
+    expect(job.status).toBe('failed');
+    expect(job.counts).toEqual({ no_return: 3 });
+    expect(job.targets.map((t) => [t.sn, t.outcome, t.master])).toEqual(minions.map((sn) => [sn, 'no_return', 'master-c']));
+    expect(job.targets.every((t) => t.jid === job.targets[0]?.jid && /^\d{20}$/.test(t.jid ?? ''))).toBe(true);
+    expect(rowsBeforeFinish).toBe(0);
+    expect(compacted?.chunks).toBe(1);
+    expect(chunksLeft).toEqual([]);
+    expect(rows.map((r) => [r.seq, r.outcome, r.return_json])).toEqual(minions.map((_, seq) => [seq, 'no_return', null]));
+    expect(rows.every((r) => /no return from master-c within timeout_s \(1 s\)/.test(r.reason ?? ''))).toBe(true);
+    expect(reread).toEqual(job);
   });
 
   it('one slow minion of three: the chunk becomes rows at the first answers, and the job reads right', async () => {
@@ -66,6 +84,6 @@ describeEachDialect('a chunk answered after some latency', (dialect) => {
     expect(rowsBeforeFinish).toBe(3);
     // Nothing was left on a chunk to compact.
     expect(compacted).toBeUndefined();
-    expect(rows).toEqual(minions.map((_, seq) => ({ seq, outcome: 'returned', return_json: 'true' })));
+    expect(rows).toEqual(minions.map((_, seq) => ({ seq, outcome: 'returned', return_json: 'true', reason: null })));
   });
 });

@@ -14,7 +14,7 @@ import { dispatchRound, sendRound, type DispatchPlan } from './dispatch-round.js
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
-import { compactChunks } from './target-chunks.js';
+import { compactChunks } from './compact-chunks.js';
 import { findJob, jobProgress, outcomeCounts, updateJob, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';

@@ -3,7 +3,8 @@ import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { getJob, jobProgress, outcomeCounts, updateTargetGroups, type TargetRow } from './repository.js';
-import { compactChunks, insertChunks, type ChunkTarget } from './target-chunks.js';
+import { compactChunks } from './compact-chunks.js';
+import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
 describeEachDialect('two writers or two compactions of one chunk at once', (dialect) => {
   const t = useTestDatabase(dialect);

@@ -3,7 +3,8 @@ import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
-import { compactChunks, finishedJobsWithChunks, insertChunks, type ChunkTarget } from './target-chunks.js';
+import { compactChunks, finishedJobsWithChunks } from './compact-chunks.js';
+import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
 describeEachDialect('targets kept in chunks until their first answer', (dialect) => {
   const t = useTestDatabase(dialect);

@@ -8,16 +8,16 @@
  * chunk's targets, or giving them different answers, turns the chunk into its rows, the outcomes
  * already in them (each target the chunk's patch, and over it the write's), or rows as the chunk then
  * updated, when the write is scattered. Once the job is finished, its chunks are compacted into rows
- * (`compactChunks`: the history reads rows only).
+ * (compact-chunks.ts: the history reads rows only). What a chunk keeps is in chunk-patch.ts.
  *
  * A committed target is in a chunk or in `job_targets`, never both; every write of a target goes
  * through `materializeChunks` first (repository.ts `updateTargets`), every read merges the chunks as
  * the rows they stand for, the chunk's patch applied (chunks read first, a seq found in both being its row).
  */
-import { FinishedJobStatus, isFinishedJobStatus } from '@act2/shared';
 import { sql, type RawBuilder, type Updateable } from 'kysely';
-import type { Db, DbOrTrx, JobTargetsTable } from '../db/database.js';
+import type { DbOrTrx, JobTargetsTable } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
+import { merged, patchOf, PATCH_COLUMNS, type ChunkPatch } from './chunk-patch.js';
 import { pushTo } from './group-by.js';
 import type { TargetRow } from './repository.js';
 import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
@@ -25,55 +25,12 @@ import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
 /** One target in a chunk: `[seq, sn, ip, salt_id, candidates]` (candidates: JSON text, as in `job_targets`). */
 export type ChunkTarget = [seq: number, sn: string, ip: string | null, saltId: string, candidates: string];
 
-const PATCH_COLUMNS = ['outcome', 'master_sn', 'jid', 'retcode', 'success', 'return_json', 'truncated', 'reason', 'started_at', 'finished_at'] as const;
-type PatchColumn = (typeof PATCH_COLUMNS)[number];
-
-const NUMERIC = new Set<string>(['retcode', 'success', 'truncated', 'started_at', 'finished_at']);
-
-/** What every target of a chunk has beyond its identity: all the columns a write sets. */
-export type ChunkPatch = Pick<TargetRow, PatchColumn>;
-
-/** A target as createJob writes it pending: nothing known yet. */
-const PENDING: ChunkPatch = {
-  outcome: 'pending',
-  master_sn: null,
-  jid: null,
-  retcode: null,
-  success: null,
-  return_json: null,
-  truncated: 0,
-  reason: null,
-  started_at: null,
-  finished_at: null,
-};
-
 export async function insertChunks(trx: DbOrTrx, jobId: string, chunks: ReadonlyArray<{ chunkId: string; targets: ChunkTarget[] }>): Promise<void> {
   if (chunks.length === 0) return;
   await trx
     .insertInto('job_target_chunks')
     .values(chunks.map((c) => ({ job_id: jobId, chunk_id: c.chunkId, seqs: JSON.stringify(toRanges(c.targets.map((t) => t[0]))), n: c.targets.length, targets: JSON.stringify(c.targets) })))
     .execute();
-}
-
-/** A chunk's stored patch (null: every target pending). */
-function patchOf(json: string | null): ChunkPatch {
-  return json === null ? PENDING : { ...PENDING, ...(JSON.parse(json) as Partial<ChunkPatch>) };
-}
-
-/**
- * `base` with the write's `patch` over it; undefined when the patch is not plain values of the patch
- * columns (an expression, another column): such a write is made on rows, never kept on a chunk.
- */
-function merged(base: ChunkPatch, patch: Updateable<JobTargetsTable>): ChunkPatch | undefined {
-  const out: Record<string, unknown> = { ...base };
-  for (const [column, value] of Object.entries(patch)) {
-    if (value === undefined) continue;
-    if (!(PATCH_COLUMNS as readonly string[]).includes(column)) return undefined;
-    if (value !== null && typeof value !== 'string' && typeof value !== 'number') return undefined;
-    // A number read back from PostgreSQL (bigint) is a string: kept as the number it is.
-    out[column] = typeof value === 'string' && NUMERIC.has(column) ? Number(value) : value;
-  }
-  return out as ChunkPatch;
 }
 
 /** The row a chunked target stands for. */
@@ -105,7 +62,8 @@ export interface TargetPatch {
   patch: Updateable<JobTargetsTable>;
 }
 
-interface LockedChunk {
+/** A chunk read under its lock, for a write or a compaction. */
+export interface LockedChunk {
   chunk_id: string;
   seqs: string;
   patch: string | null;
@@ -159,7 +117,7 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
   for (const c of toRows) pushTo(byBase, c.patch, c);
   let scattered = false;
   for (const [base, group] of byBase) {
-    scattered = (await chunksToRows(trx, jobId, group, patchOf(base), patches, owner, covered)) || scattered;
+    scattered = (await chunksToRows(trx, { jobId, chunks: group, base: patchOf(base), patches, owner, covered })) || scattered;
   }
   if (toRows.length > 0) await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', toRows.map((c) => c.chunk_id)).execute();
   // Scattered: the patches are written by the caller's UPDATEs (rows of kept chunks do not exist: untouched).
@@ -192,19 +150,24 @@ function uniformPatch(c: LockedChunk, seqs: readonly number[], owner: ReadonlyMa
   return kept;
 }
 
+/** Chunks of one job sharing one `base` patch, locked, to be turned into their rows by one write. */
+interface ChunksToRows {
+  jobId: string;
+  chunks: readonly LockedChunk[];
+  base: ChunkPatch;
+  /** The write's patches. */
+  patches: readonly TargetPatch[];
+  /** The index in `patches` of the patch each seq takes (the last naming it); none: it keeps `base`. */
+  owner: ReadonlyMap<number, number>;
+  /** Each chunk's seqs. */
+  covered: ReadonlyMap<string, number[]>;
+}
+
 /**
  * Chunks sharing one `base` patch become their rows; true when scattered (the rows are written as the
  * base only, and the caller's UPDATEs must apply the write's patches).
  */
-async function chunksToRows(
-  trx: DbOrTrx,
-  jobId: string,
-  chunks: readonly LockedChunk[],
-  base: ChunkPatch,
-  patches: readonly TargetPatch[],
-  owner: ReadonlyMap<number, number>,
-  covered: ReadonlyMap<string, number[]>,
-): Promise<boolean> {
+async function chunksToRows(trx: DbOrTrx, { jobId, chunks, base, patches, owner, covered }: ChunksToRows): Promise<boolean> {
   const ids = chunks.map((c) => c.chunk_id);
   const groups = new Map<number, number[]>();
   const rest: number[] = [];
@@ -232,38 +195,6 @@ async function chunksToRows(
   return false;
 }
 
-/**
- * A finished job's chunks become their rows (each target its chunk's patch), in their own transaction:
- * the history (`GET /api/v1/jobs?minion=`, a job's targets) then reads rows only. Nothing else writes a
- * finished job's targets; two compactions of one job wait for each other on the chunks' locks.
- */
-export async function compactChunks(db: Db, jobId: string): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const job = await trx.selectFrom('jobs').select('status').where('id', '=', jobId).executeTakeFirst();
-    if (!job || !isFinishedJobStatus(job.status)) return 0;
-    const chunks: LockedChunk[] = await dialectOf(trx).forUpdate(trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs', 'patch']).where('job_id', '=', jobId)).execute();
-    if (chunks.length === 0) return 0;
-    const byBase = new Map<string | null, string[]>();
-    for (const c of chunks) pushTo(byBase, c.patch, c.chunk_id);
-    for (const [base, ids] of byBase) await insertFromChunks(trx, jobId, ids, null, patchOf(base));
-    await trx.deleteFrom('job_target_chunks').where('job_id', '=', jobId).where('chunk_id', 'in', chunks.map((c) => c.chunk_id)).execute();
-    return chunks.length;
-  });
-}
-
-/** Finished jobs that still hold chunks (their follower stopped between the finish and the compaction). */
-export async function finishedJobsWithChunks(db: DbOrTrx, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('job_target_chunks as c')
-    .innerJoin('jobs as j', 'j.id', 'c.job_id')
-    .select('c.job_id')
-    .distinct()
-    .where('j.status', 'in', FinishedJobStatus.options)
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.job_id);
-}
-
 /** Distinct patches of one write turned into rows, outcomes included, by INSERT … SELECT; more: base rows, then UPDATEs. */
 const SQL_GROUPS = 4;
 /**
@@ -273,7 +204,7 @@ const SQL_GROUPS = 4;
 const SQL_CONDITIONS = 16;
 
 /** INSERT … SELECT of the targets `ranges` (null: all) of chunks `ids`, each with every patch column from `patch`. */
-async function insertFromChunks(trx: DbOrTrx, jobId: string, ids: readonly string[], ranges: SeqRanges | null, patch: ChunkPatch): Promise<void> {
+export async function insertFromChunks(trx: DbOrTrx, jobId: string, ids: readonly string[], ranges: SeqRanges | null, patch: ChunkPatch): Promise<void> {
   const e = dialectOf(trx).jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
   const seq = e.item(0);
   const values = PATCH_COLUMNS.map((column) => {

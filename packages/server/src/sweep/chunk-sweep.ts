@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/database.js';
-import { compactChunks, finishedJobsWithChunks } from '../jobs/target-chunks.js';
+import { compactChunks, finishedJobsWithChunks } from '../jobs/compact-chunks.js';
 
 export interface ChunkSweepOptions {
   /** Jobs compacted per sweep (each its own transaction; usually there is none). */

@@ -115,7 +115,7 @@ async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): 
   log.info({ status, counts }, 'job finished');
   // Answers kept on chunks become rows now, after the finish and in their own transaction: storing a
   // fleet-wide answer did not wait for them, and the history reads rows only. A stop before this
-  // leaves readable chunks that the runner's sweep compacts (job-runner.ts).
+  // leaves readable chunks that the runner's sweep compacts (sweep/chunk-sweep.ts).
   const started = Date.now();
   try {
     const chunks = await compactChunks(ctx.db, job.id);

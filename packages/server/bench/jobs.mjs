@@ -13,7 +13,11 @@
 // act2-server runs with --auth none: the cost of credential checks is the auth benchmark's subject.
 // Env: ACT2_BENCH_MASTERS (10), ACT2_BENCH_MINIONS_PER_MASTER (1000), ACT2_BENCH_POLL (200ms),
 // ACT2_BENCH_RUNS (3), ACT2_BENCH_DB (sqlite | postgres | mysql), ACT2_BENCH_PG / ACT2_BENCH_MYSQL (admin URLs),
-// ACT2_BENCH_POOL (the server's --db-pool-size, 4).
+// ACT2_BENCH_POOL (the server's --db-pool-size, 4), ACT2_BENCH_LATENCY_MS (each minion's return this many ms
+// after the publish: `300`, or a spread `200-800`; default 0, every return at once), ACT2_BENCH_SERVER (another
+// build's act2-server.js, e.g. main's, for an A/B with this script), ACT2_BENCH_COMPACTION (`expect`, the default:
+// a run whose chunks are not compacted within 10 s of the finish fails; `none`: a build without 0010, or a spread
+// latency that turns chunks into rows).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +37,11 @@ const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
 const DIALECT = process.env.ACT2_BENCH_DB ?? 'sqlite';
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MYSQL_ADMIN = process.env.ACT2_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/test';
+const LATENCY = /^(\d+)(?:-(\d+))?$/.exec(process.env.ACT2_BENCH_LATENCY_MS ?? '0');
+if (!LATENCY) throw new Error('ACT2_BENCH_LATENCY_MS: ms or ms-ms');
+const [LATENCY_LO, LATENCY_HI] = [Number(LATENCY[1]), Number(LATENCY[2] ?? LATENCY[1])];
+const COMPACTION = process.env.ACT2_BENCH_COMPACTION ?? 'expect';
+if (!['expect', 'none'].includes(COMPACTION)) throw new Error('ACT2_BENCH_COMPACTION: expect or none');
 const PASSWORD = 'bench-salt-pw';
 const json = { 'content-type': 'application/json', accept: 'application/json' };
 // The server logs `time` as ISO 8601 (logger.ts); older builds logged epoch ms.
@@ -112,14 +121,17 @@ async function bareJob(masters) {
 
 async function main() {
   const simCli = join(here, '../../salt-api-sim/dist/salt-api-sim.js');
-  const serverCli = join(here, '../dist/act2-server.js');
+  const serverCli = process.env.ACT2_BENCH_SERVER ?? join(here, '../dist/act2-server.js');
   const masters = [];
   for (let i = 0; i < MASTERS; i += 1) {
     const prefix = `m${String(i).padStart(2, '0')}-`;
-    const sim = startChild([simCli, '--port', '0', '--minions', String(PER_MASTER), '--prefix', prefix, '--seed', prefix, '--time-scale', '0', '--user', `salt-api:${PASSWORD}`]);
-    const url = await sim.ready(/listening on (http:\S+)/);
     const width = Math.max(3, String(PER_MASTER).length);
-    masters.push({ sn: `bench-master-${i}`, url, ids: Array.from({ length: PER_MASTER }, (_, j) => `${prefix}${String(j + 1).padStart(width, '0')}`) });
+    const ids = Array.from({ length: PER_MASTER }, (_, j) => `${prefix}${String(j + 1).padStart(width, '0')}`);
+    // With a latency the simulator runs at 1/1000 (a simulated second is a real ms); a spread is the same for every run.
+    const latency = LATENCY_HI > 0 ? ['--time-scale', '0.001', ...ids.flatMap((id, j) => ['--latency', `${id}=${LATENCY_LO + Math.round(((LATENCY_HI - LATENCY_LO) * ((j * 7919) % 1000)) / 999)}`])] : ['--time-scale', '0'];
+    const sim = startChild([simCli, '--port', '0', '--minions', String(PER_MASTER), '--prefix', prefix, '--seed', prefix, ...latency, '--user', `salt-api:${PASSWORD}`]);
+    const url = await sim.ready(/listening on (http:\S+)/);
+    masters.push({ sn: `bench-master-${i}`, url, ids });
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'act2-bench-jobs-'));
@@ -173,7 +185,7 @@ async function main() {
       if (!res.ok) throw new Error(`register ${res.status}`);
     }
     const allIds = masters.flatMap((m) => m.ids);
-    const results = { act2Dispatch: [], act2Total: [], act2Collect: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
+    const results = { act2Dispatch: [], act2Total: [], act2Collect: [], act2Compacted: [], act2Chunks: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
     const rssBefore = rssKiB(server.child.pid, 'VmRSS');
     for (let run = 0; run < RUNS; run += 1) {
       const bare = await bareJob(masters);
@@ -202,19 +214,37 @@ async function main() {
         }
         await new Promise((r) => setTimeout(r, 20));
       }
+      // Answers kept on chunks (0010) become rows after the finish: the time until that is done is
+      // reported too, and the next run starts only after it. No compaction logged when one is expected
+      // fails the run (a run is never silently left out of the figures).
+      const lastDispatchAt = t0 + results.act2Dispatch.at(-1);
+      for (const waitUntil = Date.now() + 10_000; COMPACTION === 'expect'; ) {
+        const compacted = server.lines.slice(from).map((l) => JSON.parse(l)).find((l) => l.msg === 'chunks compacted' && l.job === id);
+        if (compacted) {
+          results.act2Compacted.push(at(compacted) - lastDispatchAt);
+          results.act2Chunks.push(compacted.chunks);
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ compacted: at(compacted) - t0, chunks: compacted.chunks, ms: compacted.ms }));
+          break;
+        }
+        if (Date.now() > waitUntil) throw new Error(`run ${run + 1}: no 'chunks compacted' logged for job ${id} within 10 s of its finish (ACT2_BENCH_COMPACTION=none for a build or a latency without it)`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const job = await (await fetch(`${act2}/api/v1/jobs/${id}`)).json();
       if (job.counts.returned !== allIds.length) throw new Error(`only ${job.counts.returned} returned`);
     }
     const peak = rssKiB(server.child.pid, 'VmHWM');
     const row = (name, a, b) => `| ${name} | ${median(b).toFixed(0)} ms | ${median(a).toFixed(0)} ms | ${(median(a) / median(b)).toFixed(2)}× |`;
-    console.log(`one test.ping job to ${allIds.length} minions over ${MASTERS} masters, ${DIALECT}, poll ${POLL}, median of ${RUNS}`);
+    console.log(`one test.ping job to ${allIds.length} minions over ${MASTERS} masters, ${DIALECT}, poll ${POLL}, minion latency ${LATENCY_HI > 0 ? `${LATENCY_LO}-${LATENCY_HI}` : 0} ms, median of ${RUNS}`);
     console.log('| phase | bare client | act2-server | ratio |');
     console.log('|---|---|---|---|');
     console.log(row('POST → last local_async answered', results.act2Dispatch, results.bareDispatch));
     console.log(row('last local_async answered → every return stored', results.act2Collect, results.bareCollect));
     console.log(row('POST → every return stored (job finished)', results.act2Total, results.bareTotal));
+    if (results.act2Compacted.length > 0) console.log(row('last local_async answered → chunks compacted into rows (after the finish)', results.act2Compacted, results.bareCollect));
     console.log(`act2-server RSS: ${(rssBefore / 1024).toFixed(0)} MiB before the jobs, peak ${(peak / 1024).toFixed(0)} MiB`);
-    console.log(`runs: act2 dispatch ${results.act2Dispatch.map((x) => x.toFixed(0)).join(', ')}; total ${results.act2Total.map((x) => x.toFixed(0)).join(', ')}; bare total ${results.bareTotal.map((x) => x.toFixed(0)).join(', ')}`);
+    const runs = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+    console.log(`runs: act2 dispatch ${runs(results.act2Dispatch)}; total ${runs(results.act2Total)}; bare total ${runs(results.bareTotal)}`);
+    console.log(`runs: act2 stored ${runs(results.act2Collect)}; bare stored ${runs(results.bareCollect)}; act2 compacted ${runs(results.act2Compacted)} (chunks: ${results.act2Chunks.join(', ')})`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));

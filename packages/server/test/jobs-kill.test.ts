@@ -118,4 +118,59 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     expect(published).toHaveLength(1);
     expect(finished.map((e) => e.instance_id)).toEqual([owner === 'kill-a' ? 'kill-b' : 'kill-a']);
   });
+  it('killed with one chunk answered (its answer kept on the chunk) and one pending: the other instance finishes the job from the chunks, nothing dispatched twice, then compacts them', async () => {
+    // The instance the test above killed is started again: two live instances.
+    for (const [instanceId, c] of children) if (c.child.exitCode !== null || c.child.signalCode !== null) children.set(instanceId, await start(instanceId));
+    const master = (sn: string, sim: typeof fleet.a) => ({ sn, server: sim.url, status: 'running', idc: 'idc-1', type: 'salt', options: { username: 'salt-api', password: SALT_PASSWORD } });
+    const lone = ['c-001', 'c-002', 'c-003'];
+    const ha = ['ha-001', 'ha-002', 'ha-003'];
+    const first = children.get('kill-a')!;
+    expect((await post(first.url, '/register', { master: master('master-a', fleet.a), minions: ha.map((sn, i) => ({ sn, status: 'running', ips: [`10.8.0.${i + 1}`] })) }, tokens.register)).status).toBe(200);
+    for (const sn of lone) fleet.c.setMinionLatency(sn, 0);
+    // Master A's minions answer after 3 real seconds: their chunk is still pending when the follower dies.
+    for (const sn of ha) fleet.a.setMinionLatency(sn, 3000);
+    const localAsync = () => [fleet.a, fleet.c].map((sim) => sim.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length);
+    const before = localAsync();
+
+    try {
+      const created = await post(first.url, '/api/v1/jobs', { target: { minions: [...ha, ...lone] }, fun: 'test.ping', timeout_s: 60 }, tokens.jobs);
+      expect(created.status).toBe(202);
+      const id = (created.body as { id: string }).id;
+      const chunks = async () => (await database.db.selectFrom('job_target_chunks').select(['outcome']).where('job_id', '=', id).orderBy('outcome').execute()).map((c) => c.outcome);
+      let owner: string | null = null;
+      for (let i = 0; i < 100 && owner === null; i += 1) {
+        const row = await database.db.selectFrom('jobs').select('lease_owner').where('id', '=', id).executeTakeFirst();
+        if (row?.lease_owner && (await chunks()).join() === 'pending,returned') owner = row.lease_owner;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(owner).not.toBeNull();
+      const rowsAtKill = await database.db.selectFrom('job_targets').select('seq').where('job_id', '=', id).execute();
+      const victim = children.get(owner!)!;
+      const survivor = owner === 'kill-a' ? children.get('kill-b')! : first;
+      victim.child.kill('SIGKILL');
+
+      let job: Job | undefined;
+      for (let i = 0; i < 200; i += 1) {
+        job = (await (await fetch(`${survivor.url}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${tokens.jobs}` } })).json()) as Job;
+        if (['done', 'partial', 'failed'].includes(job.status)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (let i = 0; i < 100 && (await chunks()).length > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+      const rows = await database.db.selectFrom('job_targets').select(['sn', 'outcome', 'return_json']).where('job_id', '=', id).orderBy('seq').execute();
+      const finishedBy = await database.db.selectFrom('events').select('instance_id').where('kind', '=', 'job.finished').execute();
+
+      expect(rowsAtKill).toEqual([]);
+      expect(job?.status).toBe('done');
+      expect(job?.targets.map((t) => [t.sn, t.outcome, t.master, t.return, t.attempts.length])).toEqual([
+        ...ha.map((sn) => [sn, 'returned', 'master-a', true, 1]),
+        ...lone.map((sn) => [sn, 'returned', 'master-c', true, 1]),
+      ]);
+      expect(localAsync().map((n, i) => n - before[i]!)).toEqual([1, 1]);
+      expect(finishedBy.at(-1)?.instance_id).toBe(owner === 'kill-a' ? 'kill-b' : 'kill-a');
+      expect(await chunks()).toEqual([]);
+      expect(rows).toEqual([...ha, ...lone].map((sn) => ({ sn, outcome: 'returned', return_json: 'true' })));
+    } finally {
+      for (const sn of ha) fleet.a.setMinionLatency(sn, 0);
+    }
+  });
 });

@@ -151,6 +151,37 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     expect(localAsyncCount()).toBe(before + 1);
   });
 
+  it('a job whose follower stopped between its finish and the compaction of its chunks: the next instance\'s sweep compacts them, the job reads the same', async () => {
+    const id = 'finished-not-compacted';
+    const now = Date.now();
+    await database.db
+      .insertInto('jobs')
+      .values({ id, status: 'done', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 30, requested_by: 'op', created_at: now - 2_000, deadline_at: now + 28_000, finished_at: now - 1_000, lease_owner: 'dead-1', lease_until: null })
+      .execute();
+    const answer = { outcome: 'returned', master_sn: 'master-c', jid: '20261130000000000042', retcode: 0, success: 1, return_json: 'true', truncated: 0, reason: null, started_at: now - 1_900, finished_at: now - 1_500 };
+    await database.db
+      .insertInto('job_target_chunks')
+      .values({ job_id: id, chunk_id: 'd1', seqs: '[[0,1]]', n: 2, targets: JSON.stringify([[0, 'c-001', null, 'c-001', '["master-c"]'], [1, 'c-002', null, 'c-002', '["master-c"]']]), outcome: 'returned', patch: JSON.stringify(answer) })
+      .execute();
+    const registrar = await buildApp(database.config(), { db: database.db, scheduler: false, jobRunner: false });
+    const before = (await registrar.inject({ url: `/api/v1/jobs/${id}` })).json() as { counts: unknown };
+    await registrar.close();
+
+    const survivor = await startSurvivor();
+    const left = async () => (await database.db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', id).execute()).length;
+    for (let i = 0; i < 100 && (await left()) > 0; i += 1) await sleep(50);
+    const after = (await survivor.inject({ url: `/api/v1/jobs/${id}` })).json() as unknown;
+    const rows = await database.db.selectFrom('job_targets').select(['seq', 'outcome', 'return_json']).where('job_id', '=', id).orderBy('seq').execute();
+
+    expect(before.counts).toEqual({ returned: 2 });
+    expect(await left()).toBe(0);
+    expect(rows.map((r) => ({ ...r, seq: Number(r.seq) }))).toEqual([
+      { seq: 0, outcome: 'returned', return_json: 'true' },
+      { seq: 1, outcome: 'returned', return_json: 'true' },
+    ]);
+    expect(after).toEqual(before);
+  });
+
   it('a job created here is leased from the clock read in the creating transaction, not from before its targets were resolved', async () => {
     // Each reading of the clock is 400 ms later than the one before (a slow resolution, say).
     let t = Date.now();

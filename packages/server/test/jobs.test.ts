@@ -40,6 +40,28 @@ describeEachDialect('salt jobs', (dialect) => {
     expect(localAsyncCalls(world.fleet)).toEqual({ a: before.a + 1, b: before.b, c: before.c + 1 });
   });
 
+  it('stores a fleet-wide answer once per chunk and compacts the chunks into rows after the finish: every target returned with its return, found by the minion filter', async () => {
+    const minions = ['ha-001', 'ha-002', 'ha-003', 'c-001', 'c-002', 'c-003'];
+
+    const job = await runJob(world.app, { target: { minions }, fun: 'test.ping' });
+    // The compaction follows the finish, in its own transaction: waited for.
+    const compactedLine = () => captured.lines.map((l) => JSON.parse(l) as { msg: string; job?: string; chunks?: number }).find((l) => l.msg === 'chunks compacted' && l.job === job.id);
+    for (let i = 0; i < 100 && !compactedLine(); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    const compacted = compactedLine();
+    const left = await world.database.db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', job.id).execute();
+    const rows = await world.database.db.selectFrom('job_targets').select('seq').where('job_id', '=', job.id).execute();
+    const byMinion = (await world.app.inject({ url: '/api/v1/jobs?minion=c-002&limit=1000' })).json() as JobList;
+
+    expect(job.status).toBe('done');
+    expect(job.counts).toEqual({ returned: 6 });
+    expect(job.targets.map((t) => [t.sn, t.outcome, t.return, t.retcode, t.success])).toEqual(minions.map((sn) => [sn, 'returned', true, 0, true]));
+    // Both masters' answers were kept on their chunk until the finish (one per master), then became rows.
+    expect(compacted?.chunks).toBe(2);
+    expect(left).toEqual([]);
+    expect(rows).toHaveLength(6);
+    expect(byMinion.items.find((j) => j.id === job.id)?.counts).toEqual({ returned: 6 });
+  });
+
   it('routes to the fresher running master even when its name sorts last', async () => {
     const register = (sn: string) =>
       world.app.inject({

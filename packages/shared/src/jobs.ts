@@ -34,6 +34,14 @@ export type JobRequestInput = z.input<typeof JobRequest>;
 export const JobStatus = z.enum(['pending', 'running', 'done', 'partial', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/** The statuses of a job act2 is done with: nothing writes its targets any more. */
+export const FinishedJobStatus = JobStatus.exclude(['pending', 'running']);
+export type FinishedJobStatus = z.infer<typeof FinishedJobStatus>;
+
+export function isFinishedJobStatus(status: string): status is FinishedJobStatus {
+  return FinishedJobStatus.safeParse(status).success;
+}
+
 /**
  * What happened on one target: `returned` (salt gave its return), `no_return` (dispatched, silent until
  * timeout_s), `dispatch_failed` (every candidate master failed), `no_master` (no master that reports it is

@@ -153,8 +153,10 @@ export interface JobTargetsTable {
 }
 
 /**
- * The targets of one of a job's first dispatches until its first answer is stored (0009): they are
- * then written as their `job_targets` rows, with their outcomes. A target is in a chunk or in
+ * The targets of one of a job's first dispatches (0009), until a write answers only some of them (or
+ * gives them different answers), or the job is finished: they are then written as their `job_targets`
+ * rows, with their outcomes. One answer given to all of them by one write, in whichever lookup, is kept
+ * on the chunk (0010); a lookup that finds nothing writes nothing. A target is in a chunk or in
  * `job_targets`, never both (jobs/target-chunks.ts).
  */
 export interface JobTargetChunksTable {
@@ -166,6 +168,13 @@ export interface JobTargetChunksTable {
   n: number;
   /** JSON `[[seq, sn, ip, salt_id, candidates], …]` (candidates: the JSON text `job_targets` holds). */
   targets: string;
+  /** The outcome every target of the chunk has (0010): the `patch`'s, `pending` without one. */
+  outcome: Generated<JobOutcome>;
+  /**
+   * JSON of what one write gave every target of the chunk (0010), all of `outcome`, `master_sn`, `jid`,
+   * `retcode`, `success`, `return_json`, `truncated`, `reason`, `started_at`, `finished_at`; null: pending.
+   */
+  patch: string | null;
 }
 
 /**

@@ -31,9 +31,10 @@ describeEachDialect('runMigrations', (dialect) => {
         ['0007-job-dispatches', 'Success'],
         ['0008-job-targets-fillfactor', 'Success'],
         ['0009-job-target-chunks', 'Success'],
+        ['0010-job-target-chunk-patch', 'Success'],
       ]);
       const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
-      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest', '0007-job-dispatches', '0008-job-targets-fillfactor', '0009-job-target-chunks']);
+      expect(applied.rows.map((r) => r.name)).toEqual(['0001-initial', '0002-auth', '0003-jobs', '0004-operator', '0005-master-key-idc', '0006-minion-digest', '0007-job-dispatches', '0008-job-targets-fillfactor', '0009-job-target-chunks', '0010-job-target-chunk-patch']);
       expect(await runMigrations(database.db)).toEqual([]);
       expect(await database.db.selectFrom('masters').select('sn').execute()).toEqual([]);
     } finally {
@@ -404,6 +405,45 @@ describeEachDialect('runMigrations', (dialect) => {
       ]);
       expect(tables).not.toContain('job_target_chunks');
       expect(after).toEqual(before);
+    } finally {
+      await database.destroy();
+    }
+  });
+  it('0010 down() turns the patched chunks into their job_targets rows, the patch in each, and keeps the pending ones as chunks; up() and down() run twice are harmless', async () => {
+    const database = await createTestDatabase(dialect);
+    try {
+      const db = database.db;
+      await db
+        .insertInto('jobs')
+        .values({ id: 'j10', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 50, deadline_at: 60_050, finished_at: null, lease_owner: null, lease_until: null })
+        .execute();
+      const returned = { outcome: 'returned', master_sn: 'a', jid: '20261130000000000001', retcode: 0, success: 1, return_json: 'true', truncated: 0, reason: null, started_at: 60, finished_at: 70 };
+      await db
+        .insertInto('job_target_chunks')
+        .values([
+          { job_id: 'j10', chunk_id: 'd1', seqs: '[[1,2]]', n: 2, targets: JSON.stringify([[1, 'm-1', '10.0.0.1', 'm-1', '["a"]'], [2, `o'b "2"`, null, 'id-2', '["a","b"]']]), outcome: 'returned', patch: JSON.stringify(returned) },
+          { job_id: 'j10', chunk_id: 'd2', seqs: '[[3,3]]', n: 1, targets: JSON.stringify([[3, 'm-3', '10.0.0.3', 'm-3', '["b"]']]), outcome: 'pending', patch: null },
+        ])
+        .execute();
+      const before = await getJob(db, 'j10');
+      const m0010 = migrations['0010-job-target-chunk-patch']!;
+
+      expect((await new Migrator({ db, provider: { getMigrations: async () => migrationsFor(db) } }).migrateTo('0009-job-target-chunks')).error).toBeUndefined();
+      await m0010.down!(db);
+      const targets = await db.selectFrom('job_targets').select(['seq', 'sn', 'outcome', 'master_sn', 'retcode', 'return_json', 'finished_at']).where('job_id', '=', 'j10').orderBy('seq').execute();
+      const chunks = await untyped(db).selectFrom('job_target_chunks').selectAll().where('job_id', '=', 'j10').execute();
+      await runMigrations(db);
+      await m0010.up(db);
+      const after = await getJob(db, 'j10');
+
+      expect(targets.map((x) => ({ ...x, seq: Number(x.seq), retcode: Number(x.retcode), finished_at: Number(x.finished_at) }))).toEqual([
+        { seq: 1, sn: 'm-1', outcome: 'returned', master_sn: 'a', retcode: 0, return_json: 'true', finished_at: 70 },
+        { seq: 2, sn: `o'b "2"`, outcome: 'returned', master_sn: 'a', retcode: 0, return_json: 'true', finished_at: 70 },
+      ]);
+      // The pending chunk stays a chunk, as the code of 0009 reads it; the columns are gone.
+      expect(chunks.map((c) => Object.keys(c as object).sort())).toEqual([['chunk_id', 'job_id', 'n', 'seqs', 'targets']]);
+      expect(after).toEqual(before);
+      expect(after?.counts).toEqual({ pending: 1, returned: 2 });
     } finally {
       await database.destroy();
     }

@@ -64,10 +64,14 @@ export async function dispatchRound(
   if (exhausted.length > 0) {
     const tried = attemptsBySeq(dispatches);
     await guarded(ctx, job.id, async (trx, now) => {
-      const patches = exhausted.map((t) => {
+      // Targets that failed for the same reasons (a dead pair's 1,000 minions) are one patch: one
+      // statement, and kept on their chunk when they are all of it.
+      const byReason = new Map<string, number[]>();
+      for (const t of exhausted) {
         const summary = (tried.get(Number(t.seq)) ?? []).map((a) => `${a.master_sn}: ${a.reason ?? 'failed'}`).join('; ');
-        return { seqs: [Number(t.seq)], patch: { outcome: 'dispatch_failed' as const, reason: `every candidate master failed (${summary})`, finished_at: now } };
-      });
+        pushTo(byReason, `every candidate master failed (${summary})`, Number(t.seq));
+      }
+      const patches = [...byReason].map(([reason, seqs]) => ({ seqs, patch: { outcome: 'dispatch_failed' as const, reason, finished_at: now } }));
       await updateTargetGroups(trx, job.id, patches);
     });
   }

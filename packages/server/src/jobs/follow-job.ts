@@ -5,6 +5,7 @@
  * settle the job. Every write is made under the job's lease: an instance that lost it stops.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isFinishedJobStatus } from '@act2/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Updateable } from 'kysely';
 import type { JobTargetsTable } from '../db/database.js';
@@ -13,11 +14,10 @@ import { dispatchRound, sendRound, type DispatchPlan } from './dispatch-round.js
 import { guarded, type Call, type FollowContext } from './follow-context.js';
 import { pollRound } from './poll-round.js';
 import { recoverInFlight } from './recover-dispatch.js';
+import { compactChunks } from './compact-chunks.js';
 import { findJob, jobProgress, outcomeCounts, updateJob, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 
 export { LeaseLostError, type FollowContext } from './follow-context.js';
-
-const FINAL = new Set(['done', 'partial', 'failed']);
 
 /**
  * A job this instance just created and leased in the same transaction as its first round's dispatch
@@ -44,7 +44,7 @@ export async function followJob(ctx: FollowContext, jobId: string, start?: JobSt
     progress = await jobProgress(ctx.db, jobId);
   } else {
     const found = await findJob(ctx.db, jobId);
-    if (!found || FINAL.has(found.status)) return;
+    if (!found || isFinishedJobStatus(found.status)) return;
     job = found;
     call = JSON.parse(ctx.box.open(job.call_enc)) as Call;
     // claimJob makes a job `running`; a job claimed by an older act2-server may still read `pending`.
@@ -113,4 +113,15 @@ async function finish(ctx: FollowContext, job: JobRow, log: FastifyBaseLogger): 
   for (const [outcome, n] of Object.entries(counts)) if (n > 0) ctx.metrics.jobTargets.inc({ outcome }, n);
   ctx.metrics.jobDuration.observe({ status }, Math.max(0, finishedAt - Number(job.created_at)) / 1000);
   log.info({ status, counts }, 'job finished');
+  // Answers kept on chunks become rows now, after the finish and in their own transaction: storing a
+  // fleet-wide answer did not wait for them, and the history reads rows only. A stop before this
+  // leaves readable chunks that the runner's sweep compacts (sweep/chunk-sweep.ts).
+  const started = Date.now();
+  try {
+    const chunks = await compactChunks(ctx.db, job.id);
+    if (chunks > 0) log.info({ chunks, ms: Date.now() - started }, 'chunks compacted');
+  } catch (err) {
+    // The job is finished and its chunks readable: the sweep compacts them later.
+    log.warn({ err }, 'compacting the chunks of a finished job failed');
+  }
 }

@@ -10,10 +10,14 @@ import { Agent } from 'undici';
 import type { AppContext } from '../context.js';
 import { followJob, LeaseLostError, type FollowContext, type JobStart } from './follow-job.js';
 import { claimableJobIds, claimJob, releaseLease, renewLease, withdrawUnsentJob } from './repository.js';
+import { sweepFinishedChunks } from '../sweep/chunk-sweep.js';
 import { createSaltClientPool } from './salt-clients.js';
 
 /** Jobs one instance follows at once. */
 export const MAX_FOLLOWED_JOBS = 16;
+
+/** Finished jobs whose chunks one sweep compacts (each one transaction; usually there is none). */
+const COMPACTIONS_PER_TICK = 4;
 
 export interface JobRunner {
   /** Looks for jobs to follow now instead of at the next tick. */
@@ -50,6 +54,9 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
     const handingBack = new Set<Promise<void>>();
     let timer: NodeJS.Timeout | undefined;
     let ticking: Promise<void> | undefined;
+    // The sweep of finished jobs' chunks, beside the claims: a full instance still sweeps, and claiming
+    // does not wait for it.
+    let compacting: Promise<void> | undefined;
     // Places held by `reserve` for jobs being created here.
     let reserved = 0;
     const log = ctx.log.child({ module: 'jobs' });
@@ -97,6 +104,16 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
       }
     }
 
+    function compact(): void {
+      if (compacting || abort.signal.aborted) return;
+      compacting = sweepFinishedChunks(ctx.db, { limit: COMPACTIONS_PER_TICK, skip: (id) => followed.has(id), signal: abort.signal, log })
+        .then(() => undefined)
+        .catch((err: unknown) => log.error({ err }, 'sweeping finished jobs\' chunks failed'))
+        .finally(() => {
+          compacting = undefined;
+        });
+    }
+
     async function handBack(id: string): Promise<void> {
       try {
         await withdrawUnsentJob(ctx.db, id, config.instanceId);
@@ -142,14 +159,18 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
     app.decorate('jobRunner', runner);
     if (!enabled) return;
     app.addHook('onReady', async () => {
-      tick();
-      timer = setInterval(tick, config.jobPollIntervalMs);
+      const every = () => {
+        tick();
+        compact();
+      };
+      every();
+      timer = setInterval(every, config.jobPollIntervalMs);
       timer.unref();
     });
     app.addHook('preClose', async () => {
       abort.abort();
       if (timer) clearInterval(timer);
-      await ticking;
+      await Promise.all([ticking, compacting]);
       const ids = [...followed.keys()];
       await Promise.allSettled(followed.values());
       await Promise.allSettled(ids.map((id) => releaseLease(ctx.db, id, config.instanceId)));

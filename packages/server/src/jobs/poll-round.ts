@@ -8,7 +8,6 @@ import { pushTo } from './group-by.js';
 import { limitOutput } from './output-limit.js';
 import { failTargetInDispatch, updateTarget, updateTargetGroups, type JobRow, type PendingTarget } from './repository.js';
 import { readJobInfo } from './salt-answers.js';
-import { hasChunks, materializeChunks } from './target-chunks.js';
 
 /**
  * One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round.
@@ -45,12 +44,9 @@ export async function pollRound(
     const returned = targets.filter((t) => info.results.has(t.salt_id));
     const listed = info.minions ? new Set(info.minions) : undefined;
     const unlisted = listed ? targets.filter((t) => !info.results.has(t.salt_id) && !listed.has(t.salt_id)) : [];
-    if (returned.length === 0 && unlisted.length === 0) {
-      // Nothing came back yet: the targets of a first dispatch still in a chunk become their rows now
-      // (the chunk only stands in until the dispatch's first answer).
-      if (await hasChunks(ctx.db, job.id)) await guarded(ctx, job.id, (trx) => materializeChunks(trx, job.id, [{ seqs: targets.map((t) => Number(t.seq)), patch: {} }]));
-      return;
-    }
+    // Nothing came back yet: nothing is written (targets still in a chunk stay there, so that an answer
+    // that reaches all of them in a later lookup is still kept on the chunk).
+    if (returned.length === 0 && unlisted.length === 0) return;
     const storeStarted = Date.now();
     await guarded(ctx, job.id, async (trx, now) => {
       // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.

@@ -1,6 +1,6 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
 import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
 import { dialectOf } from '../db/dialects/index.js';
@@ -68,10 +68,12 @@ export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: P
     chunkedTargets(db, id),
     jobDispatches(db, id),
   ]);
+  // A chunk may carry an answer for all its targets (its patch): only its pending targets are followed.
+  const chunkedPending = chunked.filter((t) => t.outcome === 'pending');
   const pending: PendingTarget[] =
-    chunked.length === 0
+    chunkedPending.length === 0
       ? stored
-      : [...stored, ...chunked.map(({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }) => ({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }))].sort(
+      : [...stored, ...chunkedPending.map(({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }) => ({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }))].sort(
           (a, b) => Number(a.seq) - Number(b.seq),
         );
   const published = publishedBySeq(dispatches);
@@ -93,8 +95,8 @@ export async function outcomeCounts(db: DbOrTrx, id: string): Promise<Record<str
 }
 
 /**
- * Each job's targets by outcome, those in chunks counted as pending. One statement (rows and chunks in
- * one UNION ALL, so one snapshot): a chunk turned into rows meanwhile is counted once, as chunk or rows.
+ * Each job's targets by outcome, those in chunks as their chunk's outcome. One statement (rows and chunks
+ * in one UNION ALL, so one snapshot): a chunk turned into rows meanwhile is counted once, as chunk or rows.
  */
 async function outcomeCountsOf(db: DbOrTrx, ids: readonly string[]): Promise<Map<string, Record<string, number>>> {
   const counts = new Map<string, Record<string, number>>();
@@ -107,9 +109,9 @@ async function outcomeCountsOf(db: DbOrTrx, ids: readonly string[]): Promise<Map
     .unionAll(
       db
         .selectFrom('job_target_chunks')
-        .select(['job_id', sql<JobOutcome>`'pending'`.as('outcome'), (eb) => eb.fn.sum<number>('n').as('n')])
+        .select(['job_id', 'outcome', (eb) => eb.fn.sum<number>('n').as('n')])
         .where('job_id', 'in', [...ids])
-        .groupBy('job_id'),
+        .groupBy(['job_id', 'outcome']),
     )
     .execute();
   for (const g of grouped) {
@@ -377,9 +379,12 @@ export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly 
   await updateTargetGroups(trx, jobId, [{ seqs, patch }]);
 }
 
-/** Several `updateTargets` at once: targets still in chunks are written as their rows, with their patch, instead of updated. */
+/**
+ * Several `updateTargets` at once: a chunk whose every target gets one patch keeps it, the other targets
+ * still in chunks are written as their rows, with their patch, instead of updated.
+ */
 export async function updateTargetGroups(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<void> {
-  for (const { seqs, patch } of await materializeChunks(trx, jobId, patches)) {
+  for (const { seqs, patch } of await materializeChunks(trx, jobId, patches, { keepUniform: true })) {
     for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
       await trx
         .updateTable('job_targets')

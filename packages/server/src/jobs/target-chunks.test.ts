@@ -3,6 +3,7 @@ import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
 import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
+import { compactChunks, finishedJobsWithChunks } from './compact-chunks.js';
 import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
 describeEachDialect('targets kept in chunks until their first answer', (dialect) => {
@@ -157,6 +158,134 @@ describeEachDialect('targets kept in chunks until their first answer', (dialect)
 
     expect((await rows(db, 'chunked-4')).find((r) => r.seq === 3)?.reason).toBe('second');
     expect(await rows(db, 'chunked-4')).toEqual((await rows(db, 'rows-4')).filter((r) => r.seq !== 1 && r.seq !== 2));
+  });
+
+  const PENDING_PATCH = { outcome: 'pending', master_sn: null, jid: null, retcode: null, success: null, return_json: null, truncated: 0, reason: null, started_at: null, finished_at: null };
+  const answered = { outcome: 'returned' as const, jid: '20261130000000000001', master_sn: 'master-c', started_at: 2_000, retcode: 0, success: 1, return_json: 'true', truncated: 0, reason: null, finished_at: 3_000 };
+  const chunkState = async (db: Db, id: string) =>
+    (await db.selectFrom('job_target_chunks').select(['chunk_id', 'outcome', 'patch']).where('job_id', '=', id).orderBy('chunk_id').execute()).map((c) => ({ ...c, patch: c.patch === null ? null : (JSON.parse(c.patch) as unknown) }));
+
+  it('one answer for every target of a chunk is stored once, on the chunk (no rows): read as the same job stored as rows, counts, pending targets and minion filter included', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'uniform-1', true);
+    await jobWith(db, 'uniform-rows-1', false);
+
+    // Seq 0 (a row) is in the same write: it is updated as before.
+    const writes = [{ seqs: [3, 4, 6], patch: answered }, { seqs: [0], patch: { reason: 'checked again' } }];
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'uniform-1', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'uniform-rows-1', writes));
+    const byMinion = await listJobs(db, { minion: 'm-4', limit: 10 });
+
+    expect((await rows(db, 'uniform-1')).map((r) => r.seq)).toEqual([0, 5]);
+    expect(await chunkState(db, 'uniform-1')).toEqual([
+      { chunk_id: 'd1', outcome: 'pending', patch: null },
+      { chunk_id: 'd2', outcome: 'returned', patch: answered },
+    ]);
+    expect(await seen(db, 'uniform-1')).toEqual(await seen(db, 'uniform-rows-1'));
+    const job = await getJob(db, 'uniform-1');
+    expect(job?.targets.map((x) => [x.sn, x.outcome, x.return, x.retcode, x.success, x.master, x.jid])).toEqual([
+      ['gone-0', 'unknown_target', null, null, null, null, null],
+      ['m-1', 'pending', null, null, null, null, null],
+      ['m-2', 'pending', null, null, null, null, null],
+      [`o'brien "3"`, 'returned', true, 0, true, 'master-c', answered.jid],
+      ['m-4', 'returned', true, 0, true, 'master-c', answered.jid],
+      ['gone-5', 'unknown_target', null, null, null, null, null],
+      ['m-6', 'returned', true, 0, true, 'master-c', answered.jid],
+    ]);
+    expect(job?.counts).toEqual({ pending: 2, returned: 3, unknown_target: 2 });
+    expect(await outcomeCounts(db, 'uniform-1')).toEqual({ pending: 2, returned: 3, unknown_target: 2 });
+    expect((await jobProgress(db, 'uniform-1')).pending.map((p) => Number(p.seq))).toEqual([1, 2]);
+    // Other tests' jobs share the minion: only this test's two are compared.
+    expect(byMinion.items.filter((j) => j.id.startsWith('uniform-')).map((j) => [j.id, j.counts]).sort()).toEqual([
+      ['uniform-1', { pending: 2, returned: 3, unknown_target: 2 }],
+      ['uniform-rows-1', { pending: 2, returned: 3, unknown_target: 2 }],
+    ]);
+  });
+
+  it('equal answers given target by target (one patch per target, as a dead pair\'s dispatch_failed) are one answer kept on the chunk; different ones make rows', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'uniform-5', true);
+    await jobWith(db, 'uniform-rows-5', false);
+    const failed = (reason: string) => ({ outcome: 'dispatch_failed' as const, reason, finished_at: 3_000 });
+    const writes = [
+      { seqs: [3], patch: failed('every candidate master failed (master-c: refused)') },
+      { seqs: [4], patch: failed('every candidate master failed (master-c: refused)') },
+      { seqs: [6], patch: failed('every candidate master failed (master-c: refused)') },
+      { seqs: [1], patch: failed('every candidate master failed (master-a: refused)') },
+      { seqs: [2], patch: failed('every candidate master failed (master-a: timeout)') },
+    ];
+
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'uniform-5', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'uniform-rows-5', writes));
+
+    expect(await chunkState(db, 'uniform-5')).toEqual([{ chunk_id: 'd2', outcome: 'dispatch_failed', patch: { ...PENDING_PATCH, ...failed('every candidate master failed (master-c: refused)') } }]);
+    expect((await rows(db, 'uniform-5')).map((r) => r.seq)).toEqual([0, 1, 2, 5]);
+    expect(await seen(db, 'uniform-5')).toEqual(await seen(db, 'uniform-rows-5'));
+    expect(await outcomeCounts(db, 'uniform-5')).toEqual({ dispatch_failed: 5, unknown_target: 2 });
+  });
+
+  it('a later write to one target of a patched chunk turns the chunk into rows: that target both patches, the others the chunk\'s', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'uniform-2', true);
+    await jobWith(db, 'uniform-rows-2', false);
+    const later = { reason: 'looked up again', retcode: 2, success: 0 };
+
+    for (const id of ['uniform-2', 'uniform-rows-2']) {
+      await db.transaction().execute((trx) => updateTargets(trx, id, [3, 4, 6], answered));
+      await db.transaction().execute((trx) => updateTargets(trx, id, [4], later));
+    }
+
+    expect(await chunkState(db, 'uniform-2')).toEqual([{ chunk_id: 'd1', outcome: 'pending', patch: null }]);
+    expect(await rows(db, 'uniform-2')).toEqual((await rows(db, 'uniform-rows-2')).filter((r) => r.seq !== 1 && r.seq !== 2));
+    expect((await rows(db, 'uniform-2')).find((r) => r.seq === 4)).toMatchObject({ outcome: 'returned', return_json: 'true', reason: 'looked up again', retcode: 2, success: 0 });
+    expect(await seen(db, 'uniform-2')).toEqual(await seen(db, 'uniform-rows-2'));
+  });
+
+  it('a second answer for every target of a patched chunk goes over the first on the chunk; mixed answers in one write: the uniform chunk keeps its patch, the mixed one becomes rows', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'uniform-3', true);
+    await jobWith(db, 'uniform-rows-3', false);
+    const pendingPublished = { jid: '20261130000000000009', master_sn: 'master-a', started_at: 1_500 };
+    const mixed = [
+      { seqs: [1, 2], patch: { ...answered, master_sn: 'master-a', jid: pendingPublished.jid } },
+      { seqs: [3, 6], patch: answered },
+      { seqs: [4], patch: { ...answered, retcode: 1, success: 0, return_json: '"no"' } },
+    ];
+
+    for (const id of ['uniform-3', 'uniform-rows-3']) {
+      await db.transaction().execute((trx) => updateTargets(trx, id, [1, 2], pendingPublished));
+      await db.transaction().execute((trx) => updateTargetGroups(trx, id, mixed));
+    }
+
+    expect(await chunkState(db, 'uniform-3')).toEqual([{ chunk_id: 'd1', outcome: 'returned', patch: { ...answered, master_sn: 'master-a', jid: pendingPublished.jid, started_at: 2_000 } }]);
+    expect((await rows(db, 'uniform-3')).map((r) => r.seq)).toEqual([0, 3, 4, 5, 6]);
+    expect(await seen(db, 'uniform-3')).toEqual(await seen(db, 'uniform-rows-3'));
+    expect(await outcomeCounts(db, 'uniform-3')).toEqual({ returned: 5, unknown_target: 2 });
+  });
+
+  it('a finished job\'s chunks are compacted into rows with their patch (an unfinished job\'s are not); the sweep finds finished jobs that still hold chunks', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'uniform-4', true);
+    await jobWith(db, 'uniform-rows-4', false);
+    for (const id of ['uniform-4', 'uniform-rows-4']) await db.transaction().execute((trx) => updateTargets(trx, id, [3, 4, 6], answered));
+    const before = await seen(db, 'uniform-4');
+
+    const whileRunning = await compactChunks(db, 'uniform-4');
+    const sweptRunning = await finishedJobsWithChunks(db, 100);
+    await db.updateTable('jobs').set({ status: 'partial', finished_at: 4_000 }).where('id', 'in', ['uniform-4', 'uniform-rows-4']).execute();
+    const swept = await finishedJobsWithChunks(db, 100);
+    const compacted = await compactChunks(db, 'uniform-4');
+    const again = await compactChunks(db, 'uniform-4');
+
+    expect(whileRunning).toBe(0);
+    expect(sweptRunning).not.toContain('uniform-4');
+    expect(swept).toContain('uniform-4');
+    expect([compacted, again]).toEqual([2, 0]);
+    expect(await chunkState(db, 'uniform-4')).toEqual([]);
+    // Every target a row, the chunks' patches in them (d1 pending): as the job stored as rows.
+    expect(await rows(db, 'uniform-4')).toEqual(await rows(db, 'uniform-rows-4'));
+    expect(await seen(db, 'uniform-4')).toEqual(before);
+    expect(await finishedJobsWithChunks(db, 100)).not.toContain('uniform-4');
   });
 
   it('a chunk turned into rows between a reader\'s reads of rows and chunks: no target vanishes or is seen twice, counts included', async () => {

@@ -8,6 +8,7 @@ import * as m0006 from './0006-minion-digest.js';
 import * as m0007 from './0007-job-dispatches.js';
 import * as m0008 from './0008-job-targets-fillfactor.js';
 import * as m0009 from './0009-job-target-chunks.js';
+import * as m0010 from './0010-job-target-chunk-patch.js';
 
 /** Every migration, in order. Listed by hand: bundles cannot scan folders, and order must be explicit. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-job-dispatches': m0007,
   '0008-job-targets-fillfactor': m0008,
   '0009-job-target-chunks': m0009,
+  '0010-job-target-chunk-patch': m0010,
 };

@@ -112,6 +112,12 @@ export interface SqlDialect {
    */
   jsonArrayRows(column: string, alias: string, types: ReadonlyArray<'int' | 'key' | 'text'>): { join: RawBuilder<unknown>; item(i: number): RawBuilder<unknown> };
 
+  /**
+   * Text column `column` contains `needle` (PostgreSQL `strpos`, SQLite/MySQL `instr`): a cheap test
+   * that reads no JSON, to put before an exact one (a collation may make MySQL's match more, never less).
+   */
+  containsText(column: string, needle: string): Expression<SqlBool>;
+
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;
 

@@ -41,6 +41,7 @@ export const mysqlDialect: SqlDialect = {
   forShare: (query) => query.modifyEnd(sql`lock in share mode`) as typeof query,
   insertMany: insertManyWithValues,
   oneOf: (column, values) => (values.length === 0 ? sql<SqlBool>`false` : sql<SqlBool>`${sql.ref(column)} in (${sql.join([...values])})`),
+  containsText: (column, needle) => sql<SqlBool>`instr(${sql.ref(column)}, ${needle}) > 0`,
   jsonArrayRows: (column, alias, types) => ({
     join: sql`cross join json_table(${sql.ref(column)}, '$[*]' columns (${sql.join(
       types.map((type, i) => sql`${sql.id(`c${i}`)} ${sql.raw(type === 'int' ? 'bigint' : type === 'key' ? 'varchar(255)' : 'mediumtext')} path ${sql.lit(`$[${i}]`)}`),

@@ -6,7 +6,7 @@ import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetG
 import { compactChunks, finishedJobsWithChunks } from './compact-chunks.js';
 import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
-describeEachDialect('targets kept in chunks until their first answer', (dialect) => {
+describeEachDialect('targets kept in chunks until a write splits them or the finished job is compacted', (dialect) => {
   const t = useTestDatabase(dialect);
 
   // Seq 0 and 5 settled at creation (rows); 1–2 in chunk d1, 3–4 and 6 in chunk d2. Seq 3 has no IP and

@@ -113,8 +113,8 @@ export interface SqlDialect {
   jsonArrayRows(column: string, alias: string, types: ReadonlyArray<'int' | 'key' | 'text'>): { join: RawBuilder<unknown>; item(i: number): RawBuilder<unknown> };
 
   /**
-   * Text column `column` contains `needle` (PostgreSQL `strpos`, SQLite/MySQL `instr`): a cheap test
-   * that reads no JSON, to put before an exact one (a collation may make MySQL's match more, never less).
+   * Text column `column` contains `needle`, character for character (PostgreSQL `strpos`, SQLite
+   * `instr`, MySQL `locate` of the needle's bytes): a cheap test that reads no JSON, to put before an exact one.
    */
   containsText(column: string, needle: string): Expression<SqlBool>;
 

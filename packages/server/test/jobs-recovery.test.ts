@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { JobStart } from '../src/jobs/follow-job.js';
+import { insertChunks } from '../src/jobs/target-chunks.js';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from './helpers/db.js';
 import { registerFleet, SALT_PASSWORD, startJobFleet, waitForJob, type JobFleet } from './helpers/job-fleet.js';
 
@@ -180,6 +181,31 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
       { seq: 1, outcome: 'returned', return_json: 'true' },
     ]);
     expect(after).toEqual(before);
+  });
+
+  it('a full instance (every place reserved, nothing claimed) still sweeps: a finished job\'s chunks are compacted', async () => {
+    const survivor = await startSurvivor();
+    let reserved = 0;
+    while (survivor.jobRunner.reserve()) reserved += 1;
+    try {
+      expect(reserved).toBeGreaterThan(0);
+      const id = 'finished-while-full';
+      const now = Date.now();
+      await database.db
+        .insertInto('jobs')
+        .values({ id, status: 'done', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 30, requested_by: 'op', created_at: now - 2_000, deadline_at: now + 28_000, finished_at: now - 1_000, lease_owner: 'dead-1', lease_until: null })
+        .execute();
+      await insertChunks(database.db, id, [{ chunkId: 'd1', targets: [[0, 'c-001', null, 'c-001', '["master-c"]']] }]);
+      const left = async () => (await database.db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', id).execute()).length;
+      for (let i = 0; i < 100 && (await left()) > 0; i += 1) await sleep(50);
+
+      expect(survivor.jobRunner.reserve()).toBe(false);
+      expect(await left()).toBe(0);
+      const rows = await database.db.selectFrom('job_targets').select(['seq', 'outcome']).where('job_id', '=', id).execute();
+      expect(rows.map((r) => ({ ...r, seq: Number(r.seq) }))).toEqual([{ seq: 0, outcome: 'pending' }]);
+    } finally {
+      for (; reserved > 0; reserved -= 1) survivor.jobRunner.unreserve();
+    }
   });
 
   it('a job created here is leased from the clock read in the creating transaction, not from before its targets were resolved', async () => {

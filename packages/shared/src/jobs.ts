@@ -34,8 +34,12 @@ export type JobRequestInput = z.input<typeof JobRequest>;
 export const JobStatus = z.enum(['pending', 'running', 'done', 'partial', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
+/** The statuses of a job act2 still works on. */
+export const UnfinishedJobStatus = JobStatus.extract(['pending', 'running']);
+export type UnfinishedJobStatus = z.infer<typeof UnfinishedJobStatus>;
+
 /** The statuses of a job act2 is done with: nothing writes its targets any more. */
-export const FinishedJobStatus = JobStatus.exclude(['pending', 'running']);
+export const FinishedJobStatus = JobStatus.exclude(UnfinishedJobStatus.options);
 export type FinishedJobStatus = z.infer<typeof FinishedJobStatus>;
 
 export function isFinishedJobStatus(status: string): status is FinishedJobStatus {

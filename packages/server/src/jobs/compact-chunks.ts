@@ -25,15 +25,20 @@ export async function compactChunks(db: Db, jobId: string): Promise<number> {
   });
 }
 
-/** Finished jobs that still hold chunks (their follower stopped between the finish and the compaction). */
-export async function finishedJobsWithChunks(db: DbOrTrx, limit: number): Promise<string[]> {
+/**
+ * Finished jobs that still hold chunks (their follower stopped between the finish and the compaction),
+ * the longest finished first, but those in `exclude` (followed here, or waiting to be tried again).
+ */
+export async function finishedJobsWithChunks(db: DbOrTrx, limit: number, exclude: readonly string[] = []): Promise<string[]> {
   const rows = await db
-    .selectFrom('job_target_chunks as c')
-    .innerJoin('jobs as j', 'j.id', 'c.job_id')
-    .select('c.job_id')
-    .distinct()
+    .selectFrom('jobs as j')
+    .select('j.id')
     .where('j.status', 'in', FinishedJobStatus.options)
+    .where((eb) => eb.exists(eb.selectFrom('job_target_chunks as c').select('c.job_id').whereRef('c.job_id', '=', 'j.id')))
+    .$if(exclude.length > 0, (q) => q.where('j.id', 'not in', [...exclude]))
+    .orderBy('j.finished_at')
+    .orderBy('j.id')
     .limit(limit)
     .execute();
-  return rows.map((r) => r.job_id);
+  return rows.map((r) => r.id);
 }

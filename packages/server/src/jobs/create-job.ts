@@ -64,7 +64,8 @@ export async function createJob(
   };
   let first: { plans: DispatchPlan[]; at: number } | undefined;
   // Followed here: the first round is planned now, and its targets are stored as one chunk per dispatch
-  // (target-chunks.ts) that becomes their rows with their first answer; only the targets already settled
+  // (target-chunks.ts), kept until a write reaches only some of its targets or gives them different
+  // answers, or else until the job's finish is compacted; only the targets already settled
   // (unknown_target, ambiguous, no_master) are rows from the start.
   const pending: PendingTarget[] = [];
   if (adopted) {

@@ -8,16 +8,23 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Agent } from 'undici';
 import type { AppContext } from '../context.js';
+import { CompactionBackoff, sweepFinishedChunks } from '../sweep/chunk-sweep.js';
 import { followJob, LeaseLostError, type FollowContext, type JobStart } from './follow-job.js';
 import { claimableJobIds, claimJob, releaseLease, renewLease, withdrawUnsentJob } from './repository.js';
-import { sweepFinishedChunks } from '../sweep/chunk-sweep.js';
 import { createSaltClientPool } from './salt-clients.js';
 
 /** Jobs one instance follows at once. */
 export const MAX_FOLLOWED_JOBS = 16;
 
-/** Finished jobs whose chunks one sweep compacts (each one transaction; usually there is none). */
-const COMPACTIONS_PER_TICK = 4;
+/**
+ * Finished jobs still holding chunks (their follower stopped before compacting them) that one sweep
+ * compacts, at most: each one transaction; usually there is none.
+ */
+const LEFTOVER_COMPACTIONS_PER_SWEEP = 4;
+
+/** A job whose compaction failed is tried again after 10 sweeps, then 20, 40…, at most about an hour apart. */
+const COMPACTION_RETRY_FIRST_SWEEPS = 10;
+const COMPACTION_RETRY_MAX_MS = 3_600_000;
 
 export interface JobRunner {
   /** Looks for jobs to follow now instead of at the next tick. */
@@ -57,6 +64,7 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
     // The sweep of finished jobs' chunks, beside the claims: a full instance still sweeps, and claiming
     // does not wait for it.
     let compacting: Promise<void> | undefined;
+    const backoff = new CompactionBackoff(COMPACTION_RETRY_FIRST_SWEEPS, Math.max(COMPACTION_RETRY_FIRST_SWEEPS, Math.ceil(COMPACTION_RETRY_MAX_MS / config.jobPollIntervalMs)));
     // Places held by `reserve` for jobs being created here.
     let reserved = 0;
     const log = ctx.log.child({ module: 'jobs' });
@@ -106,7 +114,7 @@ export const jobRunnerPlugin = fp<{ ctx: AppContext; enabled: boolean; userAgent
 
     function compact(): void {
       if (compacting || abort.signal.aborted) return;
-      compacting = sweepFinishedChunks(ctx.db, { limit: COMPACTIONS_PER_TICK, skip: (id) => followed.has(id), signal: abort.signal, log })
+      compacting = sweepFinishedChunks(ctx.db, { limit: LEFTOVER_COMPACTIONS_PER_SWEEP, skip: (id) => followed.has(id), backoff, signal: abort.signal, log })
         .then(() => undefined)
         .catch((err: unknown) => log.error({ err }, 'sweeping finished jobs\' chunks failed'))
         .finally(() => {

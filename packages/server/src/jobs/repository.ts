@@ -1,5 +1,5 @@
 /** Jobs, their targets and attempts: every read and write the API and the follower make. */
-import type { Job, JobOutcome, JobStatus, JobSummary, JobTargetResult } from '@act2/shared';
+import { UnfinishedJobStatus, type Job, type JobOutcome, type JobStatus, type JobSummary, type JobTargetResult } from '@act2/shared';
 import { type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db, DbOrTrx, EpochMs, JobDispatchesTable, JobsTable, JobTargetsTable } from '../db/database.js';
 import { chunk } from '../db/chunk.js';
@@ -225,7 +225,7 @@ export async function listJobs(db: DbOrTrx, filter: JobFilter): Promise<{ items:
     .$if(filter.minion !== undefined, (q) =>
       q.where((eb) => {
         const stored = eb.exists(eb.selectFrom('job_targets as t').select('t.seq').whereRef('t.job_id', '=', 'jobs.id').where('t.sn', '=', filter.minion!));
-        // Jobs whose first answers are not stored yet hold some targets in chunks, not in job_targets.
+        // Jobs not compacted yet (unfinished, or just finished) hold some targets in chunks, not in job_targets.
         return eb.or([stored, hasChunkedMinion(db, filter.minion!)]);
       }),
     )
@@ -252,7 +252,7 @@ export async function claimableJobIds(db: DbOrTrx, now: EpochMs, limit: number):
   const rows = await db
     .selectFrom('jobs')
     .select('id')
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', UnfinishedJobStatus.options)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
     .orderBy('created_at')
     .limit(limit)
@@ -269,7 +269,7 @@ export async function claimJob(db: Db, id: string, owner: string, now: EpochMs, 
     .updateTable('jobs')
     .set({ lease_owner: owner, lease_until: now + leaseMs, status: 'running' })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'running'])
+    .where('status', 'in', UnfinishedJobStatus.options)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
@@ -296,7 +296,7 @@ export async function holdsLease(trx: DbOrTrx, id: string, owner: string, lock: 
 
 /** Gives the job up at once (graceful shutdown), so another instance resumes it without waiting. */
 export async function releaseLease(db: DbOrTrx, id: string, owner: string): Promise<void> {
-  await db.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).where('lease_owner', '=', owner).where('status', 'in', ['pending', 'running']).execute();
+  await db.updateTable('jobs').set({ lease_until: 0 }).where('id', '=', id).where('lease_owner', '=', owner).where('status', 'in', UnfinishedJobStatus.options).execute();
 }
 
 /**

@@ -6,7 +6,7 @@ import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetG
 import { compactChunks, finishedJobsWithChunks } from './compact-chunks.js';
 import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
-describeEachDialect('targets kept in chunks until their first answer', (dialect) => {
+describeEachDialect('targets kept in chunks until a write splits them or the finished job is compacted', (dialect) => {
   const t = useTestDatabase(dialect);
 
   // Seq 0 and 5 settled at creation (rows); 1–2 in chunk d1, 3–4 and 6 in chunk d2. Seq 3 has no IP and
@@ -73,6 +73,37 @@ describeEachDialect('targets kept in chunks until their first answer', (dialect)
     ]);
     // The minion filter matches a sn, not a salt id nor part of the JSON.
     expect(bySalt.items).toEqual([]);
+  });
+
+  it('the minion filter finds a chunked sn exactly: not a part of another sn, an ip or a salt id; sns with quotes and backslashes', async () => {
+    const db = t.current.db;
+    const job = async (id: string, targets: ChunkTarget[]) => {
+      await db
+        .insertInto('jobs')
+        .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
+        .execute();
+      await insertChunks(db, id, [{ chunkId: 'd1', targets }]);
+    };
+    await job('exact-1', [
+      [0, 'web-10', '10.0.0.1', 'web-10', '["master-a"]'],
+      [1, 'a\\b "c"', null, 'x', '["master-a"]'],
+    ]);
+    await job('exact-2', [
+      [0, 'web-1', '10.0.0.2', 'salt-web-1', '["master-a"]'],
+      [1, 'a\\b', null, 'y', '["master-a"]'],
+    ]);
+    const ids = async (minion: string) => (await listJobs(db, { minion, limit: 10 })).items.map((j) => j.id).sort();
+    expect(await ids('web-1')).toEqual(['exact-2']);
+    expect(await ids('web-10')).toEqual(['exact-1']);
+    expect(await ids('web-')).toEqual([]);
+    expect(await ids('web')).toEqual([]);
+    expect(await ids('10.0.0.1')).toEqual([]);
+    expect(await ids('salt-web-1')).toEqual([]);
+    expect(await ids('a\\b "c"')).toEqual(['exact-1']);
+    expect(await ids('a\\b')).toEqual(['exact-2']);
+    expect(await ids('a\\')).toEqual([]);
+    expect(await ids('"c"')).toEqual([]);
+    expect(await ids('b "c"')).toEqual([]);
   });
 
   it('writes a chunk as its rows with each target its patch, the same rows as updating stored targets; the rest of the write updates rows', async () => {

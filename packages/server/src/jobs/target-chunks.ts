@@ -50,10 +50,16 @@ export async function chunkedTargets(db: DbOrTrx, jobId: string): Promise<Target
 /**
  * True for the jobs (`jobs.id` of the enclosing query) with minion `sn` among their chunked targets (only
  * jobs not compacted yet: unfinished, or just finished): the database looks into the chunks, nothing is read back.
+ * Only a chunk whose text holds `sn` as its JSON string (as `insertChunks` wrote it) is expanded, to
+ * compare the sns themselves: a chunk holding it elsewhere (in another sn, an ip, a salt id) is a miss
+ * found there, a chunk not holding it costs a text search (16 running jobs of 10,000 chunked targets, a
+ * minion in none: 180-190 ms to 15 ms per request on PostgreSQL, 150 to 15 ms MariaDB, 80 to 20 ms SQLite).
  */
 export function hasChunkedMinion(db: DbOrTrx, sn: string): RawBuilder<boolean> {
-  const e = dialectOf(db).jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
-  return sql<boolean>`exists (select 1 from job_target_chunks as c ${e.join} where c.job_id = ${sql.ref('jobs.id')} and ${e.item(1)} = ${sn})`;
+  const dialect = dialectOf(db);
+  const e = dialect.jsonArrayRows('c.targets', 'e', ['int', 'key', 'key', 'text', 'text']);
+  // The text test bears on the chunk alone: the databases apply it before expanding the chunk.
+  return sql<boolean>`exists (select 1 from job_target_chunks as c ${e.join} where c.job_id = ${sql.ref('jobs.id')} and ${dialect.containsText('c.targets', JSON.stringify(sn))} and ${e.item(1)} = ${sn})`;
 }
 
 /** Targets `seqs` get `patch`: one write of several targets. */

@@ -112,6 +112,12 @@ export interface SqlDialect {
    */
   jsonArrayRows(column: string, alias: string, types: ReadonlyArray<'int' | 'key' | 'text'>): { join: RawBuilder<unknown>; item(i: number): RawBuilder<unknown> };
 
+  /**
+   * Text column `column` contains `needle`, character for character (PostgreSQL `strpos`, SQLite
+   * `instr`, MySQL `locate` of the needle's bytes): a cheap test that reads no JSON, to put before an exact one.
+   */
+  containsText(column: string, needle: string): Expression<SqlBool>;
+
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;
 

@@ -35,6 +35,7 @@ export const postgresDialect: SqlDialect = {
   forShare: (query) => query.forShare() as typeof query,
   insertMany: insertManyWithJson,
   oneOf: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`,
+  containsText: (column, needle) => sql<SqlBool>`strpos(${sql.ref(column)}, ${needle}) > 0`,
   jsonArrayRows: (column, alias, types) => ({
     join: sql`cross join json_array_elements(${sql.ref(column)}::json) as ${sql.id(alias)}`,
     item: (i) => (types[i] === 'int' ? sql`(${sql.id(alias)}->>${sql.lit(i)})::int` : sql`${sql.id(alias)}->>${sql.lit(i)}`),

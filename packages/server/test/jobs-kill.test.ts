@@ -32,6 +32,16 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
   let database: TestDatabase;
   let fleet: JobFleet;
   const tokens = { register: '', jobs: '' };
+  /** The job as `url` reports it once finished (or after 20 s, unfinished: the test's expectations then say so). */
+  const finishedJob = async (url: string, id: string): Promise<Job | undefined> => {
+    let job: Job | undefined;
+    for (let i = 0; i < 200; i += 1) {
+      job = (await (await fetch(`${url}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${tokens.jobs}` } })).json()) as Job;
+      if (['done', 'partial', 'failed'].includes(job.status)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return job;
+  };
   const children = new Map<string, { child: ChildProcessByStdio<null, Readable, Readable>; url: string; stdout: () => string }>();
 
   beforeAll(async () => {
@@ -100,12 +110,7 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     const survivor = owner === 'kill-a' ? b : a;
     victim.child.kill('SIGKILL');
 
-    let job: Job | undefined;
-    for (let i = 0; i < 200; i += 1) {
-      job = (await (await fetch(`${survivor.url}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${tokens.jobs}` } })).json()) as Job;
-      if (['done', 'partial', 'failed'].includes(job.status)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const job = await finishedJob(survivor.url, id);
     const finished = await database.db.selectFrom('events').select('instance_id').where('kind', '=', 'job.finished').execute();
     const published = fleet.c.requests().filter((r) => r.calls.some((c) => c.client === 'local_async'));
 
@@ -149,12 +154,7 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
       const survivor = owner === 'kill-a' ? children.get('kill-b')! : first;
       victim.child.kill('SIGKILL');
 
-      let job: Job | undefined;
-      for (let i = 0; i < 200; i += 1) {
-        job = (await (await fetch(`${survivor.url}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${tokens.jobs}` } })).json()) as Job;
-        if (['done', 'partial', 'failed'].includes(job.status)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const job = await finishedJob(survivor.url, id);
       for (let i = 0; i < 100 && (await chunks()).length > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
       const rows = await database.db.selectFrom('job_targets').select(['sn', 'outcome', 'return_json']).where('job_id', '=', id).orderBy('seq').execute();
       const finishedBy = (await database.db.selectFrom('events').select(['instance_id', 'detail']).where('kind', '=', 'job.finished').orderBy('id').execute()).filter(

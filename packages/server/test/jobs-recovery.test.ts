@@ -56,6 +56,15 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     return app;
   }
 
+  /** A job another instance (gone) finished a second ago; returns the `now` its times are relative to. */
+  async function insertFinishedJob(id: string): Promise<number> {
+    const now = Date.now();
+    await database.db
+      .insertInto('jobs')
+      .values({ id, status: 'done', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 30, requested_by: 'op', created_at: now - 2_000, deadline_at: now + 28_000, finished_at: now - 1_000, lease_owner: 'dead-1', lease_until: null })
+      .execute();
+    return now;
+  }
   const localAsyncCount = () => fleet.c.requests().filter((r) => r.calls.some((c) => c.client === 'local_async')).length;
 
   it('follows the jid salt recorded with the dispatch metadata, without dispatching again', async () => {
@@ -154,11 +163,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
 
   it('a job whose follower stopped between its finish and the compaction of its chunks: the next instance\'s sweep compacts them, the job reads the same', async () => {
     const id = 'finished-not-compacted';
-    const now = Date.now();
-    await database.db
-      .insertInto('jobs')
-      .values({ id, status: 'done', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 30, requested_by: 'op', created_at: now - 2_000, deadline_at: now + 28_000, finished_at: now - 1_000, lease_owner: 'dead-1', lease_until: null })
-      .execute();
+    const now = await insertFinishedJob(id);
     const answer = { outcome: 'returned', master_sn: 'master-c', jid: '20261130000000000042', retcode: 0, success: 1, return_json: 'true', truncated: 0, reason: null, started_at: now - 1_900, finished_at: now - 1_500 };
     await database.db
       .insertInto('job_target_chunks')
@@ -190,11 +195,7 @@ describeEachDialect('job recovery after an instance died mid-dispatch', (dialect
     try {
       expect(reserved).toBeGreaterThan(0);
       const id = 'finished-while-full';
-      const now = Date.now();
-      await database.db
-        .insertInto('jobs')
-        .values({ id, status: 'done', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 30, requested_by: 'op', created_at: now - 2_000, deadline_at: now + 28_000, finished_at: now - 1_000, lease_owner: 'dead-1', lease_until: null })
-        .execute();
+      await insertFinishedJob(id);
       await insertChunks(database.db, id, [{ chunkId: 'd1', targets: [[0, 'c-001', null, 'c-001', '["master-c"]']] }]);
       const left = async () => (await database.db.selectFrom('job_target_chunks').select('chunk_id').where('job_id', '=', id).execute()).length;
       for (let i = 0; i < 100 && (await left()) > 0; i += 1) await sleep(50);

@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { IsoInstant, ListQuery } from './queries.js';
-import { IpAddress } from './register.js';
-import { singleLineText } from './text.js';
+import { IpAddress, Sn } from './register.js';
 
 export const DEFAULT_JOB_TIMEOUT_S = 300;
 export const MAX_JOB_TIMEOUT_S = 86_400;
 export const MAX_JOB_TARGETS = 100_000;
-
-const Sn = singleLineText(255).min(1);
 
 /** Who to run on: minion sns (as `GET /api/v1/minions/{sn}` knows them) or IPs (as `/lookup?ip=`). */
 export const JobTarget = z.union([

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EventKind, MasterStatus, MinionStatus, ServerType } from './enums.js';
-import { IpAddress } from './register.js';
+import { IpAddress, Sn } from './register.js';
 import { parseIsoInstant } from './instant.js';
 import { singleLineText } from './text.js';
 
@@ -28,7 +28,7 @@ export type MasterListQuery = z.infer<typeof MasterListQuery>;
 
 /** `GET /api/v1/minions`: `master` is a master sn; `status` is the minion's overall status. */
 export const MinionListQuery = ListQuery.extend({
-  master: singleLineText(255).min(1).optional(),
+  master: Sn.optional(),
   status: MinionStatus.optional(),
   ip: IpAddress.optional(),
 });
@@ -55,7 +55,7 @@ export const IsoInstant = z
  * first, or newest first with `order=desc` (a timeline).
  */
 export const EventListQuery = ListQuery.extend({
-  master: singleLineText(255).min(1).optional(),
+  master: Sn.optional(),
   kind: EventKind.optional(),
   since: IsoInstant.optional(),
   order: z.enum(['asc', 'desc']).default('asc'),
@@ -72,5 +72,5 @@ export const LookupQuery = z.strictObject({ ip: IpAddress });
 export type LookupQuery = z.infer<typeof LookupQuery>;
 
 /** Path parameter of the detail routes (`/masters/{sn}`, `/minions/{sn}`). */
-export const SnParams = z.object({ sn: singleLineText(255).min(1) });
+export const SnParams = z.object({ sn: Sn });
 export type SnParams = z.infer<typeof SnParams>;

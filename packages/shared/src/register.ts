@@ -7,7 +7,10 @@ import { serviceUrl } from './url.js';
  * Identifiers are trimmed: the original heartbeat.py sent /sys/class/dmi/id/product_uuid
  * with its trailing newline. No control characters (see text.ts).
  */
-const Identifier = singleLineText(255).min(1);
+/** Longest sn (master or minion) the contract takes. */
+export const MAX_SN_LENGTH = 255;
+/** A master's or minion's sn, wherever the contract names one (registration, reads, jobs). */
+export const Sn = singleLineText(MAX_SN_LENGTH).min(1);
 
 /** A minion's limits in the contract, for code that checks minions without zod (the server's hot path). */
 export const MINION_LIMITS = { text: 255, saltversion: 64, ips: 1024 } as const;
@@ -23,7 +26,7 @@ export const MasterOptions = z.object({
 export type MasterOptions = z.infer<typeof MasterOptions>;
 
 export const RegisterMaster = z.object({
-  sn: Identifier,
+  sn: Sn,
   /** The salt-api URL act2 should use for this master: http(s), without credentials. */
   server: serviceUrl(2048),
   status: ReportedMasterStatus,
@@ -37,7 +40,7 @@ export type RegisterMaster = z.infer<typeof RegisterMaster>;
 
 export const RegisterMinion = z.object({
   /** The minion id (the original script's choice), or a serial grain when the agent is told so. */
-  sn: Identifier,
+  sn: Sn,
   status: MinionStatus,
   /** Missing in the original script's payload for minions that did not answer. */
   ips: z.array(IpAddress).max(MINION_LIMITS.ips).default([]),

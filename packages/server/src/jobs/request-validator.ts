@@ -6,9 +6,7 @@
  * keys, an invalid field) is judged by `JobRequest` whole, with its errors.
  */
 import { JobRequest, MAX_JOB_TARGETS } from '@act2/shared';
-import type { FastifySchemaCompiler } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
-import { onlyKey, plainSn } from '../http/quick-validator.js';
+import { onlyKey, plainSn, quickValidator } from '../http/quick-validator.js';
 
 const JobRequestBesidesTarget = JobRequest.omit({ target: true });
 
@@ -22,16 +20,14 @@ export function plainMinionsTarget(target: unknown): target is { minions: string
   return true;
 }
 
-export const jobRequestValidator: FastifySchemaCompiler<unknown> = (route) => {
-  const full = (validatorCompiler as FastifySchemaCompiler<unknown>)(route);
-  if (route.httpPart !== 'body') return full;
-  return (data) => {
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return full(data);
-    const target = (data as { target?: unknown }).target;
-    if (!plainMinionsTarget(target)) return full(data);
-    const rest = JobRequestBesidesTarget.safeParse(data);
-    // The whole schema's errors, as without this check.
-    if (!rest.success) return full(data);
-    return { value: { target: { minions: target.minions }, ...rest.data } };
-  };
-};
+/** The body `JobRequest` would give for a plain-sn target, or undefined (then `JobRequest` judges it whole, with its errors). */
+function quickJobRequest(data: unknown): { value: unknown } | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const target = (data as { target?: unknown }).target;
+  if (!plainMinionsTarget(target)) return undefined;
+  const rest = JobRequestBesidesTarget.safeParse(data);
+  if (!rest.success) return undefined;
+  return { value: { target: { minions: target.minions }, ...rest.data } };
+}
+
+export const jobRequestValidator = quickValidator('body', quickJobRequest);

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { compiledSerializer } from '../http/fast-serializer.js';
 import { HttpError } from '../http/http-error.js';
 import { andThen } from '../maybe-promise.js';
-import { dottedIpv4Query, plainSnParams, quickValidator } from '../http/quick-validator.js';
+import { dottedIpv4Query, plainSnParams, quickValidator, unchanged } from '../http/quick-validator.js';
 import { getMinionDetail, listMinions, lookupByIp } from './repository.js';
 
 export const minionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -24,12 +24,12 @@ export const minionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     if (!detail) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No master reports this minion');
     return detail;
   };
-  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, validatorCompiler: quickValidator('params', plainSnParams), serializerCompiler: compiledSerializer, schema: { params: SnParams, response: { 200: MinionDetail } } }, (request) => {
+  app.get(`${API_PREFIX}/minions/:sn`, { config: { scope: 'read' }, validatorCompiler: quickValidator('params', unchanged(plainSnParams)), serializerCompiler: compiledSerializer, schema: { params: SnParams, response: { 200: MinionDetail } } }, (request) => {
     const { sn } = request.params;
     return andThen(andThen(ctx.readClock(ctx.db), (now) => getMinionDetail(ctx.db, sn, now, timeout)), found);
   });
 
-  app.get(`${API_PREFIX}/lookup`, { config: { scope: 'read' }, validatorCompiler: quickValidator('querystring', dottedIpv4Query), serializerCompiler: compiledSerializer, schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, (request) => {
+  app.get(`${API_PREFIX}/lookup`, { config: { scope: 'read' }, validatorCompiler: quickValidator('querystring', unchanged(dottedIpv4Query)), serializerCompiler: compiledSerializer, schema: { querystring: LookupQuery, response: { 200: LookupResponse } } }, (request) => {
     const { ip } = request.query;
     const answer = (items: MinionDetail[]): LookupResponse => {
       if (items.length === 0) throw new HttpError(404, 'ACT2_NOT_FOUND', 'No minion is known by this IP');

@@ -384,7 +384,7 @@ export async function updateTargets(trx: DbOrTrx, jobId: string, seqs: readonly 
  * still in chunks are written as their rows, with their patch, instead of updated.
  */
 export async function updateTargetGroups(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<void> {
-  for (const { seqs, patch } of await materializeChunks(trx, jobId, patches, { keepUniform: true })) {
+  for (const { seqs, patch } of await materializeChunks(trx, jobId, patches)) {
     for (const ranges of chunk(toRanges(seqs), RANGES_PER_UPDATE)) {
       await trx
         .updateTable('job_targets')

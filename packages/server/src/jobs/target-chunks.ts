@@ -76,19 +76,21 @@ export interface LockedChunk {
 }
 
 /**
- * The chunks holding any of the patched seqs, in the caller's transaction: with `keepUniform`, a chunk
+ * The chunks holding any of the patched seqs, in the caller's transaction: a chunk
  * whose every target gets the same patch keeps it (one UPDATE of the chunk); the others become their
  * `job_targets` rows, each target with its chunk's patch and the write's over it. Returns the patches
  * narrowed to the seqs that were not in a chunk (their rows exist: the caller updates them). The chunks
  * are locked first: of two writers reaching one chunk, the second waits and then finds it gone or patched.
  */
-export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[], options: { keepUniform?: boolean } = {}): Promise<TargetPatch[]> {
+export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: readonly TargetPatch[]): Promise<TargetPatch[]> {
   const dialect = dialectOf(trx);
   const heads = await trx.selectFrom('job_target_chunks').select(['chunk_id', 'seqs']).where('job_id', '=', jobId).execute();
   if (heads.length === 0) return [...patches];
   const patched = new Set<number>();
   for (const { seqs } of patches) for (const s of seqs) patched.add(s);
-  const touched = heads.filter((head) => fromRanges(JSON.parse(head.seqs) as SeqRanges).some((s) => patched.has(s))).map((head) => head.chunk_id);
+  // A chunk's seqs never change (a chunk is patched or deleted, never re-cut): read once, used again under the lock.
+  const seqsOf = new Map(heads.map((head) => [head.chunk_id, fromRanges(JSON.parse(head.seqs) as SeqRanges)]));
+  const touched = heads.filter((head) => seqsOf.get(head.chunk_id)!.some((s) => patched.has(s))).map((head) => head.chunk_id);
   if (touched.length === 0) return [...patches];
   // Only the chunks this write needs are locked: the ten masters' writes of one job run side by side. A
   // chunk another writer turned into rows meanwhile is not read again (its targets are updated below).
@@ -97,7 +99,7 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
     .execute();
   if (chunks.length === 0) return [...patches];
   // A seq named by several patches takes the last one (as the caller's UPDATEs, applied in order, do).
-  const covered = new Map<string, number[]>(chunks.map((c) => [c.chunk_id, fromRanges(JSON.parse(c.seqs) as SeqRanges)]));
+  const covered = new Map<string, number[]>(chunks.map((c) => [c.chunk_id, seqsOf.get(c.chunk_id)!]));
   const inChunks = new Set([...covered.values()].flat());
   const owner = new Map<number, number>();
   patches.forEach(({ seqs }, i) => {
@@ -106,7 +108,7 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
 
   const toRows: LockedChunk[] = [];
   for (const c of chunks) {
-    const kept = options.keepUniform ? uniformPatch(c, covered.get(c.chunk_id)!, owner, patches) : undefined;
+    const kept = uniformPatch(c, covered.get(c.chunk_id)!, owner, patches);
     if (!kept) {
       toRows.push(c);
       continue;

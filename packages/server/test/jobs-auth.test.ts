@@ -3,7 +3,7 @@
  * scope, a token without it is refused with 403 before anything is stored or any master contacted,
  * and the audit records the token's name as `requested_by`.
  */
-import type { Job } from '@act2/shared';
+import { isFinishedJobStatus, type Job } from '@act2/shared';
 import { expect, it } from 'vitest';
 import { addToken, injectAs } from './helpers/auth.js';
 import { describeEachDialect } from './helpers/db.js';
@@ -47,7 +47,7 @@ describeEachDialect('job routes need the jobs scope', (dialect) => {
     const id = (created.json() as { id: string }).id;
 
     let job: Job | undefined;
-    for (let i = 0; i < 200 && !['done', 'partial', 'failed'].includes(job?.status ?? ''); i += 1) {
+    for (let i = 0; i < 200 && !isFinishedJobStatus(job?.status ?? ''); i += 1) {
       job = (await injectAs(world.app, tokens.jobs, { method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
       await new Promise((r) => setTimeout(r, 25));
     }

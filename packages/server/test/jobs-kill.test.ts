@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { Job } from '@act2/shared';
+import { isFinishedJobStatus, type Job } from '@act2/shared';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, describeEachSharedDialect, TEST_SECRET_KEY, type TestDatabase } from './helpers/db.js';
 import { addToken } from './helpers/auth.js';
@@ -37,7 +37,7 @@ describeEachSharedDialect('a job survives kill -9 of the instance following it (
     let job: Job | undefined;
     for (let i = 0; i < 200; i += 1) {
       job = (await (await fetch(`${url}/api/v1/jobs/${id}`, { headers: { authorization: `Bearer ${tokens.jobs}` } })).json()) as Job;
-      if (['done', 'partial', 'failed'].includes(job.status)) break;
+      if (isFinishedJobStatus(job.status)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     return job;

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { createSaltApiSim, generateMinions, type SaltApiSim } from '@act2/salt-api-sim';
-import type { Job, RegisterMinionInput } from '@act2/shared';
+import { isFinishedJobStatus, type Job, type RegisterMinionInput } from '@act2/shared';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -67,7 +67,7 @@ export async function waitForJob(app: FastifyInstance, id: string, timeoutMs = 1
   const until = Date.now() + timeoutMs;
   for (;;) {
     const job = (await app.inject({ method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
-    if (['done', 'partial', 'failed'].includes(job.status)) return job;
+    if (isFinishedJobStatus(job.status)) return job;
     if (Date.now() > until) throw new Error(`job ${id} still ${job.status}: ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 25));
   }

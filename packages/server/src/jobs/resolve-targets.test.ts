@@ -8,14 +8,14 @@ describeEachDialect('resolving a job’s targets', (dialect) => {
   const NOW = 1_000_000;
   const TIMEOUT = 60_000;
 
-  async function master(db: Db, sn: string, status: 'running' | 'stopped', lastSeen: number, minions: Array<[sn: string, id?: string]>) {
+  async function master(db: Db, sn: string, status: 'running' | 'stopped', lastSeen: number, minions: Array<[sn: string, id?: string | Record<string, string>]>) {
     await db
       .insertInto('masters')
       .values({ sn, server: 'http://127.0.0.1:1', status, idc: 'idc-1', type: 'salt', username: null, password_enc: null, error: null, agent_version: null, agent_hostname: null, interval_s: null, minion_count: minions.length, minion_digest: null, first_seen: 1, last_seen: lastSeen, status_changed_at: 1 })
       .execute();
     await db
       .insertInto('master_minions')
-      .values(minions.map(([minion, id]) => ({ master_sn: sn, minion_sn: minion, status: 'running', ips: '[]', attrs: id === undefined ? null : JSON.stringify({ id }), joined_at: 1, updated_at: 1 })))
+      .values(minions.map(([minion, id]) => ({ master_sn: sn, minion_sn: minion, status: 'running', ips: '[]', attrs: id === undefined ? null : JSON.stringify(typeof id === 'string' ? { id } : id), joined_at: 1, updated_at: 1 })))
       .execute();
   }
 
@@ -44,5 +44,49 @@ describeEachDialect('resolving a job’s targets', (dialect) => {
     expect(resolved[0]?.candidates).toBe(resolved[1]?.candidates);
     expect(resolved[2]?.candidates).toBe(resolved[3]?.candidates);
     expect(resolved[0]?.candidates).not.toBe(resolved[2]?.candidates);
+  });
+
+  it('reads each master’s salt id of a minion from the attrs it stored, whatever characters the id has', async () => {
+    const db = t.current.db;
+    // Attrs as register/diff.ts writes them (id first), ids needing JSON escapes, attrs without an id,
+    // and a minion whose two masters know it under different ids (the first running one is used).
+    await master(db, 'sa', 'running', NOW - 10, [
+      ['q-1', 'salt "quoted" \\ back'],
+      ['q-2', { id: 'tab\tid', os: 'CentOS 7' }],
+      ['q-3', { serial: 'SER-3', os: 'Rocky 9' }],
+      ['q-4', { id: '', os: 'Rocky 9' }],
+      ['q-5', 'ünïcødé-€'],
+      ['q-6', 'on-a'],
+    ]);
+    await master(db, 'sb', 'running', NOW - 5, [['q-6', 'on-b']]);
+    const resolved = await resolveTargets(db, { minions: ['q-1', 'q-2', 'q-3', 'q-4', 'q-5', 'q-6'] }, NOW, TIMEOUT);
+    expect(resolved.map((r) => [r.sn, r.saltId, [...r.candidates]])).toEqual([
+      ['q-1', 'salt "quoted" \\ back', ['sa']],
+      ['q-2', 'tab\tid', ['sa']],
+      ['q-3', 'q-3', ['sa']],
+      ['q-4', 'q-4', ['sa']],
+      ['q-5', 'ünïcødé-€', ['sa']],
+      ['q-6', 'on-b', ['sb', 'sa']],
+    ]);
+  });
+
+  it('answers a target by IP through the one minion claiming it, and names the claimants of a shared IP', async () => {
+    const db = t.current.db;
+    await master(db, 'ia', 'running', NOW - 10, [['i-1', 'salt-i-1'], ['i-2'], ['i-3']]);
+    await db
+      .insertInto('minion_ips')
+      .values([
+        { master_sn: 'ia', minion_sn: 'i-1', ip: '10.0.0.1' },
+        { master_sn: 'ia', minion_sn: 'i-2', ip: '10.0.0.2' },
+        { master_sn: 'ia', minion_sn: 'i-3', ip: '10.0.0.2' },
+      ])
+      .execute();
+    const resolved = await resolveTargets(db, { ips: ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.1'] }, NOW, TIMEOUT);
+    expect(resolved.map((r) => [r.sn, r.ip, r.saltId, r.outcome, [...r.candidates]])).toEqual([
+      ['i-1', '10.0.0.1', 'salt-i-1', 'pending', ['ia']],
+      ['10.0.0.2', '10.0.0.2', '10.0.0.2', 'ambiguous', []],
+      ['10.0.0.3', '10.0.0.3', '10.0.0.3', 'unknown_target', []],
+    ]);
+    expect(resolved[1]?.reason).toBe('several minions report this IP: i-2, i-3');
   });
 });

@@ -60,6 +60,28 @@ describeEachDialect('the dialect interface', (dialect) => {
     expect(none).toEqual([]);
   });
 
+  it('joins a group’s values into one text, line by line, two aggregates of one SELECT in the same row order', async () => {
+    const db = t.current.db;
+    const sns = Array.from({ length: 2500 }, (_, i) => `2-${String(i).padStart(4, '0')}-${i % 3 === 0 ? 'é' : 'x'}`);
+    await d().insertMany(db, 'minions', sns.map((sn, i) => ({ sn, first_seen: i % 2, updated_at: i })));
+    const sn = d().joinedLines(sql.ref('sn'));
+    const at = d().joinedLines(sql<string>`cast(updated_at as char(20))`);
+    if (dialect === 'mysql') {
+      expect([sn, at]).toEqual([undefined, undefined]);
+      return;
+    }
+    const rows = await db.selectFrom('minions').select(['first_seen', sn!.as('sns'), at!.as('ats')]).where(d().oneOf('sn', sns)).groupBy('first_seen').execute();
+    const seen = new Map<string, number>();
+    for (const row of rows) {
+      const lines = row.sns.split('\n');
+      const ats = row.ats.split('\n');
+      expect(ats).toHaveLength(lines.length);
+      lines.forEach((line, i) => seen.set(line, Number(ats[i])));
+    }
+    expect(seen.size).toBe(sns.length);
+    for (const [i, one] of sns.entries()) expect(seen.get(one)).toBe(i);
+  });
+
   it('stores epoch milliseconds exactly and reads the database clock, not a frozen transaction start', async () => {
     const db = t.current.db;
     const ms = Date.UTC(2026, 10, 30, 12, 34, 56, 789);

@@ -29,13 +29,13 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const rows = [];
 for (const r of reads) {
   const goal = r.dialect === 'sqlite' ? 10 : 20;
-  for (const [route, app, floor] of [['GET /minions/{sn}', r.appSn, r.floorSn], ['GET /lookup?ip=', r.appIp, r.floorIp]]) {
+  for (const [route, app, floor, paired] of [['GET /minions/{sn}', r.appSn, r.floorSn, r.pairedSn], ['GET /lookup?ip=', r.appIp, r.floorIp, r.pairedIp]]) {
     rows.push([
       `${route}, ${fmt(r.minions)} minions, ${r.dialect}`,
       `≥ 0.8× floor, p99 ≤ ${goal} ms`,
       `${fmt(app.rps)} req/s, p99 ${app.p99} ms, ${fmt(app.cpuUs)} µs CPU/req`,
       `floor ${fmt(floor.rps)} req/s (${fmt(floor.cpuUs)} µs CPU/req); bare fixed ${fmt(r.fixed.rps)}`,
-      `${(app.rps / floor.rps).toFixed(2)}× floor`,
+      `${(app.rps / floor.rps).toFixed(2)}× floor (per round: median ${paired.toFixed(2)}×)`,
     ]);
   }
 }

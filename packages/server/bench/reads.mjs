@@ -4,7 +4,8 @@
 // (load.mjs, autocannon, 50 connections). Two baselines measured in the same run, interleaved
 // round by round with the server: the floor, a bare Fastify route running the same SQL prepared
 // once with the raw driver (better-sqlite3 statement / pg named statement), and a bare Fastify
-// route with a fixed answer. Medians of the rounds.
+// route with a fixed answer. Medians of the rounds, and the median of each round's app / floor ratio
+// (the two measured back to back, in turns first: the host's speed drifts by a third within minutes).
 //
 //   npx -y pnpm@10 --filter @act2/server build && node packages/server/bench/reads.mjs [--minions 1000000]
 //
@@ -76,10 +77,12 @@ async function bench(dialect, url) {
     await load(bare.floor, 'sn');
     for (let round = 0; round < RUNS; round += 1) {
       figures.fixed.push(await load(bare.fixed, 'fixed'));
-      figures.floorSn.push(await load(bare.floor, 'sn'));
-      figures.appSn.push(await load(appUrl, 'sn'));
-      figures.floorIp.push(await load(bare.floor, 'ip'));
-      figures.appIp.push(await load(appUrl, 'ip'));
+      // App and floor back to back, in turns first (the host drifts by a third within minutes).
+      for (const [kind, floorName, appName] of [['sn', 'floorSn', 'appSn'], ['ip', 'floorIp', 'appIp']]) {
+        const pair = [[floorName, bare.floor], [appName, appUrl]];
+        if (round % 2 === 1) pair.reverse();
+        for (const [name, url] of pair) figures[name].push(await load(url, kind));
+      }
       const last = (name) => `${Math.round(figures[name].at(-1).rps)}/${Math.round(figures[name].at(-1).cpuUs)}µs`;
       process.stderr.write(`${dialect} round ${round + 1}: req/s / CPU per request: fixed ${last('fixed')}, floor sn ${last('floorSn')}, app sn ${last('appSn')}, floor ip ${last('floorIp')}, app ip ${last('appIp')}\n`);
     }
@@ -91,7 +94,9 @@ async function bench(dialect, url) {
   const summary = Object.fromEntries(
     Object.entries(figures).map(([name, runs]) => [name, { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)), cpuUs: median(runs.map((r) => r.cpuUs)) }]),
   );
-  return { dialect, minions: MINIONS, importMs, ...summary };
+  // The paired figure: each round's app / floor (measured back to back), median over the rounds.
+  const paired = (app, floor) => median(figures[app].map((r, i) => r.rps / figures[floor][i].rps));
+  return { dialect, minions: MINIONS, importMs, ...summary, pairedSn: paired('appSn', 'floorSn'), pairedIp: paired('appIp', 'floorIp') };
 }
 
 const results = [];
@@ -127,12 +132,12 @@ if (args.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
   console.log(`reads: ${CONNECTIONS} connections, ${SECONDS} s per measurement, median of ${RUNS} rounds`);
-  console.log('| dialect | minions | route | act2-server req/s | p99 ms | CPU µs/req | floor req/s | p99 ms | CPU µs/req | ratio to floor (req/s) | bare fixed req/s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| dialect | minions | route | act2-server req/s | p99 ms | CPU µs/req | floor req/s | p99 ms | CPU µs/req | ratio to floor (req/s) | per-round ratio, median | bare fixed req/s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    for (const [route, app, floor] of [['minions/{sn}', r.appSn, r.floorSn], ['lookup?ip=', r.appIp, r.floorIp]]) {
+    for (const [route, app, floor, paired] of [['minions/{sn}', r.appSn, r.floorSn, r.pairedSn], ['lookup?ip=', r.appIp, r.floorIp, r.pairedIp]]) {
       console.log(
-        `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(floor.rps)} | ${floor.p99} | ${fmt(floor.cpuUs)} | ${(app.rps / floor.rps).toFixed(2)} | ${fmt(r.fixed.rps)} |`,
+        `| ${r.dialect} | ${fmt(r.minions)} | ${route} | ${fmt(app.rps)} | ${app.p99} | ${fmt(app.cpuUs)} | ${fmt(floor.rps)} | ${floor.p99} | ${fmt(floor.cpuUs)} | ${(app.rps / floor.rps).toFixed(2)} | ${paired.toFixed(2)} | ${fmt(r.fixed.rps)} |`,
       );
     }
   }

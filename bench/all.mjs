@@ -35,7 +35,7 @@ for (const r of reads) {
       `≥ 0.8× floor, p99 ≤ ${goal} ms`,
       `${fmt(app.rps)} req/s, p99 ${app.p99} ms, ${fmt(app.cpuUs)} µs CPU/req`,
       `floor ${fmt(floor.rps)} req/s (${fmt(floor.cpuUs)} µs CPU/req); bare fixed ${fmt(r.fixed.rps)}`,
-      `${(app.rps / floor.rps).toFixed(2)}× floor (per round: median ${paired.toFixed(2)}×)`,
+      `${(app.rps / floor.rps).toFixed(2)}× floor (per round: median ${paired === null ? 'n/a' : `${paired.toFixed(2)}×`})`,
     ]);
   }
 }

@@ -12,7 +12,8 @@
 //
 // act2-server runs with --auth none: the cost of credential checks is the auth benchmark's subject.
 // Env: ACT2_BENCH_MASTERS (10), ACT2_BENCH_MINIONS_PER_MASTER (1000), ACT2_BENCH_POLL (200ms),
-// ACT2_BENCH_RUNS (3), ACT2_BENCH_WARMUP (2: jobs run first on both sides, not counted), ACT2_BENCH_DB (sqlite | postgres | mysql), ACT2_BENCH_PG / ACT2_BENCH_MYSQL (admin URLs),
+// ACT2_BENCH_RUNS (3), ACT2_BENCH_WARMUP (2: jobs run first on both sides, not counted),
+// ACT2_BENCH_DB (sqlite | postgres | mysql), ACT2_BENCH_PG / ACT2_BENCH_MYSQL (admin URLs),
 // ACT2_BENCH_POOL (the server's --db-pool-size, 4), ACT2_BENCH_LATENCY_MS (each minion's return this many ms
 // after the publish: `300`, or a spread `200-800`; default 0, every return at once), ACT2_BENCH_SERVER (another
 // build's act2-server.js, e.g. main's, for an A/B with this script), ACT2_BENCH_COMPACTION (`expect`, the default:
@@ -229,7 +230,7 @@ async function main() {
           if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ compacted: at(compacted) - t0, chunks: compacted.chunks, ms: compacted.ms }));
           break;
         }
-        if (Date.now() > waitUntil) throw new Error(`run ${run + 1}: no 'chunks compacted' logged for job ${id} within 10 s of its finish (ACT2_BENCH_COMPACTION=none for a build or a latency without it)`);
+        if (Date.now() > waitUntil) throw new Error(`job ${run + 1} (counting ${WARMUP} warm-up): no 'chunks compacted' logged for job ${id} within 10 s of its finish (ACT2_BENCH_COMPACTION=none for a build or a latency without it)`);
         await new Promise((r) => setTimeout(r, 20));
       }
       const job = await (await fetch(`${act2}/api/v1/jobs/${id}`)).json();

@@ -10,7 +10,7 @@
 //   npx -y pnpm@10 --filter @act2/server build && node packages/server/bench/reads.mjs [--minions 1000000]
 //
 // Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test),
-// ACT2_BENCH_READ_SECONDS (per measurement, default 4), ACT2_BENCH_RUNS (rounds, default 3),
+// ACT2_BENCH_READ_SECONDS (per measurement, default 4), ACT2_BENCH_RUNS (rounds, default 4),
 // ACT2_BENCH_DIALECTS (default sqlite,postgres), ACT2_BENCH_FLOOR_MMAP=1 (the SQLite floor reads through
 // the same memory map as act2-server instead of SQLite's defaults), ACT2_BENCH_SKEW (uniform, the default, or zipf:
 // which minions are asked, see load.mjs). --json prints the results as one JSON line.
@@ -33,7 +33,8 @@ const flag = (name, fallback) => {
 };
 const MINIONS = Number(flag('--minions', process.env.ACT2_BENCH_MINIONS ?? 100_000));
 const SECONDS = Number(process.env.ACT2_BENCH_READ_SECONDS ?? 4);
-const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 3);
+// Even, so app and floor each go first in half the rounds.
+const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 4);
 const CONNECTIONS = 50;
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DIALECTS = (process.env.ACT2_BENCH_DIALECTS ?? 'sqlite,postgres').split(',');
@@ -53,7 +54,11 @@ async function load(url, kind) {
   return { ...result, cpuUs: (used.user + used.system) / result.total };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 async function bench(dialect, url) {
   const started = performance.now();

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import type { Db } from '../db/database.js';
+import { dialectOf } from '../db/dialects/index.js';
 import { resolveTargets } from './resolve-targets.js';
 
 describeEachDialect('resolving a job’s targets', (dialect) => {
@@ -13,10 +14,11 @@ describeEachDialect('resolving a job’s targets', (dialect) => {
       .insertInto('masters')
       .values({ sn, server: 'http://127.0.0.1:1', status, idc: 'idc-1', type: 'salt', username: null, password_enc: null, error: null, agent_version: null, agent_hostname: null, interval_s: null, minion_count: minions.length, minion_digest: null, first_seen: 1, last_seen: lastSeen, status_changed_at: 1 })
       .execute();
-    await db
-      .insertInto('master_minions')
-      .values(minions.map(([minion, id]) => ({ master_sn: sn, minion_sn: minion, status: 'running', ips: '[]', attrs: id === undefined ? null : JSON.stringify(typeof id === 'string' ? { id } : id), joined_at: 1, updated_at: 1 })))
-      .execute();
+    await dialectOf(db).insertMany(
+      db,
+      'master_minions',
+      minions.map(([minion, id]) => ({ master_sn: sn, minion_sn: minion, status: 'running', ips: '[]', attrs: id === undefined ? null : JSON.stringify(typeof id === 'string' ? { id } : id), joined_at: 1, updated_at: 1 })),
+    );
   }
 
   it('ranks each target’s masters per minion as GET /api/v1/minions/{sn} does, the lists shared only when equal', async () => {
@@ -57,9 +59,10 @@ describeEachDialect('resolving a job’s targets', (dialect) => {
       ['q-4', { id: '', os: 'Rocky 9' }],
       ['q-5', 'ünïcødé-€'],
       ['q-6', 'on-a'],
+      ['q-7', 'C:\\dir\\salt'],
     ]);
     await master(db, 'sb', 'running', NOW - 5, [['q-6', 'on-b']]);
-    const resolved = await resolveTargets(db, { minions: ['q-1', 'q-2', 'q-3', 'q-4', 'q-5', 'q-6'] }, NOW, TIMEOUT);
+    const resolved = await resolveTargets(db, { minions: ['q-1', 'q-2', 'q-3', 'q-4', 'q-5', 'q-6', 'q-7'] }, NOW, TIMEOUT);
     expect(resolved.map((r) => [r.sn, r.saltId, [...r.candidates]])).toEqual([
       ['q-1', 'salt "quoted" \\ back', ['sa']],
       ['q-2', 'tab\tid', ['sa']],
@@ -67,6 +70,7 @@ describeEachDialect('resolving a job’s targets', (dialect) => {
       ['q-4', 'q-4', ['sa']],
       ['q-5', 'ünïcødé-€', ['sa']],
       ['q-6', 'on-b', ['sb', 'sa']],
+      ['q-7', 'C:\\dir\\salt', ['sa']],
     ]);
   });
 
@@ -88,5 +92,20 @@ describeEachDialect('resolving a job’s targets', (dialect) => {
       ['10.0.0.3', '10.0.0.3', '10.0.0.3', 'unknown_target', []],
     ]);
     expect(resolved[1]?.reason).toBe('several minions report this IP: i-2, i-3');
+  });
+
+  it('resolves more sns than one grouped query takes, each with all its masters', async () => {
+    const db = t.current.db;
+    // 10,050 sns: more than one batch of 10,000; every 7th on both masters, the fresher (b-new) first,
+    // its salt id from the other (b-new stored none).
+    const sns = Array.from({ length: 10_050 }, (_, i) => `b-${String(i).padStart(5, '0')}`);
+    await master(db, 'b-old', 'running', NOW - 10, sns.filter((_, i) => i % 7 === 0).map((sn) => [sn, `old-${sn}`]));
+    await master(db, 'b-new', 'running', NOW - 5, sns.map((sn) => [sn]));
+    const resolved = await resolveTargets(db, { minions: [...sns].reverse() }, NOW, TIMEOUT);
+    expect(resolved).toHaveLength(sns.length);
+    for (const r of resolved) {
+      const both = Number(r.sn.slice(2)) % 7 === 0;
+      expect([r.outcome, r.saltId, [...r.candidates]]).toEqual(['pending', both ? `old-${r.sn}` : r.sn, both ? ['b-new', 'b-old'] : ['b-new']]);
+    }
   });
 });

@@ -54,17 +54,13 @@ const byRank = (a: Reporter, b: Reporter) => compareCandidates(a.master, b.maste
 async function reporters(db: DbOrTrx, sns: readonly string[], now: EpochMs, timeoutMs: number): Promise<Map<string, Reporter[]>> {
   const out = new Map<string, Reporter[]>();
   const pairs = await pairsByMaster(db, sns);
-  if (pairs.length === 0) return out;
-  const masterRows = await db.selectFrom('masters').select(['sn', 'status', 'last_seen']).where(dialectOf(db).oneOf('sn', pairs.map((p) => p.master))).execute();
+  if (pairs.size === 0) return out;
+  const masterRows = await db.selectFrom('masters').select(['sn', 'status', 'last_seen']).where(dialectOf(db).oneOf('sn', [...pairs.keys()])).execute();
   for (const m of masterRows) {
+    const group = pairs.get(m.sn);
+    if (!group) continue;
     const master: RankedMaster = { sn: m.sn, status: effectiveStatus(m, now, timeoutMs), last_seen: Number(m.last_seen) };
-    const group = pairs.find((p) => p.master === m.sn)!;
-    group.minions.forEach((sn, i) => {
-      const reporter: Reporter = { master, saltId: saltIdOf(group.attrs[i]!) };
-      const list = out.get(sn);
-      if (list) list.push(reporter);
-      else out.set(sn, [reporter]);
-    });
+    for (let i = 0; i < group.minions.length; i += 1) pushTo(out, group.minions[i]!, { master, saltId: saltIdOf(group.attrs[i]!) });
   }
   for (const list of out.values()) if (list.length > 1) list.sort(byRank);
   return out;
@@ -73,8 +69,11 @@ async function reporters(db: DbOrTrx, sns: readonly string[], now: EpochMs, time
 const ID_PREFIX = '{"id":"';
 
 /**
- * The minion id in a stored attrs text ('' for none). register/diff.ts writes attrs with JSON.stringify,
- * `id` first: an id without a backslash is sliced out (a salt minion always has one), any other text parsed.
+ * The minion id in a master's stored attrs text ('' when it stored none). register/diff.ts writes attrs
+ * with JSON.stringify, `id` first, and JSON.stringify escapes every `"`, `\` and control character with
+ * a backslash: when no backslash comes before the next `"`, the text up to it is the id, as JSON.parse
+ * would read it. Any other text is parsed. (A sliced id shares the text the database returned: ~1.5 MB
+ * for 10,000 targets, kept while the job's first round is followed.)
  */
 function saltIdOf(attrs: string): string | undefined {
   if (attrs === '') return undefined;
@@ -86,37 +85,64 @@ function saltIdOf(attrs: string): string | undefined {
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
+/** One master's pairs among the asked sns: its minions, and the attrs text each has there ('' for none). */
+interface MasterPairs {
+  minions: string[];
+  attrs: string[];
+}
+
 /**
- * The (minion, master) pairs of `sns`, per master: each master's minions and the attrs text each has
- * there ('' for none). Where the database can join a group's values into one text (dialect
- * `joinedLines`), one row per master instead of one per pair: for 10,000 sns SQLite makes the 10,000
- * row objects in ~5 ms more than it takes to find them (3 ms). Sns and attrs hold no line break (no
- * control character in an sn; attrs is JSON.stringify's text).
+ * Sns per grouped query: a group's text (an sn and its attrs, up to ~5,800 characters a line) stays far
+ * below the longest string V8 holds (2^29 characters), which 100,000 hostile attrs in one group would pass.
  */
-async function pairsByMaster(db: DbOrTrx, sns: readonly string[]): Promise<Array<{ master: string; minions: string[]; attrs: string[] }>> {
+const GROUPED_BATCH = 10_000;
+
+/**
+ * The (minion, master) pairs of `sns`, per master. Where the database can join a group's rows into one
+ * text (dialect `joinedRows`), one row per master instead of one per pair: for 10,000 sns SQLite makes
+ * the 10,000 row objects in ~5 ms more than it takes to find them (3 ms). An sn and its attrs are one
+ * line, a tab between them (no sn holds a control character, and JSON.stringify escapes them in attrs).
+ * Every pair of one sn comes from one statement, as before.
+ */
+async function pairsByMaster(db: DbOrTrx, sns: readonly string[]): Promise<Map<string, MasterPairs>> {
   const dialect = dialectOf(db);
-  const among = dialect.oneOf('minion_sn', sns);
-  const minions = dialect.joinedLines(sql.ref('minion_sn'));
-  const attrs = dialect.joinedLines(sql<string>`coalesce(attrs, '')`);
-  if (minions && attrs) {
-    const rows = await db.selectFrom('master_minions').select(['master_sn', minions.as('minions'), attrs.as('attrs')]).where(among).groupBy('master_sn').execute();
-    return rows.map((r) => ({ master: r.master_sn, minions: r.minions.split('\n'), attrs: r.attrs.split('\n') }));
+  const out = new Map<string, MasterPairs>();
+  const lines = dialect.joinedRows([sql.ref('minion_sn'), sql<string>`coalesce(attrs, '')`]);
+  if (!lines) {
+    const rows = await db.selectFrom('master_minions').select(['minion_sn', 'attrs', 'master_sn']).where(dialect.oneOf('minion_sn', sns)).execute();
+    for (const row of rows) addPair(out, row.master_sn, row.minion_sn, row.attrs ?? '');
+    return out;
   }
-  const groups = new Map<string, { master: string; minions: string[]; attrs: string[] }>();
-  for (const row of await db.selectFrom('master_minions').select(['minion_sn', 'attrs', 'master_sn']).where(among).execute()) {
-    let group = groups.get(row.master_sn);
-    if (!group) groups.set(row.master_sn, (group = { master: row.master_sn, minions: [], attrs: [] }));
-    group.minions.push(row.minion_sn);
-    group.attrs.push(row.attrs ?? '');
+  for (let from = 0; from < sns.length; from += GROUPED_BATCH) {
+    const among = dialect.oneOf('minion_sn', sns.slice(from, from + GROUPED_BATCH));
+    const rows = await db.selectFrom('master_minions').select(['master_sn', lines.as('pairs')]).where(among).groupBy('master_sn').execute();
+    for (const row of rows) {
+      for (const line of row.pairs.split('\n')) {
+        const tab = line.indexOf('\t');
+        addPair(out, row.master_sn, line.slice(0, tab), line.slice(tab + 1));
+      }
+    }
   }
-  return [...groups.values()];
+  return out;
+}
+
+function addPair(out: Map<string, MasterPairs>, master: string, minion: string, attrs: string): void {
+  let group = out.get(master);
+  if (!group) {
+    group = { minions: [], attrs: [] };
+    out.set(master, group);
+  }
+  group.minions.push(minion);
+  group.attrs.push(attrs);
 }
 
 /**
  * The candidate lists of a job: targets with the same running masters in the same order share one
  * array (most of 10,000 targets have the same one or two), so the caller can serialise each list once.
  */
-function candidateLists(): (running: readonly Reporter[]) => string[] {
+type CandidateLists = (running: readonly Reporter[]) => string[];
+
+function candidateLists(): CandidateLists {
   const lists = new Map<string, string[]>();
   return (running) => {
     const key = running.length === 1 ? running[0]!.master.sn : running.map((r) => r.master.sn).join('\u0000');
@@ -153,7 +179,7 @@ export async function resolveTargets(db: DbOrTrx, target: JobTarget, now: EpochM
 }
 
 /** A target that is one minion (asked by sn, or by an IP only it claims), with the masters reporting it. */
-function minionTarget(sn: string, ip: string | null, masters: readonly Reporter[] | undefined, candidates: ReturnType<typeof candidateLists>): ResolvedTarget {
+function minionTarget(sn: string, ip: string | null, masters: readonly Reporter[] | undefined, candidates: CandidateLists): ResolvedTarget {
   if (!masters) return { sn, ip, saltId: sn, candidates: NO_CANDIDATES, outcome: 'unknown_target', reason: 'no master reports this minion' };
   const running = masters.filter((m) => m.master.status === 'running');
   const saltId = running[0]?.saltId ?? masters.find((m) => m.saltId)?.saltId ?? sn;

@@ -119,13 +119,13 @@ export interface SqlDialect {
   containsText(column: string, needle: string): Expression<SqlBool>;
 
   /**
-   * An aggregate: the group's values of `value` (text without line breaks) as one text, `\n` between
-   * them, in the order the group's rows are read (two of them in one SELECT read the rows in the same
-   * order). Thousands of rows then come back as a few long strings (SQLite `group_concat`, PostgreSQL
-   * `string_agg`). Undefined on MySQL/MariaDB, whose `group_concat` is cut at `group_concat_max_len`
-   * and whose packets at `max_allowed_packet`: read the rows there.
+   * An aggregate: the group's rows as one text, a line each (`\n` between rows), each line `values`
+   * (text holding no tab or line break) with a tab between them. Thousands of rows then come back as a
+   * few long strings (SQLite `group_concat`, PostgreSQL `string_agg`); the caller keeps a group's text
+   * well below 2^29 characters, the longest string V8 holds. Undefined on MySQL/MariaDB, whose
+   * `group_concat` is cut at `group_concat_max_len` and a row at `max_allowed_packet`: read the rows there.
    */
-  joinedLines(value: Expression<string>): RawBuilder<string> | undefined;
+  joinedRows(values: ReadonlyArray<Expression<string>>): RawBuilder<string> | undefined;
 
   /** An ORDER BY expression that sorts text by bytes (UTF-8 order) whatever the column's collation. */
   byteOrder(column: string): Expression<string>;

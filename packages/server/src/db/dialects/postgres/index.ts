@@ -35,7 +35,7 @@ export const postgresDialect: SqlDialect = {
   forShare: (query) => query.forShare() as typeof query,
   insertMany: insertManyWithJson,
   oneOf: (column, values) => sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`,
-  joinedLines: (value) => sql<string>`string_agg(${value}, chr(10))`,
+  joinedRows: (values) => sql<string>`string_agg(${sql.join(values, sql` || chr(9) || `)}, chr(10))`,
   containsText: (column, needle) => sql<SqlBool>`strpos(${sql.ref(column)}, ${needle}) > 0`,
   jsonArrayRows: (column, alias, types) => ({
     join: sql`cross join json_array_elements(${sql.ref(column)}::json) as ${sql.id(alias)}`,

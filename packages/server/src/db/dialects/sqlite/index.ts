@@ -28,7 +28,7 @@ export const sqliteDialect: SqlDialect = {
   insertMany: insertManyWithValues,
   // SQLite's default BINARY collation compares UTF-8 bytes.
   oneOf: (column, values) => sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`,
-  joinedLines: (value) => sql<string>`group_concat(${value}, char(10))`,
+  joinedRows: (values) => sql<string>`group_concat(${sql.join(values, sql` || char(9) || `)}, char(10))`,
   containsText: (column, needle) => sql<SqlBool>`instr(${sql.ref(column)}, ${needle}) > 0`,
   jsonArrayRows: (column, alias) => ({
     join: sql`cross join json_each(${sql.ref(column)}) as ${sql.id(alias)}`,

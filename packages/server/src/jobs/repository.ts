@@ -65,17 +65,18 @@ export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: P
       .where('outcome', '=', 'pending')
       .orderBy('seq')
       .execute(),
-    chunkedTargets(db, id),
+    // A chunk carrying an answer for all its targets (its patch) is not read: none of them is followed.
+    chunkedTargets(db, id, { pendingOnly: true }),
     jobDispatches(db, id),
   ]);
-  // A chunk may carry an answer for all its targets (its patch): only its pending targets are followed.
-  const chunkedPending = chunked.filter((t) => t.outcome === 'pending');
   const pending: PendingTarget[] =
-    chunkedPending.length === 0
+    chunked.length === 0
       ? stored
-      : [...stored, ...chunkedPending.map(({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }) => ({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }))].sort(
+      : [...stored, ...chunked.map(({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }) => ({ seq, salt_id, candidates, jid, master_sn, outcome, started_at }))].sort(
           (a, b) => Number(a.seq) - Number(b.seq),
         );
+  // Each target's attempts are derived only when some pending target needs its dispatch's jid (not once every target answered).
+  if (!pending.some((t) => t.jid === null)) return { pending, dispatches };
   const published = publishedBySeq(dispatches);
   return { pending: pending.map((t) => (t.jid === null ? { ...t, ...published.get(Number(t.seq)) } : t)), dispatches };
 }

@@ -233,6 +233,35 @@ describeEachDialect('targets kept in chunks until a write splits them or the fin
     ]);
   });
 
+  it('following a job reads the targets of only the chunks still pending: an answered chunk is not read back, a chunk whose patch left it pending is', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'follow-1', true);
+    await jobWith(db, 'follow-rows-1', false);
+    // d2 answered; d1 keeps an answer that leaves its targets pending (as a recovery's jid reset does).
+    const writes = [{ seqs: [3, 4, 6], patch: answered }, { seqs: [1, 2], patch: { jid: null, master_sn: null, started_at: null } }];
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'follow-1', writes));
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'follow-rows-1', writes));
+    const chunksRead: unknown[][] = [];
+    const watched = db.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        const targets = args.result.rows.filter((r) => typeof r === 'object' && r !== null && 'targets' in r).map((r) => JSON.parse(String((r as { targets: unknown }).targets)) as unknown);
+        if (targets.length > 0) chunksRead.push(targets);
+        return args.result;
+      },
+    });
+
+    const progress = await jobProgress(watched, 'follow-1');
+
+    expect(await chunkState(db, 'follow-1')).toEqual([
+      { chunk_id: 'd1', outcome: 'pending', patch: { outcome: 'pending', master_sn: null, jid: null, retcode: null, success: null, return_json: null, truncated: 0, reason: null, started_at: null, finished_at: null } },
+      { chunk_id: 'd2', outcome: 'returned', patch: answered },
+    ]);
+    expect(progress.pending.map((p) => ({ ...p, seq: Number(p.seq) }))).toEqual((await jobProgress(db, 'follow-rows-1')).pending.map((p) => ({ ...p, seq: Number(p.seq) })));
+    expect(progress.pending.map((p) => Number(p.seq))).toEqual([1, 2]);
+    expect(chunksRead).toEqual([[chunked.d1]]);
+  });
+
   it('equal answers given target by target (one patch per target, as a dead pair\'s dispatch_failed) are one answer kept on the chunk; different ones make rows', async () => {
     const db = t.current.db;
     await jobWith(db, 'uniform-5', true);

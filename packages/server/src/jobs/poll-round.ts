@@ -47,32 +47,32 @@ export async function pollRound(
     // Nothing came back yet: nothing is written (targets still in a chunk stay there, so that an answer
     // that reaches all of them in a later lookup is still kept on the chunk).
     if (returned.length === 0 && unlisted.length === 0) return;
+    // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch:
+    // grouped before the transaction, which holds a connection only for the writes.
+    const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
+    for (const t of returned) {
+      const r = info.results.get(t.salt_id);
+      const out = limitOutput(r?.return, ctx.outputLimitBytes);
+      const patch = {
+        outcome: 'returned' as const,
+        // Written here, with the return: settling the dispatch wrote only the dispatch row.
+        jid: t.jid,
+        master_sn: t.master_sn,
+        started_at: t.started_at,
+        retcode: r?.retcode ?? null,
+        success: r?.success === undefined ? null : r.success ? 1 : 0,
+        return_json: out.json,
+        truncated: out.truncated ? 1 : 0,
+        reason: null,
+      };
+      const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, patch.started_at, out.json]);
+      const group = same.get(key) ?? { patch, seqs: [] as number[] };
+      group.seqs.push(Number(t.seq));
+      same.set(key, group);
+    }
     const storeStarted = Date.now();
     await guarded(ctx, job.id, async (trx, now) => {
-      // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch.
-      const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
-      for (const t of returned) {
-        const r = info.results.get(t.salt_id);
-        const out = limitOutput(r?.return, ctx.outputLimitBytes);
-        const patch = {
-          outcome: 'returned' as const,
-          // Written here, with the return: settling the dispatch wrote only the dispatch row.
-          jid: t.jid,
-          master_sn: t.master_sn,
-          started_at: t.started_at,
-          retcode: r?.retcode ?? null,
-          success: r?.success === undefined ? null : r.success ? 1 : 0,
-          return_json: out.json,
-          truncated: out.truncated ? 1 : 0,
-          reason: null,
-          finished_at: now,
-        };
-        const key = JSON.stringify([patch.retcode, patch.success, patch.truncated, patch.started_at, out.json]);
-        const group = same.get(key) ?? { patch, seqs: [] as number[] };
-        group.seqs.push(Number(t.seq));
-        same.set(key, group);
-      }
-      await updateTargetGroups(trx, job.id, [...same.values()]);
+      await updateTargetGroups(trx, job.id, [...same.values()].map(({ seqs, patch }) => ({ seqs, patch: { ...patch, finished_at: now } })));
       // Only after a recovery: salt did not publish to a minion whose key it lacks; try the next master.
       for (const t of unlisted) {
         const reason = `salt on ${master} did not publish jid ${jid} to ${t.salt_id} (no accepted key there)`;

@@ -5,8 +5,15 @@ import { maskArgs, maskKwarg } from './audit-mask.js';
 import { functionAllowed } from './function-allow-list.js';
 import { limitOutput } from './output-limit.js';
 import { readJobInfo } from './salt-answers.js';
+import { anyWithin } from './seq-ranges.js';
 
 describe('job helpers', () => {
+  it('anyWithin tells whether a sorted list holds a number of a range, at either end, inside, or none', () => {
+    const sorted = [2, 5, 9];
+    expect([[0, 1], [0, 2], [3, 4], [3, 5], [6, 8], [9, 9], [10, 20], [1, 10]].map(([first, last]) => anyWithin(sorted, first!, last!))).toEqual([false, true, false, true, false, true, false, true]);
+    expect(anyWithin([], 0, 10)).toBe(false);
+  });
+
   it('--job-functions globs match whole salt function names', () => {
     expect(functionAllowed('test.ping', ['test.*'])).toBe(true);
     expect(functionAllowed('cmd.run', ['test.*', 'cmd.run'])).toBe(true);

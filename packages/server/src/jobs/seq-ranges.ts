@@ -15,6 +15,18 @@ export function toRanges(seqs: Iterable<number>): SeqRanges {
   return ranges;
 }
 
+/** Whether `sorted` (ascending) holds a number from `first` to `last`: a binary search, not a scan of the range. */
+export function anyWithin(sorted: ArrayLike<number>, first: number, last: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < first) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo]! <= last;
+}
+
 export function fromRanges(ranges: SeqRanges): number[] {
   const out: number[] = [];
   for (const [first, last] of ranges) for (let s = first; s <= last; s += 1) out.push(s);

@@ -20,7 +20,7 @@ import { dialectOf } from '../db/dialects/index.js';
 import { merged, patchOf, PATCH_COLUMNS, type ChunkPatch } from './chunk-patch.js';
 import { pushTo } from './group-by.js';
 import type { TargetRow } from './repository.js';
-import { fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
+import { anyWithin, fromRanges, toRanges, type SeqRanges } from './seq-ranges.js';
 
 /** One target in a chunk: `[seq, sn, ip, salt_id, candidates]` (candidates: JSON text, as in `job_targets`). */
 export type ChunkTarget = [seq: number, sn: string, ip: string | null, saltId: string, candidates: string];
@@ -97,9 +97,12 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
   if (heads.length === 0) return [...patches];
   const patched = new Set<number>();
   for (const { seqs } of patches) for (const s of seqs) patched.add(s);
-  // A chunk's seqs never change (a chunk is patched or deleted, never re-cut): read once, used again under the lock.
-  const seqsOf = new Map(heads.map((head) => [head.chunk_id, fromRanges(JSON.parse(head.seqs) as SeqRanges)]));
-  const touched = heads.filter((head) => seqsOf.get(head.chunk_id)!.some((s) => patched.has(s))).map((head) => head.chunk_id);
+  const sorted = Float64Array.from(patched).sort();
+  // A chunk's seqs never change (a chunk is patched or deleted, never re-cut): read once, used again under
+  // the lock. A chunk is tested by its ranges, and only a touched chunk's seqs are listed: each master's
+  // write no longer lists the 10,000 seqs of a job's ten chunks to find its own 1,000.
+  const rangesOf = new Map(heads.map((head) => [head.chunk_id, JSON.parse(head.seqs) as SeqRanges]));
+  const touched = heads.filter((head) => rangesOf.get(head.chunk_id)!.some(([first, last]) => anyWithin(sorted, first, last))).map((head) => head.chunk_id);
   if (touched.length === 0) return [...patches];
   // Only the chunks this write needs are locked: the ten masters' writes of one job run side by side. A
   // chunk another writer turned into rows meanwhile is not read again (its targets are updated below).
@@ -108,7 +111,7 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
     .execute();
   if (chunks.length === 0) return [...patches];
   // A seq named by several patches takes the last one (as the caller's UPDATEs, applied in order, do).
-  const covered = new Map<string, number[]>(chunks.map((c) => [c.chunk_id, seqsOf.get(c.chunk_id)!]));
+  const covered = new Map<string, number[]>(chunks.map((c) => [c.chunk_id, fromRanges(rangesOf.get(c.chunk_id)!)]));
   const inChunks = new Set([...covered.values()].flat());
   const owner = new Map<number, number>();
   patches.forEach(({ seqs }, i) => {

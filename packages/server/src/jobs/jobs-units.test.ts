@@ -10,7 +10,17 @@ import { anyWithin } from './seq-ranges.js';
 describe('job helpers', () => {
   it('anyWithin tells whether a sorted list holds a number of a range, at either end, inside, or none', () => {
     const sorted = [2, 5, 9];
-    expect([[0, 1], [0, 2], [3, 4], [3, 5], [6, 8], [9, 9], [10, 20], [1, 10]].map(([first, last]) => anyWithin(sorted, first!, last!))).toEqual([false, true, false, true, false, true, false, true]);
+    const cases: Array<[first: number, last: number, within: boolean]> = [
+      [0, 1, false],
+      [0, 2, true],
+      [3, 4, false],
+      [3, 5, true],
+      [6, 8, false],
+      [9, 9, true],
+      [10, 20, false],
+      [1, 10, true],
+    ];
+    for (const [first, last, within] of cases) expect([first, last, anyWithin(sorted, first, last)]).toEqual([first, last, within]);
     expect(anyWithin([], 0, 10)).toBe(false);
   });
 

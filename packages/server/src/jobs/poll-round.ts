@@ -49,6 +49,7 @@ export async function pollRound(
     if (returned.length === 0 && unlisted.length === 0) return;
     // Targets with the same answer (a fleet-wide test.ping) are written with one statement per batch:
     // grouped before the transaction, which holds a connection only for the writes.
+    const groupStarted = Date.now();
     const same = new Map<string, { patch: Updateable<JobTargetsTable>; seqs: number[] }>();
     for (const t of returned) {
       const r = info.results.get(t.salt_id);
@@ -80,6 +81,7 @@ export async function pollRound(
         await updateTarget(trx, job.id, Number(t.seq), { jid: null, master_sn: null, started_at: null });
       }
     });
-    log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted }, 'returns stored');
+    // ms: the store transaction; groupMs: grouping the returns into patches before it.
+    log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted, groupMs: storeStarted - groupStarted }, 'returns stored');
   });
 }

@@ -65,7 +65,7 @@ export async function jobProgress(db: DbOrTrx, id: string): Promise<{ pending: P
       .where('outcome', '=', 'pending')
       .orderBy('seq')
       .execute(),
-    // A chunk carrying an answer for all its targets (its patch) is not read: none of them is followed.
+    // A chunk whose patch gave its targets an outcome (not `pending`) is not read: none of them is followed.
     chunkedTargets(db, id, { pendingOnly: true }),
     jobDispatches(db, id),
   ]);

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../test/helpers/db.js';
 import type { Db } from '../db/database.js';
 import { dialectOf } from '../db/dialects/index.js';
-import { getJob, jobProgress, jobTargets, listJobs, outcomeCounts, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
+import { getJob, insertDispatches, jobProgress, jobTargets, listJobs, outcomeCounts, settleDispatch, updateTargetGroups, updateTargets, type TargetRow } from './repository.js';
 import { compactChunks, finishedJobsWithChunks } from './compact-chunks.js';
 import { insertChunks, type ChunkTarget } from './target-chunks.js';
 
@@ -260,6 +260,54 @@ describeEachDialect('targets kept in chunks until a write splits them or the fin
     expect(progress.pending.map((p) => ({ ...p, seq: Number(p.seq) }))).toEqual((await jobProgress(db, 'follow-rows-1')).pending.map((p) => ({ ...p, seq: Number(p.seq) })));
     expect(progress.pending.map((p) => Number(p.seq))).toEqual([1, 2]);
     expect(chunksRead).toEqual([[chunked.d1]]);
+  });
+
+  it('following a job gives each pending target its dispatch’s jid, whether settled on the dispatch only or written on the targets (a recovery), in one job', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'mixed-1', true);
+    await insertDispatches(db, [
+      { job_id: 'mixed-1', dispatch_id: 'd1', round: 1, master_sn: 'master-a', seqs: [1, 2], at: 2_000 },
+      { job_id: 'mixed-1', dispatch_id: 'd2', round: 1, master_sn: 'master-c', seqs: [3, 4, 6], at: 2_000 },
+    ]);
+    // d1 settled on its dispatch row only; d2's jid written on its targets, as a recovery after kill -9 does.
+    await settleDispatch(db, 'mixed-1', 'd1', { jid: 'J-A', okCount: 2, failures: new Map() });
+    await settleDispatch(db, 'mixed-1', 'd2', { jid: 'J-C', okCount: 3, failures: new Map() });
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'mixed-1', [{ seqs: [3, 4, 6], patch: { jid: 'J-C', master_sn: 'master-c', started_at: 2_000 } }]));
+
+    const progress = await jobProgress(db, 'mixed-1');
+
+    expect(progress.pending.map((p) => [Number(p.seq), p.jid, p.master_sn])).toEqual([
+      [1, 'J-A', 'master-a'],
+      [2, 'J-A', 'master-a'],
+      [3, 'J-C', 'master-c'],
+      [4, 'J-C', 'master-c'],
+      [6, 'J-C', 'master-c'],
+    ]);
+  });
+
+  it('a write reaches a chunk through any of its seq ranges, and seqs are compared as numbers, not as text', async () => {
+    const db = t.current.db;
+    await jobWith(db, 'ranges-1', true);
+    // d2's seqs are the ranges [3, 4] and [6, 6]: a write of 6 alone reaches it through its second range.
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'ranges-1', [{ seqs: [6], patch: answered }]));
+    expect((await jobProgress(db, 'ranges-1')).pending.map((p) => Number(p.seq))).toEqual([1, 2, 3, 4]);
+    expect((await jobTargets(db, 'ranges-1')).find((r) => Number(r.seq) === 6)?.outcome).toBe('returned');
+
+    // Seqs 2 and 10 (in text order "10" < "2"): both chunks are reached.
+    await db
+      .insertInto('jobs')
+      .values({ id: 'ranges-2', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
+      .execute();
+    await insertChunks(db, 'ranges-2', [
+      { chunkId: 'a', targets: [[2, 'm-2', null, 'm-2', '["master-a"]']] },
+      { chunkId: 'b', targets: [[10, 'm-10', null, 'm-10', '["master-b"]']] },
+    ]);
+    await db.transaction().execute((trx) => updateTargetGroups(trx, 'ranges-2', [{ seqs: [2, 10], patch: answered }]));
+    expect((await jobProgress(db, 'ranges-2')).pending).toEqual([]);
+    expect((await jobTargets(db, 'ranges-2')).map((r) => [Number(r.seq), r.outcome])).toEqual([
+      [2, 'returned'],
+      [10, 'returned'],
+    ]);
   });
 
   it('equal answers given target by target (one patch per target, as a dead pair\'s dispatch_failed) are one answer kept on the chunk; different ones make rows', async () => {

@@ -97,6 +97,7 @@ export async function materializeChunks(trx: DbOrTrx, jobId: string, patches: re
   if (heads.length === 0) return [...patches];
   const patched = new Set<number>();
   for (const { seqs } of patches) for (const s of seqs) patched.add(s);
+  // A typed array sorts numbers as numbers (Array#sort would sort them as text: 10 before 2).
   const sorted = Float64Array.from(patched).sort();
   // A chunk's seqs never change (a chunk is patched or deleted, never re-cut): read once, used again under
   // the lock. A chunk is tested by its ranges, and only a touched chunk's seqs are listed: each master's

@@ -393,6 +393,8 @@ async function main() {
   if (first && base) console.log(`first herd p99 / baseline p99: ${(first.latency.p99 / base.latency.p99).toFixed(1)}×`);
   if (first) console.log(`goal (100% accepted, p99 <= 2000 ms): ${first.accepted === first.total && first.latency.p99 <= 2000 ? 'met' : 'NOT met'}`);
   if (process.env.ACT2_BENCH_KEEP_LOGS !== '1') rmSync(dir, { recursive: true, force: true });
+  // `--json`: the phases as the last line, for bench/all.mjs (`pnpm bench`).
+  if (process.argv.includes('--json')) console.log(JSON.stringify(results.map((r) => ({ name: r.name, accepted: r.accepted, total: r.total, latency: r.latency }))));
 }
 
 if (process.argv[2] === 'loadgen') await loadgen();

@@ -20,7 +20,9 @@
 //
 //   npx -y pnpm@10 bench:herd        (builds first; needs nginx: apt-get install -y nginx-light)
 //
-// Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
+// ACT2_BENCH_DB=sqlite runs the same herd against one instance on a SQLite file (a file has one
+// act2-server process), behind the same nginx; no wait-event sampling there.
+// Env: ACT2_BENCH_DB (postgres | sqlite), ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
 // ACT2_BENCH_MASTERS (1000), ACT2_BENCH_MINIONS (1000), ACT2_BENCH_SPREAD_S (60),
 // ACT2_BENCH_POOL (--db-pool-size per instance, default 10), ACT2_BENCH_CONNECTIONS (load
 // generator's connections to nginx, 64), ACT2_BENCH_BASELINE (bare | none), ACT2_BENCH_SEED.
@@ -44,6 +46,8 @@ const CONNECTIONS = Number(process.env.ACT2_BENCH_CONNECTIONS ?? 64);
 const BASELINE = process.env.ACT2_BENCH_BASELINE ?? 'bare';
 const SEED = Number(process.env.ACT2_BENCH_SEED ?? Date.now() % 1_000_000);
 const PG_ADMIN = process.env.ACT2_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DIALECT = process.env.ACT2_BENCH_DB ?? 'postgres';
+if (!['postgres', 'sqlite'].includes(DIALECT)) throw new Error('ACT2_BENCH_DB: postgres or sqlite');
 // The agent gzips (level 1) every body from 64 KiB on (packages/agent/src/report/report-client.ts).
 const GZIP_THRESHOLD = 64 * 1024;
 
@@ -337,15 +341,17 @@ async function main() {
   const { findNginx, startNginx } = await nginxHelper(dir);
   const binary = findNginx();
   if (!binary) throw new Error('nginx not found: apt-get update && apt-get install -y nginx-light');
-  const database = `act2_herd_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const dbUrl = new URL(PG_ADMIN);
-  dbUrl.pathname = `/${database}`;
+  const sqlite = DIALECT === 'sqlite';
+  const database = sqlite ? join(dir, 'herd.sqlite') : `act2_herd_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = sqlite ? undefined : new pg.Client({ connectionString: PG_ADMIN });
+  await admin?.connect();
+  await admin?.query(`create database ${database}`);
+  const dbUrl = sqlite ? new URL(`sqlite:${database}`) : new URL(PG_ADMIN);
+  if (!sqlite) dbUrl.pathname = `/${database}`;
+  const instances = sqlite ? ['a'] : ['a', 'b'];
   const cleanup = [];
   const results = [];
-  console.log(`herd: ${MASTERS} masters × ${MINIONS} new minions within ${SPREAD_S} s; 2 instances, --db-pool-size ${POOL}, database ${database}; ${CONNECTIONS} client connections; seed ${SEED}; logs in ${dir}`);
+  console.log(`herd: ${MASTERS} masters × ${MINIONS} new minions within ${SPREAD_S} s; ${instances.length} instance(s) on ${DIALECT}, --db-pool-size ${POOL}, database ${database}; ${CONNECTIONS} client connections; seed ${SEED}; logs in ${dir}`);
   try {
     const entry = fileURLToPath(new URL('../dist/act2-server.js', import.meta.url));
     if (BASELINE === 'bare') {
@@ -356,7 +362,7 @@ async function main() {
       results.push(await phase('baseline: nginx → bare fixed-answer server', { nginx: proxy, servers: [], job: { url: proxy.url, seed: SEED, run: 0, spreadS: SPREAD_S, connections: CONNECTIONS } }));
     }
     const servers = [];
-    for (const name of ['a', 'b']) {
+    for (const name of instances) {
       // One after the other: the first migrates the new database.
       const server = await startChild(
         [entry, '--port', '0', '--host', '127.0.0.1', '--db', dbUrl.href, '--auth', 'none', '--trust-proxy', '127.0.0.1', '--db-pool-size', String(POOL), '--instance-id', `herd-${name}`, '--log-level', 'info'],
@@ -368,20 +374,24 @@ async function main() {
     }
     const nginx = await startNginx(binary, servers.map((s) => s.url.replace('http://', '')));
     cleanup.push(() => nginx.close());
-    const sampler = new pg.Client({ connectionString: dbUrl.href });
-    await sampler.connect();
-    const sampling = startSampler(sampler, database);
-    cleanup.push(async () => {
-      await sampling.stop();
-      await sampler.end();
-    });
+    let sampling;
+    if (!sqlite) {
+      const sampler = new pg.Client({ connectionString: dbUrl.href });
+      await sampler.connect();
+      sampling = startSampler(sampler, database);
+      cleanup.push(async () => {
+        await sampling.stop();
+        await sampler.end();
+      });
+    }
     const job = { url: nginx.url, seed: SEED + 1, run: 1, spreadS: SPREAD_S, connections: CONNECTIONS };
-    results.push(await phase('first herd: 2 instances behind nginx, every minion new', { nginx, servers, sampler: sampling, job }));
+    const who = sqlite ? '1 instance on SQLite' : '2 instances';
+    results.push(await phase(`first herd: ${who} behind nginx, every minion new`, { nginx, servers, sampler: sampling, job }));
     results.push(await phase('steady herd: identical re-send by the same masters', { nginx, servers, sampler: sampling, job: { ...job, seed: SEED + 2 } }));
   } finally {
     for (const fn of cleanup.reverse()) await fn().catch((e) => console.error(String(e)));
-    await admin.query(`drop database if exists ${database} with (force)`).catch((e) => console.error(String(e)));
-    await admin.end();
+    await admin?.query(`drop database if exists ${database} with (force)`).catch((e) => console.error(String(e)));
+    await admin?.end();
   }
   console.log('\n| phase | accepted | p50 | p95 | p99 | max | load avg (1/5/15 min, after) |');
   console.log('|---|---|---|---|---|---|---|');

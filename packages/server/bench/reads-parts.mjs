@@ -72,9 +72,10 @@ export async function bareServers(dialect, url, poolSize) {
   let close;
   if (dialect === 'sqlite') {
     const db = new SqliteDatabase(url.replace(/^sqlite:/, ''), { readonly: true });
-    // ACT2_BENCH_FLOOR_MMAP=1: the floor reads the file through the same memory map as act2-server
-    // (--sqlite-mmap, 256 MiB); by default it keeps SQLite's own defaults (read() into a 2 MiB cache).
-    if (process.env.ACT2_BENCH_FLOOR_MMAP === '1') db.pragma(`mmap_size = ${DEFAULT_SQLITE_MMAP_BYTES}`);
+    // The floor reads the file through the same memory map as act2-server (--sqlite-mmap, 256 MiB by
+    // default): the same database, read the same way. ACT2_BENCH_FLOOR_MMAP=0 gives it SQLite's own
+    // defaults instead (read() into a 2 MiB cache), as the bench did until 2026-12-01.
+    if (process.env.ACT2_BENCH_FLOOR_MMAP !== '0') db.pragma(`mmap_size = ${DEFAULT_SQLITE_MMAP_BYTES}`);
     const sql = floorSql('?');
     const sn = db.prepare(sql.sn);
     const ip = db.prepare(sql.ip);

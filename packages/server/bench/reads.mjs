@@ -11,8 +11,8 @@
 //
 // Env: ACT2_BENCH_PG (admin URL, default postgres://postgres@127.0.0.1:5432/test),
 // ACT2_BENCH_READ_SECONDS (per measurement, default 4), ACT2_BENCH_RUNS (rounds, default 4),
-// ACT2_BENCH_DIALECTS (default sqlite,postgres), ACT2_BENCH_FLOOR_MMAP=1 (the SQLite floor reads through
-// the same memory map as act2-server instead of SQLite's defaults), ACT2_BENCH_SKEW (uniform, the default, or zipf:
+// ACT2_BENCH_DIALECTS (default sqlite,postgres), ACT2_BENCH_FLOOR_MMAP=0 (the SQLite floor reads with
+// SQLite's defaults instead of act2-server's memory map), ACT2_BENCH_SKEW (uniform, the default, or zipf:
 // which minions are asked, see load.mjs). --json prints the results as one JSON line.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -16,15 +16,12 @@
 // which minions are asked, see load.mjs). --json prints the results as one JSON line.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import pino from 'pino';
 import { buildApp, createDb, createLogger, serverConfig } from '../dist/index.js';
 import { bareServers, importDatabase } from './reads-parts.mjs';
+import { withPostgresDatabase, withSqliteFile } from './scratch-databases.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -105,31 +102,10 @@ async function bench(dialect, url) {
 }
 
 const results = [];
-const dir = mkdtempSync(join(tmpdir(), 'act2-reads-'));
-try {
-  if (DIALECTS.includes('sqlite')) results.push(await bench('sqlite', `sqlite:${join(dir, 'reads.sqlite')}`));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+if (DIALECTS.includes('sqlite')) results.push(await withSqliteFile('act2-reads', (url) => bench('sqlite', url)));
 if (DIALECTS.includes('postgres')) {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  let connected = true;
-  await admin.connect().catch(() => {
-    connected = false;
-    console.warn(`PostgreSQL at ${PG_ADMIN} does not answer: skipping it`);
-  });
-  if (connected) {
-    const database = `act2_reads_${randomBytes(4).toString('hex')}`;
-    await admin.query(`create database ${database}`);
-    try {
-      const url = new URL(PG_ADMIN);
-      url.pathname = `/${database}`;
-      results.push(await bench('postgres', url.toString()));
-    } finally {
-      await admin.query(`drop database ${database} with (force)`);
-      await admin.end();
-    }
-  }
+  const postgres = await withPostgresDatabase(PG_ADMIN, 'act2-reads', (url) => bench('postgres', url), { optional: true });
+  if (postgres) results.push(postgres);
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');

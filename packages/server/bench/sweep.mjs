@@ -9,14 +9,11 @@
 //   npx -y pnpm@10 --filter @act2/server build && node packages/server/bench/sweep.mjs [--json]
 //
 // Env: ACT2_BENCH_MASTERS (10000), ACT2_BENCH_RUNS (51), ACT2_BENCH_PG (admin URL), ACT2_BENCH_DIALECTS (sqlite,postgres).
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { createDb, runMigrations, sweepTimeouts } from '../dist/index.js';
+import { withPostgresDatabase, withSqliteFile } from './scratch-databases.mjs';
 
 const MASTERS = Number(process.env.ACT2_BENCH_MASTERS ?? 10_000);
 const RUNS = Number(process.env.ACT2_BENCH_RUNS ?? 51);
@@ -100,28 +97,8 @@ async function bench(dialect, url) {
 }
 
 const results = [];
-if (DIALECTS.includes('sqlite')) {
-  const dir = mkdtempSync(join(tmpdir(), 'act2-sweep-'));
-  try {
-    results.push(await bench('sqlite', `sqlite:${join(dir, 'sweep.sqlite')}`));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-if (DIALECTS.includes('postgres')) {
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  const database = `act2_sweep_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${database}`);
-  try {
-    const url = new URL(PG_ADMIN);
-    url.pathname = `/${database}`;
-    results.push(await bench('postgres', url.toString()));
-  } finally {
-    await admin.query(`drop database ${database} with (force)`);
-    await admin.end();
-  }
-}
+if (DIALECTS.includes('sqlite')) results.push(await withSqliteFile('act2-sweep', (url) => bench('sqlite', url)));
+if (DIALECTS.includes('postgres')) results.push(await withPostgresDatabase(PG_ADMIN, 'act2-sweep', (url) => bench('postgres', url)));
 
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results)}\n`);

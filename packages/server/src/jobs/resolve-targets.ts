@@ -136,12 +136,13 @@ function addPair(out: Map<string, MasterPairs>, master: string, minion: string, 
   group.attrs.push(attrs);
 }
 
+/** A job's candidate list of a target's running masters (see candidateLists). */
+type CandidateLists = (running: readonly Reporter[]) => string[];
+
 /**
  * The candidate lists of a job: targets with the same running masters in the same order share one
  * array (most of 10,000 targets have the same one or two), so the caller can serialise each list once.
  */
-type CandidateLists = (running: readonly Reporter[]) => string[];
-
 function candidateLists(): CandidateLists {
   const lists = new Map<string, string[]>();
   return (running) => {

@@ -23,11 +23,16 @@ describeEachDialect('targets kept in chunks until a write splits them or the fin
     ],
   };
 
-  async function jobWith(db: Db, id: string, chunks: boolean): Promise<void> {
+  /** A running job's row, nothing else. */
+  async function insertJobRow(db: Db, id: string): Promise<void> {
     await db
       .insertInto('jobs')
       .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
       .execute();
+  }
+
+  async function jobWith(db: Db, id: string, chunks: boolean): Promise<void> {
+    await insertJobRow(db, id);
     const settled = [0, 5].map((seq) => ({ job_id: id, seq, sn: `gone-${seq}`, ip: null, salt_id: `gone-${seq}`, candidates: '[]', outcome: 'unknown_target' as const, reason: 'no master reports this minion', finished_at: 1_000 }));
     const pending = Object.values(chunked)
       .flat()
@@ -78,10 +83,7 @@ describeEachDialect('targets kept in chunks until a write splits them or the fin
   it('the minion filter finds a chunked sn exactly: not a part of another sn, an ip or a salt id; sns with quotes and backslashes', async () => {
     const db = t.current.db;
     const job = async (id: string, targets: ChunkTarget[]) => {
-      await db
-        .insertInto('jobs')
-        .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
-        .execute();
+      await insertJobRow(db, id);
       await insertChunks(db, id, [{ chunkId: 'd1', targets }]);
     };
     await job('exact-1', [
@@ -149,10 +151,7 @@ describeEachDialect('targets kept in chunks until a write splits them or the fin
     const n = 3_000;
     const targets: ChunkTarget[] = Array.from({ length: n }, (_, i) => [i, `m-${i}`, null, `m-${i}`, '["master-a"]']);
     for (const id of ['scattered-chunked', 'scattered-rows']) {
-      await db
-        .insertInto('jobs')
-        .values({ id, status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
-        .execute();
+      await insertJobRow(db, id);
     }
     await insertChunks(db, 'scattered-chunked', [{ chunkId: 'd1', targets }]);
     await dialectOf(db).insertMany(db, 'job_targets', targets.map(([seq, sn, ip, saltId, candidates]) => ({ job_id: 'scattered-rows', seq, sn, ip, salt_id: saltId, candidates, outcome: 'pending' as const })));
@@ -294,10 +293,7 @@ describeEachDialect('targets kept in chunks until a write splits them or the fin
     expect((await jobTargets(db, 'ranges-1')).find((r) => Number(r.seq) === 6)?.outcome).toBe('returned');
 
     // Seqs 2 and 10 (in text order "10" < "2"): both chunks are reached.
-    await db
-      .insertInto('jobs')
-      .values({ id: 'ranges-2', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
-      .execute();
+    await insertJobRow(db, 'ranges-2');
     await insertChunks(db, 'ranges-2', [
       { chunkId: 'a', targets: [[2, 'm-2', null, 'm-2', '["master-a"]']] },
       { chunkId: 'b', targets: [[10, 'm-10', null, 'm-10', '["master-b"]']] },

@@ -18,10 +18,11 @@
 // after the publish: `300`, or a spread `200-800`; default 0, every return at once), ACT2_BENCH_SERVER (another
 // build's act2-server.js, e.g. main's, for an A/B with this script), ACT2_BENCH_COMPACTION (`expect`, the default:
 // a run whose chunks are not compacted within 10 s of the finish fails; `none`: a build without 0010, or a spread
-// latency that turns chunks into rows).
+// latency that turns chunks into rows), ACT2_BENCH_FLOOR (1, the default: each run also posts the job to
+// jobs-floor.mjs, the least any server can do for a dispatch, and prints its figure beside act2's; 0: not).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,6 +46,7 @@ const LATENCY = /^(\d+)(?:-(\d+))?$/.exec(process.env.ACT2_BENCH_LATENCY_MS ?? '
 if (!LATENCY) throw new Error('ACT2_BENCH_LATENCY_MS: ms or ms-ms');
 const [LATENCY_LO, LATENCY_HI] = [Number(LATENCY[1]), Number(LATENCY[2] ?? LATENCY[1])];
 const COMPACTION = process.env.ACT2_BENCH_COMPACTION ?? 'expect';
+const FLOOR = (process.env.ACT2_BENCH_FLOOR ?? '1') !== '0';
 if (!['expect', 'none'].includes(COMPACTION)) throw new Error('ACT2_BENCH_COMPACTION: expect or none');
 const PASSWORD = 'bench-salt-pw';
 const json = { 'content-type': 'application/json', accept: 'application/json' };
@@ -123,6 +125,24 @@ async function bareJob(masters) {
   return { dispatchMs, totalMs: performance.now() - t0 };
 }
 
+/** One job through the floor server: POST → its last local_async answered (every master listed every minion). */
+async function floorJob(floor, allIds) {
+  const from = floor.lines.length;
+  const t0 = Date.now();
+  const res = await fetch(`${floor.url}/jobs`, { method: 'POST', headers: json, body: JSON.stringify({ target: { minions: allIds }, fun: 'test.ping', timeout_s: 120 }) });
+  const { id } = await res.json();
+  for (;;) {
+    const lines = floor.lines.slice(from).map((l) => JSON.parse(l)).filter((l) => l.job === id);
+    const failed = lines.find((l) => l.msg !== 'dispatched');
+    if (failed) throw new Error(`floor: ${JSON.stringify(failed)}`);
+    if (lines.length === MASTERS) {
+      if (lines.reduce((n, l) => n + l.listed, 0) !== allIds.length) throw new Error('floor: not every minion listed');
+      return Math.max(...lines.map(at)) - t0;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 async function main() {
   const simCli = join(here, '../../salt-api-sim/dist/salt-api-sim.js');
   const serverCli = process.env.ACT2_BENCH_SERVER ?? join(here, '../dist/act2-server.js');
@@ -178,6 +198,12 @@ async function main() {
     (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   );
   const act2 = await server.ready(/"url":"(http:[^"]+)"/);
+  let floor;
+  if (FLOOR) {
+    writeFileSync(join(dir, 'masters.json'), JSON.stringify(masters));
+    floor = startChild([join(here, 'jobs-floor.mjs'), join(dir, 'floor.sqlite'), join(dir, 'masters.json'), PASSWORD]);
+    floor.url = await floor.ready(/"url":"(http:[^"]+)"/);
+  }
   try {
     for (const m of masters) {
       const minions = m.ids.map((id, j) => ({ sn: id, status: 'running', ips: [`10.${masters.indexOf(m)}.${j >> 8}.${j & 255}`] }));
@@ -189,7 +215,7 @@ async function main() {
       if (!res.ok) throw new Error(`register ${res.status}`);
     }
     const allIds = masters.flatMap((m) => m.ids);
-    const results = { act2Dispatch: [], act2Total: [], act2Collect: [], act2Compacted: [], act2Chunks: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
+    const results = { floorDispatch: [], act2Dispatch: [], act2Total: [], act2Collect: [], act2Compacted: [], act2Chunks: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
     const rssBefore = rssKiB(server.child.pid, 'VmRSS');
     for (let run = 0; run < WARMUP + RUNS; run += 1) {
       const bare = await bareJob(masters);
@@ -235,6 +261,7 @@ async function main() {
       }
       const job = await (await fetch(`${act2}/api/v1/jobs/${id}`)).json();
       if (job.counts.returned !== allIds.length) throw new Error(`only ${job.counts.returned} returned`);
+      if (floor) results.floorDispatch.push(await floorJob(floor, allIds));
     }
     for (const xs of Object.values(results)) xs.splice(0, WARMUP);
     const peak = rssKiB(server.child.pid, 'VmHWM');
@@ -243,11 +270,13 @@ async function main() {
     console.log('| phase | bare client | act2-server | ratio |');
     console.log('|---|---|---|---|');
     console.log(row('POST → last local_async answered', results.act2Dispatch, results.bareDispatch));
+    if (floor) console.log(row('floor server (jobs-floor.mjs): POST → last local_async answered', results.floorDispatch, results.bareDispatch));
     console.log(row('last local_async answered → every return stored', results.act2Collect, results.bareCollect));
     console.log(row('POST → every return stored (job finished)', results.act2Total, results.bareTotal));
     if (results.act2Compacted.length > 0) console.log(row('last local_async answered → chunks compacted into rows (after the finish)', results.act2Compacted, results.bareCollect));
     console.log(`act2-server RSS: ${(rssBefore / 1024).toFixed(0)} MiB before the jobs, peak ${(peak / 1024).toFixed(0)} MiB`);
     const runs = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+    if (floor) console.log(`act2 / floor dispatch: ${(median(results.act2Dispatch) / median(results.floorDispatch)).toFixed(2)}×; runs: floor dispatch ${runs(results.floorDispatch)}`);
     console.log(`runs: act2 dispatch ${runs(results.act2Dispatch)}; bare dispatch ${runs(results.bareDispatch)}; total ${runs(results.act2Total)}; bare total ${runs(results.bareTotal)}`);
     console.log(`runs: act2 stored ${runs(results.act2Collect)}; bare stored ${runs(results.bareCollect)}; act2 compacted ${runs(results.act2Compacted)} (chunks: ${results.act2Chunks.join(', ')})`);
   } finally {

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// The floor of a job's dispatch, for jobs.mjs: the least any server can do between receiving
+// `POST /jobs {target: {minions: [sn…]}, fun}` and salt-api's local_async answers, given what issue 8
+// asks (the job recorded durably before salt-api is called). Over plain node:http, it reads and parses
+// the body, finds each sn's master in an in-memory Map (no database read, no status, no failover
+// order), commits the job and its targets grouped per master as one row to SQLite (WAL, synchronous
+// NORMAL, as act2-server's), answers 202, then sends one local_async per master in parallel with undici
+// (tokens kept per master, as act2-server and the bare client keep them), logging a `dispatched` line
+// for each answer. It validates nothing, keeps no audit, follows no jid: a measuring stick, not a server.
+//
+//   node jobs-floor.mjs <sqlite file> <masters JSON file: [{sn, url, ids}]> <salt-api password>
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { Agent, request } from 'undici';
+
+const [file, mastersFile, password] = process.argv.slice(2);
+const masters = JSON.parse(readFileSync(mastersFile, 'utf8'));
+const masterOf = new Map();
+for (const m of masters) for (const id of m.ids) masterOf.set(id, m);
+const db = new Database(file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.exec('create table if not exists jobs (id text primary key, fun text not null, targets text not null)');
+const insert = db.prepare('insert into jobs (id, fun, targets) values (?, ?, ?)');
+const dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
+const headers = { 'content-type': 'application/json', accept: 'application/json' };
+
+async function call(url, body, token) {
+  const res = await request(url, { method: 'POST', dispatcher, headers: token ? { ...headers, 'x-auth-token': token } : headers, body: JSON.stringify(body) });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`salt-api ${res.statusCode}`);
+  return JSON.parse(text).return[0];
+}
+
+const tokens = new Map();
+for (const m of masters) tokens.set(m.sn, (await call(`${m.url}/login`, { username: 'salt-api', password, eauth: 'pam' })).token);
+
+const log = (fields) => process.stdout.write(`${JSON.stringify({ time: Date.now(), ...fields })}\n`);
+
+const server = createServer((req, res) => {
+  const parts = [];
+  req.on('data', (c) => parts.push(c));
+  req.on('end', () => {
+    const { target, fun } = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    const groups = new Map();
+    for (const sn of target.minions) {
+      const m = masterOf.get(sn);
+      if (!m) continue;
+      let group = groups.get(m);
+      if (!group) groups.set(m, (group = []));
+      group.push(sn);
+    }
+    const id = randomUUID();
+    insert.run(id, fun, JSON.stringify([...groups].map(([m, sns]) => [m.sn, sns])));
+    res.writeHead(202, headers).end(JSON.stringify({ id }));
+    for (const [m, sns] of groups) {
+      call(m.url, [{ client: 'local_async', tgt: sns, tgt_type: 'list', fun, arg: [], kwarg: {}, metadata: { act2_job: id } }], tokens.get(m.sn))
+        .then((answer) => log({ msg: 'dispatched', job: id, master: m.sn, jid: answer.jid, listed: answer.minions.length }))
+        .catch((err) => log({ msg: 'dispatch failed', job: id, master: m.sn, err: String(err) }));
+    }
+  });
+});
+server.listen(0, '127.0.0.1', () => log({ msg: 'listening', url: `http://127.0.0.1:${server.address().port}` }));
+process.on('SIGTERM', () => {
+  server.close();
+  db.close();
+  process.exit(0);
+});

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeEachDialect, useTestDatabase } from '../../../../test/helpers/db.js';
 import { createDb } from '../../create-db.js';
+import { insertChunks } from '../../../jobs/target-chunks.js';
+import { LARGE_VALUES_CHARS, usesBinaryProtocol } from './connection.js';
 import { mysqlDialect } from './index.js';
 
 describeEachDialect(
@@ -102,6 +104,78 @@ describeEachDialect(
         const again = await sql<{ one: number }>`select 1 as one`.execute(db);
 
         expect(again.rows).toEqual([{ one: 1 }]);
+      } finally {
+        await db.destroy();
+      }
+    });
+  },
+  ['mysql'],
+);
+
+const big = 'x'.repeat(LARGE_VALUES_CHARS);
+
+describe('which statements go over the binary protocol', () => {
+  it('writes (INSERT, UPDATE) with at least LARGE_VALUES_CHARS of string values, nothing else', () => {
+    expect(usesBinaryProtocol('insert into t (a) values (?)', [big])).toBe(true);
+    expect(usesBinaryProtocol('  UPDATE t set a = ? where b = ?', [big.slice(1), 'y'])).toBe(true);
+    expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big.slice(2), 1, null].slice(0, 2))).toBe(false);
+    expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big.slice(LARGE_VALUES_CHARS / 2), big.slice(LARGE_VALUES_CHARS / 2)])).toBe(true);
+    // Reads keep the text protocol (its row types), whatever they bind.
+    expect(usesBinaryProtocol('select * from t where a = ?', [big])).toBe(false);
+    expect(usesBinaryProtocol('delete from t where a = ?', [big])).toBe(false);
+    // A value the binary protocol converts differently keeps the text protocol for the statement.
+    expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big, true])).toBe(false);
+    expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big, 1n])).toBe(false);
+    expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big, Buffer.from('a')])).toBe(false);
+    // More placeholders than a prepared statement takes.
+    expect(usesBinaryProtocol('insert into t (a) values ?', [big, ...Array.from({ length: 65_535 }, () => 'a')])).toBe(false);
+    expect(usesBinaryProtocol('insert into t (a) values (?)', [])).toBe(false);
+  });
+});
+
+describeEachDialect(
+  'large writes on MySQL/MariaDB',
+  () => {
+    const t = useTestDatabase('mysql');
+
+    it('store large text byte for byte through a prepared statement, and leave none prepared on the server', async () => {
+      // One connection: the session's statement counters are this pool's.
+      const db = t.current.open(1);
+      try {
+        const status = async () => {
+          const { rows } = await sql<{ Variable_name: string; Value: string }>`show session status where Variable_name in ('Com_stmt_prepare', 'Com_stmt_close', 'Prepared_stmt_count')`.execute(db);
+          return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
+        };
+        const before = await status();
+        await db
+          .insertInto('jobs')
+          .values({ id: 'job-1', status: 'running', fun: 'test.ping', arg: '[]', kwarg: '{}', call_enc: 'x', timeout_s: 60, requested_by: 'op', created_at: 1_000, deadline_at: 61_000, finished_at: null, lease_owner: null, lease_until: null })
+          .execute();
+        // Every character the text protocol would escape, and some it would not.
+        const awkward = `quote ' double " backslash \\ nul \u0000 newline \n tab \t ctrl-z \u001a é 中 😀`;
+        const targets = Array.from({ length: 4_000 }, (_, seq): [number, string, string | null, string, string] => [seq, `m-${seq} ${awkward}`, seq % 2 ? null : '10.0.0.1', `id-${seq}`, '["master-1"]']);
+        const chunks = [
+          { chunkId: 'c-1', targets: targets.slice(0, 2_000) },
+          { chunkId: 'c-2', targets: targets.slice(2_000) },
+        ];
+        const text = (c: { targets: unknown[] }) => JSON.stringify(c.targets);
+        expect(chunks.reduce((n, c) => n + text(c).length, 0)).toBeGreaterThan(LARGE_VALUES_CHARS);
+
+        await insertChunks(db, 'job-1', chunks);
+        const mid = await status();
+        const updated = await db.updateTable('job_target_chunks').set({ patch: big }).where('job_id', '=', 'job-1').where('chunk_id', '=', 'c-2').executeTakeFirst();
+
+        expect(Number(updated.numUpdatedRows)).toBe(1);
+        const rows = await db.selectFrom('job_target_chunks').select(['chunk_id', 'n', 'seqs', 'targets', 'patch']).where('job_id', '=', 'job-1').orderBy('chunk_id').execute();
+        expect(rows.map((r) => [r.chunk_id, Number(r.n), r.seqs, r.targets, r.patch])).toEqual([
+          ['c-1', 2_000, '[[0,1999]]', text(chunks[0]!), null],
+          ['c-2', 2_000, '[[2000,3999]]', text(chunks[1]!), big],
+        ]);
+        const after = await status();
+        // The insert and the update were prepared (the binary protocol), each closed after it ran.
+        expect(mid.Com_stmt_prepare! - before.Com_stmt_prepare!).toBe(1);
+        expect(after.Com_stmt_prepare! - before.Com_stmt_prepare!).toBe(2);
+        expect(after.Com_stmt_close! - before.Com_stmt_close!).toBe(2);
       } finally {
         await db.destroy();
       }

@@ -18,8 +18,9 @@
 // after the publish: `300`, or a spread `200-800`; default 0, every return at once), ACT2_BENCH_SERVER (another
 // build's act2-server.js, e.g. main's, for an A/B with this script), ACT2_BENCH_COMPACTION (`expect`, the default:
 // a run whose chunks are not compacted within 10 s of the finish fails; `none`: a build without 0010, or a spread
-// latency that turns chunks into rows), ACT2_BENCH_FLOOR (1, the default: each run also posts the job to
-// jobs-floor.mjs, the least any server can do for a dispatch, and prints its figure beside act2's; 0: not).
+// latency that turns chunks into rows), ACT2_BENCH_FLOOR (1, the default: each run also posts the job to two
+// floor servers, jobs-floor.mjs, the least a server can do for a dispatch with the registry in memory and in
+// SQLite, and prints their figures beside act2's; 0: not).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -198,11 +199,14 @@ async function main() {
     (process.env.ACT2_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   );
   const act2 = await server.ready(/"url":"(http:[^"]+)"/);
-  let floor;
+  const floors = [];
   if (FLOOR) {
     writeFileSync(join(dir, 'masters.json'), JSON.stringify(masters));
-    floor = startChild([join(here, 'jobs-floor.mjs'), join(dir, 'floor.sqlite'), join(dir, 'masters.json'), PASSWORD]);
-    floor.url = await floor.ready(/"url":"(http:[^"]+)"/);
+    for (const lookup of ['memory', 'sqlite']) {
+      const floor = startChild([join(here, 'jobs-floor.mjs'), join(dir, `floor-${lookup}.sqlite`), join(dir, 'masters.json'), PASSWORD, lookup]);
+      floor.url = await floor.ready(/"url":"(http:[^"]+)"/);
+      floors.push({ lookup, floor, dispatch: [] });
+    }
   }
   try {
     for (const m of masters) {
@@ -215,7 +219,7 @@ async function main() {
       if (!res.ok) throw new Error(`register ${res.status}`);
     }
     const allIds = masters.flatMap((m) => m.ids);
-    const results = { floorDispatch: [], act2Dispatch: [], act2Total: [], act2Collect: [], act2Compacted: [], act2Chunks: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
+    const results = { act2Dispatch: [], act2Total: [], act2Collect: [], act2Compacted: [], act2Chunks: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
     const rssBefore = rssKiB(server.child.pid, 'VmRSS');
     for (let run = 0; run < WARMUP + RUNS; run += 1) {
       const bare = await bareJob(masters);
@@ -261,22 +265,22 @@ async function main() {
       }
       const job = await (await fetch(`${act2}/api/v1/jobs/${id}`)).json();
       if (job.counts.returned !== allIds.length) throw new Error(`only ${job.counts.returned} returned`);
-      if (floor) results.floorDispatch.push(await floorJob(floor, allIds));
+      for (const f of floors) f.dispatch.push(await floorJob(f.floor, allIds));
     }
-    for (const xs of Object.values(results)) xs.splice(0, WARMUP);
+    for (const xs of [...Object.values(results), ...floors.map((f) => f.dispatch)]) xs.splice(0, WARMUP);
     const peak = rssKiB(server.child.pid, 'VmHWM');
     const row = (name, a, b) => `| ${name} | ${median(b).toFixed(0)} ms | ${median(a).toFixed(0)} ms | ${(median(a) / median(b)).toFixed(2)}× |`;
     console.log(`one test.ping job to ${allIds.length} minions over ${MASTERS} masters, ${DIALECT}, poll ${POLL}, minion latency ${LATENCY_HI > 0 ? `${LATENCY_LO}-${LATENCY_HI}` : 0} ms, median of ${RUNS} after ${WARMUP} warm-up jobs`);
     console.log('| phase | bare client | act2-server | ratio |');
     console.log('|---|---|---|---|');
     console.log(row('POST → last local_async answered', results.act2Dispatch, results.bareDispatch));
-    if (floor) console.log(row('floor server (jobs-floor.mjs): POST → last local_async answered', results.floorDispatch, results.bareDispatch));
+    for (const f of floors) console.log(row(`floor server, registry in ${f.lookup === 'memory' ? 'memory' : 'SQLite'} (jobs-floor.mjs): POST → last local_async answered`, f.dispatch, results.bareDispatch));
     console.log(row('last local_async answered → every return stored', results.act2Collect, results.bareCollect));
     console.log(row('POST → every return stored (job finished)', results.act2Total, results.bareTotal));
     if (results.act2Compacted.length > 0) console.log(row('last local_async answered → chunks compacted into rows (after the finish)', results.act2Compacted, results.bareCollect));
     console.log(`act2-server RSS: ${(rssBefore / 1024).toFixed(0)} MiB before the jobs, peak ${(peak / 1024).toFixed(0)} MiB`);
     const runs = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
-    if (floor) console.log(`act2 / floor dispatch: ${(median(results.act2Dispatch) / median(results.floorDispatch)).toFixed(2)}×; runs: floor dispatch ${runs(results.floorDispatch)}`);
+    for (const f of floors) console.log(`act2 / floor (${f.lookup}) dispatch: ${(median(results.act2Dispatch) / median(f.dispatch)).toFixed(2)}×; runs: floor dispatch ${runs(f.dispatch)}`);
     console.log(`runs: act2 dispatch ${runs(results.act2Dispatch)}; bare dispatch ${runs(results.bareDispatch)}; total ${runs(results.act2Total)}; bare total ${runs(results.bareTotal)}`);
     console.log(`runs: act2 stored ${runs(results.act2Collect)}; bare stored ${runs(results.bareCollect)}; act2 compacted ${runs(results.act2Compacted)} (chunks: ${results.act2Chunks.join(', ')})`);
   } finally {

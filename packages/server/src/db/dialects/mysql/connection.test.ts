@@ -118,7 +118,8 @@ describe('which statements go over the binary protocol', () => {
   it('writes (INSERT, UPDATE) with at least LARGE_VALUES_CHARS of string values, nothing else', () => {
     expect(usesBinaryProtocol('insert into t (a) values (?)', [big])).toBe(true);
     expect(usesBinaryProtocol('  UPDATE t set a = ? where b = ?', [big.slice(1), 'y'])).toBe(true);
-    expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big.slice(2), 1, null].slice(0, 2))).toBe(false);
+    expect(usesBinaryProtocol('insert into t (a, b, c) values (?, ?, ?)', [big.slice(1), 1, null])).toBe(false);
+    expect(usesBinaryProtocol('insert into t (a, b, c) values (?, ?, ?)', [big, 1, null])).toBe(true);
     expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big.slice(LARGE_VALUES_CHARS / 2), big.slice(LARGE_VALUES_CHARS / 2)])).toBe(true);
     // Reads keep the text protocol (its row types), whatever they bind.
     expect(usesBinaryProtocol('select * from t where a = ?', [big])).toBe(false);
@@ -128,7 +129,10 @@ describe('which statements go over the binary protocol', () => {
     expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big, 1n])).toBe(false);
     expect(usesBinaryProtocol('insert into t (a, b) values (?, ?)', [big, Buffer.from('a')])).toBe(false);
     // More placeholders than a prepared statement takes.
+    expect(usesBinaryProtocol('insert into t (a) values ?', [big, ...Array.from({ length: 65_534 }, () => 'a')])).toBe(true);
     expect(usesBinaryProtocol('insert into t (a) values ?', [big, ...Array.from({ length: 65_535 }, () => 'a')])).toBe(false);
+    // MariaDB's INSERT … RETURNING gives rows.
+    expect(usesBinaryProtocol('insert into t (a) values (?) returning id', [big])).toBe(false);
     expect(usesBinaryProtocol('insert into t (a) values (?)', [])).toBe(false);
   });
 });

@@ -25,8 +25,9 @@ export const mysqlDialect: SqlDialect = {
   schemes: ['mysql', 'mariadb'],
   inProcess: false,
   open: openMysql,
-  // mysql2's server-side prepared statements (execute) keep one per text and connection without
-  // bound; the plain text protocol is kept until a measurement says otherwise.
+  // No statement is kept prepared: mysql2's `execute` keeps one per text and connection without bound
+  // (and MariaDB 16,382 for the whole server). Large writes alone are prepared and closed at once
+  // (connection.ts, withLargeValuesBinary).
   prepare: () => undefined,
   runPrepared: () => undefined,
   owns: (db) => db.getExecutor().adapter instanceof MysqlAdapter,

@@ -4,12 +4,14 @@
 // asks (the job recorded durably before salt-api is called). Over plain node:http, it reads and parses
 // the body, finds each sn's master (`memory`: in a Map; `sqlite`: with one query on a (master, minion)
 // table of the same SQLite file, indexed by minion, as a server keeping its registry in the database
-// must; neither reads a status or orders failover candidates), commits the job and its targets grouped per master as one row to SQLite (WAL, synchronous
-// NORMAL, as act2-server's), answers 202, then sends one local_async per master in parallel with undici
-// (tokens kept per master, as act2-server and the bare client keep them), logging a `dispatched` line
-// for each answer. It validates nothing, keeps no audit, follows no jid: a measuring stick, not a server.
+// must; neither reads a status or orders failover candidates), commits the job and its targets grouped
+// per master as one row to SQLite (WAL, synchronous NORMAL, as act2-server's), answers 202, then sends
+// one local_async per master in parallel with undici (tokens kept per master, as act2-server and the
+// bare client keep them), logging a `dispatched` line for each answer. It validates nothing, keeps no
+// audit, follows no jid: a measuring stick, not a server.
 //
-//   node jobs-floor.mjs <sqlite file> <masters JSON file: [{sn, url, ids}]> <salt-api password> <memory | sqlite>
+//   node jobs-floor.mjs <sqlite file> <masters JSON file: [{sn, url, ids}]> <salt-api password> \
+//     <memory | sqlite>
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,25 +22,32 @@ const [file, mastersFile, password, lookup = 'memory'] = process.argv.slice(2);
 if (!['memory', 'sqlite'].includes(lookup)) throw new Error('lookup: memory or sqlite');
 const masters = JSON.parse(readFileSync(mastersFile, 'utf8'));
 const bySn = new Map(masters.map((m) => [m.sn, m]));
-const masterOf = new Map();
-for (const m of masters) for (const id of m.ids) masterOf.set(id, m);
 const db = new Database(file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.exec('create table if not exists jobs (id text primary key, fun text not null, targets text not null)');
 const insert = db.prepare('insert into jobs (id, fun, targets) values (?, ?, ?)');
-db.exec('create table if not exists pairs (master_sn text not null, minion_sn text not null, primary key (master_sn, minion_sn))');
-db.exec('create index if not exists pairs_minion on pairs (minion_sn)');
-const pair = db.prepare('insert or ignore into pairs (master_sn, minion_sn) values (?, ?)');
-db.transaction(() => {
-  for (const m of masters) for (const id of m.ids) pair.run(m.sn, id);
-})();
-const pairsOf = db.prepare(`select master_sn, group_concat(minion_sn, char(10)) as sns from pairs where minion_sn in (select value from json_each(?)) group by master_sn`);
+// Only the lookup this floor uses: the pairs in a Map, or in a table of the same SQLite file.
+const masterOf = new Map();
+let pairsOf;
+if (lookup === 'memory') {
+  for (const m of masters) for (const id of m.ids) masterOf.set(id, m);
+} else {
+  db.exec('create table if not exists pairs (master_sn text not null, minion_sn text not null, primary key (master_sn, minion_sn))');
+  db.exec('create index if not exists pairs_minion on pairs (minion_sn)');
+  const pair = db.prepare('insert or ignore into pairs (master_sn, minion_sn) values (?, ?)');
+  db.transaction(() => {
+    for (const m of masters) for (const id of m.ids) pair.run(m.sn, id);
+  })();
+  pairsOf = db.prepare(
+    'select master_sn, group_concat(minion_sn, char(10)) as sns from pairs where minion_sn in (select value from json_each(?)) group by master_sn',
+  );
+}
 
 /** Each master's targets among `sns`. */
 function groupsOf(sns) {
   const groups = new Map();
-  if (lookup === 'sqlite') {
+  if (pairsOf) {
     for (const row of pairsOf.all(JSON.stringify(sns))) groups.set(bySn.get(row.master_sn), row.sns.split('\n'));
     return groups;
   }

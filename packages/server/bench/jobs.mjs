@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { Agent, request } from 'undici';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MASTERS = Number(process.env.ACT2_BENCH_MASTERS ?? 10);
@@ -88,15 +89,23 @@ function rssKiB(pid, field) {
   return m ? Number(m[1]) : NaN;
 }
 
+// The bare client's HTTP: undici's own `request` on a keep-alive pool, as act2-server and the floors
+// call salt-api (the global fetch adds its own per-request work).
+const dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
+
+async function saltPost(url, body, headers = json) {
+  const res = await request(url, { method: 'POST', dispatcher, headers, body: JSON.stringify(body) });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`salt-api ${res.statusCode}`);
+  return JSON.parse(text).return[0];
+}
+
 async function saltLogin(url) {
-  const res = await fetch(`${url}/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'salt-api', password: PASSWORD, eauth: 'pam' }) });
-  return (await res.json()).return[0].token;
+  return (await saltPost(`${url}/login`, { username: 'salt-api', password: PASSWORD, eauth: 'pam' })).token;
 }
 
 async function saltRun(url, token, chunk) {
-  const res = await fetch(url, { method: 'POST', headers: { ...json, 'x-auth-token': token }, body: JSON.stringify([chunk]) });
-  if (!res.ok) throw new Error(`salt-api ${res.status}`);
-  return (await res.json()).return[0];
+  return saltPost(url, [chunk], { ...json, 'x-auth-token': token });
 }
 
 /** The bare client: the same calls act2 makes (a token kept per master, like act2), nothing stored. */
@@ -131,8 +140,10 @@ async function floorJob(floor, allIds) {
   const from = floor.lines.length;
   const t0 = Date.now();
   const res = await fetch(`${floor.url}/jobs`, { method: 'POST', headers: json, body: JSON.stringify({ target: { minions: allIds }, fun: 'test.ping', timeout_s: 120 }) });
+  if (res.status !== 202) throw new Error(`floor: POST /jobs ${res.status}`);
   const { id } = await res.json();
-  for (;;) {
+  for (const giveUp = Date.now() + 30_000; ; ) {
+    if (Date.now() > giveUp) throw new Error(`floor: job ${id} not dispatched within 30 s`);
     const lines = floor.lines.slice(from).map((l) => JSON.parse(l)).filter((l) => l.job === id);
     const failed = lines.find((l) => l.msg !== 'dispatched');
     if (failed) throw new Error(`floor: ${JSON.stringify(failed)}`);
@@ -221,12 +232,14 @@ async function main() {
     const allIds = masters.flatMap((m) => m.ids);
     const results = { act2Dispatch: [], act2Total: [], act2Collect: [], act2Compacted: [], act2Chunks: [], bareDispatch: [], bareTotal: [], bareCollect: [] };
     const rssBefore = rssKiB(server.child.pid, 'VmRSS');
-    for (let run = 0; run < WARMUP + RUNS; run += 1) {
-      const bare = await bareJob(masters);
-      results.bareDispatch.push(bare.dispatchMs);
-      results.bareTotal.push(bare.totalMs);
-      results.bareCollect.push(bare.totalMs - bare.dispatchMs);
+    async function bare() {
+      const { dispatchMs, totalMs } = await bareJob(masters);
+      results.bareDispatch.push(dispatchMs);
+      results.bareTotal.push(totalMs);
+      results.bareCollect.push(totalMs - dispatchMs);
+    }
 
+    async function act2Job(run) {
       const from = server.lines.length;
       const t0 = Date.now();
       const res = await fetch(`${act2}/api/v1/jobs`, { method: 'POST', headers: json, body: JSON.stringify({ target: { minions: allIds }, fun: 'test.ping', timeout_s: 120 }) });
@@ -242,7 +255,7 @@ async function main() {
           results.act2Total.push(at(done) - t0);
           results.act2Collect.push(at(done) - lastDispatch);
           const created = logs.find((l) => l.msg === 'job created' && l.job === id);
-          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ bareDispatchMs: Math.round(bare.dispatchMs), bareTotalMs: Math.round(bare.totalMs), postMs, created: at(created) - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [at(l) - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [at(l) - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [at(l) - t0, l.ms]), finished: at(done) - t0 }));
+          if (process.env.ACT2_BENCH_DEBUG) console.log(JSON.stringify({ postMs, created: at(created) - t0, resolveMs: created.resolveMs, storeMs: created.storeMs, dispatched: logs.filter((l) => l.msg === 'dispatched' && l.job === id).map((l) => [at(l) - t0, l.ms]), settled: logs.filter((l) => l.msg === 'dispatch settled').map((l) => [at(l) - t0, l.ms]), stored: logs.filter((l) => l.msg === 'returns stored').map((l) => [at(l) - t0, l.ms]), finished: at(done) - t0 }));
           if (done.status !== 'done') throw new Error(`job ended ${done.status}`);
           break;
         }
@@ -265,16 +278,22 @@ async function main() {
       }
       const job = await (await fetch(`${act2}/api/v1/jobs/${id}`)).json();
       if (job.counts.returned !== allIds.length) throw new Error(`only ${job.counts.returned} returned`);
-      for (const f of floors) f.dispatch.push(await floorJob(f.floor, allIds));
+    }
+
+    for (let run = 0; run < WARMUP + RUNS; run += 1) {
+      const steps = [bare, () => act2Job(run), ...floors.map((f) => async () => f.dispatch.push(await floorJob(f.floor, allIds)))];
+      // Each side goes first in turn: none always runs right after another's job on the shared cores.
+      for (let i = 0; i < steps.length; i += 1) await steps[(run + i) % steps.length]();
     }
     for (const xs of [...Object.values(results), ...floors.map((f) => f.dispatch)]) xs.splice(0, WARMUP);
     const peak = rssKiB(server.child.pid, 'VmHWM');
-    const row = (name, a, b) => `| ${name} | ${median(b).toFixed(0)} ms | ${median(a).toFixed(0)} ms | ${(median(a) / median(b)).toFixed(2)}× |`;
+    // The ratio of the medians, and the median of each run's own ratio (the host's speed drifts between runs).
+    const row = (name, a, b) => `| ${name} | ${median(b).toFixed(0)} ms | ${median(a).toFixed(0)} ms | ${(median(a) / median(b)).toFixed(2)}× | ${median(a.map((x, i) => x / b[i])).toFixed(2)}× |`;
     console.log(`one test.ping job to ${allIds.length} minions over ${MASTERS} masters, ${DIALECT}, poll ${POLL}, minion latency ${LATENCY_HI > 0 ? `${LATENCY_LO}-${LATENCY_HI}` : 0} ms, median of ${RUNS} after ${WARMUP} warm-up jobs`);
-    console.log('| phase | bare client | act2-server | ratio |');
-    console.log('|---|---|---|---|');
+    console.log('| phase | bare client | act2-server | ratio | per-run ratio (median) |');
+    console.log('|---|---|---|---|---|');
     console.log(row('POST → last local_async answered', results.act2Dispatch, results.bareDispatch));
-    for (const f of floors) console.log(row(`floor server, registry in ${f.lookup === 'memory' ? 'memory' : 'SQLite'} (jobs-floor.mjs): POST → last local_async answered`, f.dispatch, results.bareDispatch));
+    for (const f of floors) console.log(row(`floor server, registry in ${f.lookup === 'memory' ? 'memory' : 'SQLite'} (jobs-floor.mjs, always SQLite): POST → last local_async answered`, f.dispatch, results.bareDispatch));
     console.log(row('last local_async answered → every return stored', results.act2Collect, results.bareCollect));
     console.log(row('POST → every return stored (job finished)', results.act2Total, results.bareTotal));
     if (results.act2Compacted.length > 0) console.log(row('last local_async answered → chunks compacted into rows (after the finish)', results.act2Compacted, results.bareCollect));
@@ -285,6 +304,7 @@ async function main() {
     console.log(`runs: act2 stored ${runs(results.act2Collect)}; bare stored ${runs(results.bareCollect)}; act2 compacted ${runs(results.act2Compacted)} (chunks: ${results.act2Chunks.join(', ')})`);
   } finally {
     for (const c of children) c.kill('SIGTERM');
+    await dispatcher.close();
     await new Promise((r) => setTimeout(r, 300));
     rmSync(dir, { recursive: true, force: true });
     await dropPg?.();

@@ -13,7 +13,9 @@ describe('the gate of a round’s first lookups', () => {
     const second = gate.wait();
 
     expect(await settledWithin(first, 20)).toBe(false);
+    expect(gate.complete()).toBe(false);
     gate.arrived();
+    expect(gate.complete()).toBe(true);
     expect(await settledWithin(Promise.all([first, second]).then(() => undefined), 20)).toBe(true);
     // Later waiters pass at once.
     expect(await settledWithin(gate.wait(), 5)).toBe(true);

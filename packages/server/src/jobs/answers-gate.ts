@@ -10,6 +10,8 @@ export interface AnswersGate {
   arrived(): void;
   /** Resolves once every dispatch of the round arrived, `maxWaitMs` from now, or on `signal`, whichever comes first. */
   wait(): Promise<void>;
+  /** Whether every dispatch of the round arrived. */
+  complete(): boolean;
 }
 
 export function answersGate(expected: number, maxWaitMs: number, signal: AbortSignal): AnswersGate {
@@ -25,6 +27,7 @@ export function answersGate(expected: number, maxWaitMs: number, signal: AbortSi
       left -= 1;
       if (left <= 0) releaseAll();
     },
+    complete: () => left <= 0,
     wait() {
       if (left <= 0 || signal.aborted) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -101,10 +101,10 @@ export async function sendRound(
   log: FastifyBaseLogger,
 ) {
   // Each master's answer is written as soon as it comes, and its jid looked up: a stopped master (500
-  // after 15 s) holds back neither the jids the others gave nor their first lookup (at most one poll
-  // interval). Their later lookups wait for the round's end (the next follow turn): a known limit (README, Follow).
-  // No branch outlives the round: one that fails (not only by losing the lease) ends the follow only
-  // once the others have stopped writing.
+  // after 15 s) holds back neither the jids the others gave nor their lookups. A master's jid is looked
+  // up again every poll interval while another master of the round has not answered yet; once all have,
+  // the follow loop takes over every jid. No branch outlives the round: one that fails (not only by
+  // losing the lease) ends the follow only once the others have stopped writing.
   // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each
   // dispatch to read its own (and fail over as before when that fails too).
   const credentials = await getMastersCredentials(ctx.db, ctx.box, plans.map((p) => p.master)).catch(() => undefined);
@@ -124,9 +124,16 @@ export async function sendRound(
     } finally {
       gate.arrived();
     }
-    if (followed.length === 0) return;
-    await gate.wait();
-    await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
+    // The first lookup waits for the round's other answers (at most a poll interval); the next ones
+    // come every poll interval until this master's targets all returned or the round is complete.
+    // A round that completes during a later wait is left to the follow loop (it looks every jid up a
+    // poll interval after the round).
+    for (let first = true; followed.length > 0; first = false) {
+      await gate.wait();
+      if (ctx.signal.aborted || (!first && gate.complete())) return;
+      followed = await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
+      if (gate.complete()) return;
+    }
   });
   return true;
 }

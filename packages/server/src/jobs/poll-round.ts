@@ -12,7 +12,8 @@ import { readJobInfo } from './salt-answers.js';
 /**
  * One `jobs.list_job` per (master, jid): returns land in the targets; a failed lookup is retried next round.
  * `client`: the salt-api client the caller just used for that master (a lookup right after its dispatch),
- * instead of reading and decrypting its credentials again.
+ * instead of reading and decrypting its credentials again. Returns the targets still followed: those
+ * that did not return and that salt did not refuse to publish to.
  */
 export async function pollRound(
   ctx: FollowContext,
@@ -21,7 +22,8 @@ export async function pollRound(
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
   client?: SaltClient,
-) {
+): Promise<PendingTarget[]> {
+  const left: PendingTarget[] = [];
   const groups = new Map<string, PendingTarget[]>();
   for (const t of followed) {
     const key = `${t.master_sn ?? ''}\u0000${t.jid ?? ''}`;
@@ -38,12 +40,18 @@ export async function pollRound(
     } catch (err) {
       lookupErrors.set(key, reasonOf(err));
       log.warn({ master, jid, reason: reasonOf(err) }, 'job lookup failed');
+      left.push(...targets);
       return;
     }
     if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
     const returned = targets.filter((t) => info.results.has(t.salt_id));
     const listed = info.minions ? new Set(info.minions) : undefined;
-    const unlisted = listed ? targets.filter((t) => !info.results.has(t.salt_id) && !listed.has(t.salt_id)) : [];
+    const unlisted: PendingTarget[] = [];
+    for (const t of targets) {
+      if (info.results.has(t.salt_id)) continue;
+      if (listed && !listed.has(t.salt_id)) unlisted.push(t);
+      else left.push(t);
+    }
     // Nothing came back yet: nothing is written (targets still in a chunk stay there, so that an answer
     // that reaches all of them in a later lookup is still kept on the chunk).
     if (returned.length === 0 && unlisted.length === 0) return;
@@ -83,5 +91,5 @@ export async function pollRound(
     });
     // ms: the store transaction; groupMs: grouping the returns into patches before it.
     log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted, groupMs: storeStarted - groupStarted }, 'returns stored');
-  });
+  });  return left;
 }

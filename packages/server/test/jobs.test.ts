@@ -456,4 +456,50 @@ describeEachDialect('salt jobs: a master that has not answered its local_async y
       world.fleet.c.setMinionLatency('c-002', 0);
     }
   });
+
+  it('stores no return past timeout_s while it waits: what had not returned by then ends no_return', async () => {
+    // timeout_s 1: c-002 returns at ~1.5 s, while master-a still holds its answer back (until ~2.5 s).
+    world.fleet.a.setDispatchReplyDelay(2_500);
+    world.fleet.c.setMinionLatency('c-002', 1_500);
+    try {
+      const done = await runJob(world.app, { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping', timeout_s: 1 });
+
+      expect(done.targets.find((t) => t.sn === 'c-002')).toMatchObject({ outcome: 'no_return', master: 'master-c' });
+    } finally {
+      world.fleet.a.setDispatchReplyDelay(0);
+      world.fleet.c.setMinionLatency('c-002', 0);
+    }
+  });
+
+  it("nor in a failover round: an earlier round's jids are looked up while the next master has not answered", async () => {
+    // Round 1: master-a refuses at once (503), master-c publishes; c-002 returns after master-c's first
+    // lookup. Round 2: ha-001 fails over to master-b, which answers its local_async 3 s later.
+    world.fleet.a.setMasterDown('no-ipc');
+    world.fleet.b.setDispatchReplyDelay(3_000);
+    world.fleet.c.setMinionLatency('c-002', 700);
+    try {
+      const posted = Date.now();
+      const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
+      const id = (created.json() as JobSummary).id;
+      let c002: string | undefined;
+      while (Date.now() - posted < 2_500) {
+        const job = (await world.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
+        c002 = job.targets.find((t) => t.sn === 'c-002')?.outcome;
+        if (c002 === 'returned') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const done = await waitForJob(world.app, id);
+
+      // Stored while master-b still held its answer back (it answers at ~3 s).
+      expect(c002).toBe('returned');
+      expect(done.targets.map((t) => [t.sn, t.outcome, t.master, t.attempts.map((a) => [a.master, a.ok])])).toEqual([
+        ['ha-001', 'returned', 'master-b', [['master-a', false], ['master-b', true]]],
+        ['c-002', 'returned', 'master-c', [['master-c', true]]],
+      ]);
+    } finally {
+      world.fleet.a.setMasterDown(false);
+      world.fleet.b.setDispatchReplyDelay(0);
+      world.fleet.c.setMinionLatency('c-002', 0);
+    }
+  });
 });

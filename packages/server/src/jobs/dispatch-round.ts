@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SaltApiError, type SaltClient } from '@act2/salt-api-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { allBranches } from './all-branches.js';
-import { answersGate } from './answers-gate.js';
+import { answersGate, type AnswersGate } from './answers-gate.js';
 import { clientFor, guarded, reasonCodeOf, reasonOf, type Call, type FollowContext } from './follow-context.js';
 import { pushTo } from './group-by.js';
 import { getMastersCredentials } from '../masters/repository.js';
@@ -59,6 +59,8 @@ export async function dispatchRound(
   dispatches: DispatchRow[],
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
+  /** Targets already followed under an earlier round's jids: looked up while this round runs. */
+  followed: readonly PendingTarget[] = [],
 ) {
   const { round, plans, exhausted } = planRound(waiting, dispatches);
   if (exhausted.length > 0) {
@@ -82,7 +84,7 @@ export async function dispatchRound(
     await insertDispatches(trx, dispatchRows(job.id, round, plans, now));
     return now;
   });
-  return sendRound(ctx, job, call, plans, at, lookupErrors, log);
+  return sendRound(ctx, job, call, plans, at, lookupErrors, log, followed);
 }
 
 /**
@@ -99,12 +101,14 @@ export async function sendRound(
   at: number,
   lookupErrors: Map<string, string>,
   log: FastifyBaseLogger,
+  /** Targets already followed under an earlier round's jids (a failover round): looked up meanwhile. */
+  followed: readonly PendingTarget[] = [],
 ) {
   // Each master's answer is written as soon as it comes, and its jid looked up: a stopped master (500
-  // after 15 s) holds back neither the jids the others gave nor their lookups. A master's jid is looked
-  // up again every poll interval while another master of the round has not answered yet; once all have,
-  // the follow loop takes over every jid. No branch outlives the round: one that fails (not only by
-  // losing the lease) ends the follow only once the others have stopped writing.
+  // after 15 s) holds back neither the jids the others gave nor their lookups. Every jid known (this
+  // round's and earlier rounds') is looked up every poll interval while a master of the round has not
+  // answered yet; once all have, the follow loop takes over. No branch outlives the round: one that
+  // fails (not only by losing the lease) ends the follow only once the others have stopped writing.
   // Every master's credentials in one query, not ten on a pool of four; a failed read leaves each
   // dispatch to read its own (and fail over as before when that fails too).
   const credentials = await getMastersCredentials(ctx.db, ctx.box, plans.map((p) => p.master)).catch(() => undefined);
@@ -112,30 +116,48 @@ export async function sendRound(
     await withdrawUnsentJob(ctx.db, job.id, ctx.instanceId);
     return false;
   }
-  // Each master's jid is looked up once the round's answers are in (or a poll interval after its own):
-  // its returns are not stored while the other masters' answers are still arriving (answers-gate.ts).
+  // Each master's jid is first looked up once the round's answers are in (or a poll interval after its
+  // own): its returns are not stored while the other masters' answers are still arriving (answers-gate.ts).
   const gate = answersGate(plans.length, ctx.pollIntervalMs, ctx.signal);
-  await allBranches(plans, async (plan) => {
-    let followed: PendingTarget[];
+  const branches = plans.map((plan) => async () => {
     let answer: DispatchAnswer;
+    let ours: PendingTarget[];
     try {
       answer = await dispatchGroup(ctx, job, call, plan, log, credentials);
-      followed = await settle(ctx, job, plan, at, answer, log);
+      ours = await settle(ctx, job, plan, at, answer, log);
     } finally {
       gate.arrived();
     }
-    // The first lookup waits for the round's other answers (at most a poll interval); the next ones
-    // come every poll interval until this master's targets all returned or the round is complete.
-    // A round that completes during a later wait is left to the follow loop (it looks every jid up a
-    // poll interval after the round).
-    for (let first = true; followed.length > 0; first = false) {
-      await gate.wait();
-      if (ctx.signal.aborted || (!first && gate.complete())) return;
-      followed = await pollRound(ctx, job, followed, lookupErrors, log, answer.client);
-      if (gate.complete()) return;
-    }
+    await followDuringRound(ctx, job, gate, ours, lookupErrors, log, { lookAfterAnswers: true, client: answer.client });
   });
+  if (followed.length > 0) branches.push(() => followDuringRound(ctx, job, gate, [...followed], lookupErrors, log, { lookAfterAnswers: false }));
+  await allBranches(branches, (branch) => branch());
   return true;
+}
+
+/**
+ * Looks `followed` up every poll interval while the round is incomplete, until they all returned.
+ * `lookAfterAnswers`: a master's own targets are looked up once the round's answers are in (at most a
+ * poll interval), even when that completes the round. Any other lookup is made only while the round is
+ * still incomplete (once it completes, the follow loop looks every jid up a poll interval later) and
+ * before the job's deadline (past `timeout_s` the follow loop expires what did not return).
+ */
+async function followDuringRound(
+  ctx: FollowContext,
+  job: JobRow,
+  gate: AnswersGate,
+  followed: PendingTarget[],
+  lookupErrors: Map<string, string>,
+  log: FastifyBaseLogger,
+  { lookAfterAnswers, client }: { lookAfterAnswers: boolean; client?: SaltClient | undefined },
+): Promise<void> {
+  for (let first = lookAfterAnswers; followed.length > 0; first = false) {
+    await gate.wait();
+    if (ctx.signal.aborted) return;
+    if (!first && (gate.complete() || (await ctx.clock(ctx.db)) >= Number(job.deadline_at))) return;
+    followed = await pollRound(ctx, job, followed, lookupErrors, log, client);
+    if (gate.complete()) return;
+  }
 }
 
 /**

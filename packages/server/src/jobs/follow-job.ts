@@ -63,7 +63,8 @@ export async function followJob(ctx: FollowContext, jobId: string, start?: JobSt
     if ((await ctx.clock(ctx.db)) >= deadline) return expire(ctx, job, pending, lookupErrors, log);
     const waiting = pending.filter((t) => t.jid === null);
     if (waiting.length > 0) {
-      if (!(await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log))) return;
+      const followed = pending.filter((t) => t.jid !== null);
+      if (!(await dispatchRound(ctx, job, call, waiting, dispatches, lookupErrors, log, followed))) return;
       justPolled = true;
     } else {
       if (justPolled) await sleep(ctx.pollIntervalMs, undefined, { signal: ctx.signal }).catch(() => undefined);

@@ -43,7 +43,9 @@ export async function pollRound(
       left.push(...targets);
       return;
     }
+    // The last lookup's error is the one a target that never returns is expired with.
     if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
+    else lookupErrors.delete(key);
     const returned = targets.filter((t) => info.results.has(t.salt_id));
     const listed = info.minions ? new Set(info.minions) : undefined;
     const unlisted: PendingTarget[] = [];
@@ -91,5 +93,6 @@ export async function pollRound(
     });
     // ms: the store transaction; groupMs: grouping the returns into patches before it.
     log.debug({ master, jid, returned: returned.length, ms: Date.now() - storeStarted, groupMs: storeStarted - groupStarted }, 'returns stored');
-  });  return left;
+  });
+  return left;
 }

@@ -293,7 +293,7 @@ async function main() {
     console.log('| phase | bare client | act2-server | ratio | per-run ratio (median) |');
     console.log('|---|---|---|---|---|');
     console.log(row('POST → last local_async answered', results.act2Dispatch, results.bareDispatch));
-    for (const f of floors) console.log(row(`floor server, registry in ${f.lookup === 'memory' ? 'memory' : 'SQLite'} (jobs-floor.mjs, always SQLite): POST → last local_async answered`, f.dispatch, results.bareDispatch));
+    for (const f of floors) console.log(row(`floor server (jobs-floor.mjs), pairs ${f.lookup === 'memory' ? 'in a Map' : 'read from SQLite'}, job stored in SQLite: POST → last local_async answered`, f.dispatch, results.bareDispatch));
     console.log(row('last local_async answered → every return stored', results.act2Collect, results.bareCollect));
     console.log(row('POST → every return stored (job finished)', results.act2Total, results.bareTotal));
     if (results.act2Compacted.length > 0) console.log(row('last local_async answered → chunks compacted into rows (after the finish)', results.act2Compacted, results.bareCollect));

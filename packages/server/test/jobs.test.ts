@@ -424,29 +424,32 @@ describeEachDialect('salt jobs: the first lookups of a round', (dialect) => {
 describeEachDialect('salt jobs: a master that has not answered its local_async yet', (dialect) => {
   const world = useJobWorld(dialect, { config: { jobPollIntervalMs: 300, jobLeaseMs: 6000 } });
 
+  /** Posts a test.ping to ha-001 and c-002; `c002`: c-002's outcome once it returned, or `withinMs` after the post. */
+  async function postWatchingC002(withinMs: number): Promise<{ id: string; c002: string | undefined }> {
+    const posted = Date.now();
+    const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
+    const id = (created.json() as JobSummary).id;
+    let outcome: string | undefined;
+    while (Date.now() - posted < withinMs) {
+      const job = (await world.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
+      outcome = job.targets.find((t) => t.sn === 'c-002')?.outcome;
+      if (outcome === 'returned') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { id, c002: outcome };
+  }
+
   it("holds back none of the other masters' later returns: their jids are looked up every poll interval meanwhile", async () => {
     // master-a answers its local_async 3 s after the publish; c-002 returns ~0.7 s after its own, after
     // master-c's first lookup (which waits at most one poll interval for master-a, then finds nothing).
     world.fleet.a.setDispatchReplyDelay(3_000);
     world.fleet.c.setMinionLatency('c-002', 700);
     try {
-      const posted = Date.now();
-      const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
-      const id = (created.json() as JobSummary).id;
-      let c002: { outcome: string; at: number } | undefined;
-      while (Date.now() - posted < 2_500) {
-        const job = (await world.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
-        const target = job.targets.find((t) => t.sn === 'c-002');
-        if (target?.outcome === 'returned') {
-          c002 = { outcome: target.outcome, at: Date.now() - posted };
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const { id, c002 } = await postWatchingC002(2_500);
       const done = await waitForJob(world.app, id);
 
       // Stored while master-a still held its answer back (it answers at ~3 s).
-      expect(c002?.outcome).toBe('returned');
+      expect(c002).toBe('returned');
       expect(done.targets.map((t) => [t.sn, t.outcome, t.master])).toEqual([
         ['ha-001', 'returned', 'master-a'],
         ['c-002', 'returned', 'master-c'],
@@ -478,16 +481,7 @@ describeEachDialect('salt jobs: a master that has not answered its local_async y
     world.fleet.b.setDispatchReplyDelay(3_000);
     world.fleet.c.setMinionLatency('c-002', 700);
     try {
-      const posted = Date.now();
-      const created = await world.app.inject({ method: 'POST', url: '/api/v1/jobs', payload: { target: { minions: ['ha-001', 'c-002'] }, fun: 'test.ping' } });
-      const id = (created.json() as JobSummary).id;
-      let c002: string | undefined;
-      while (Date.now() - posted < 2_500) {
-        const job = (await world.app.inject({ method: 'GET', url: `/api/v1/jobs/${id}` })).json() as Job;
-        c002 = job.targets.find((t) => t.sn === 'c-002')?.outcome;
-        if (c002 === 'returned') break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const { id, c002 } = await postWatchingC002(2_500);
       const done = await waitForJob(world.app, id);
 
       // Stored while master-b still held its answer back (it answers at ~3 s).

@@ -16,7 +16,8 @@ import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { saltPost } from './salt-post.mjs';
 
 const [file, mastersFile, password, lookup = 'memory'] = process.argv.slice(2);
 if (!['memory', 'sqlite'].includes(lookup)) throw new Error('lookup: memory or sqlite');
@@ -63,15 +64,8 @@ function groupsOf(sns) {
 const dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
 const headers = { 'content-type': 'application/json', accept: 'application/json' };
 
-async function call(url, body, token) {
-  const res = await request(url, { method: 'POST', dispatcher, headers: token ? { ...headers, 'x-auth-token': token } : headers, body: JSON.stringify(body) });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`salt-api ${res.statusCode}`);
-  return JSON.parse(text).return[0];
-}
-
 const tokens = new Map();
-for (const m of masters) tokens.set(m.sn, (await call(`${m.url}/login`, { username: 'salt-api', password, eauth: 'pam' })).token);
+for (const m of masters) tokens.set(m.sn, (await saltPost(dispatcher, `${m.url}/login`, { username: 'salt-api', password, eauth: 'pam' })).token);
 
 const log = (fields) => process.stdout.write(`${JSON.stringify({ time: Date.now(), ...fields })}\n`);
 
@@ -85,7 +79,7 @@ const server = createServer((req, res) => {
     insert.run(id, fun, JSON.stringify([...groups].map(([m, sns]) => [m.sn, sns])));
     res.writeHead(202, headers).end(JSON.stringify({ id }));
     for (const [m, sns] of groups) {
-      call(m.url, [{ client: 'local_async', tgt: sns, tgt_type: 'list', fun, arg: [], kwarg: {}, metadata: { act2_job: id } }], tokens.get(m.sn))
+      saltPost(dispatcher, m.url, [{ client: 'local_async', tgt: sns, tgt_type: 'list', fun, arg: [], kwarg: {}, metadata: { act2_job: id } }], tokens.get(m.sn))
         .then((answer) => log({ msg: 'dispatched', job: id, master: m.sn, jid: answer.jid, listed: answer.minions.length }))
         .catch((err) => log({ msg: 'dispatch failed', job: id, master: m.sn, err: String(err) }));
     }

@@ -30,7 +30,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { saltPost } from './salt-post.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MASTERS = Number(process.env.ACT2_BENCH_MASTERS ?? 10);
@@ -48,8 +49,8 @@ const LATENCY = /^(\d+)(?:-(\d+))?$/.exec(process.env.ACT2_BENCH_LATENCY_MS ?? '
 if (!LATENCY) throw new Error('ACT2_BENCH_LATENCY_MS: ms or ms-ms');
 const [LATENCY_LO, LATENCY_HI] = [Number(LATENCY[1]), Number(LATENCY[2] ?? LATENCY[1])];
 const COMPACTION = process.env.ACT2_BENCH_COMPACTION ?? 'expect';
-const FLOOR = (process.env.ACT2_BENCH_FLOOR ?? '1') !== '0';
 if (!['expect', 'none'].includes(COMPACTION)) throw new Error('ACT2_BENCH_COMPACTION: expect or none');
+const FLOOR = (process.env.ACT2_BENCH_FLOOR ?? '1') !== '0';
 const PASSWORD = 'bench-salt-pw';
 const json = { 'content-type': 'application/json', accept: 'application/json' };
 // The server logs `time` as ISO 8601 (logger.ts); older builds logged epoch ms.
@@ -93,19 +94,12 @@ function rssKiB(pid, field) {
 // call salt-api (the global fetch adds its own per-request work).
 const dispatcher = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
 
-async function saltPost(url, body, headers = json) {
-  const res = await request(url, { method: 'POST', dispatcher, headers, body: JSON.stringify(body) });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`salt-api ${res.statusCode}`);
-  return JSON.parse(text).return[0];
-}
-
 async function saltLogin(url) {
-  return (await saltPost(`${url}/login`, { username: 'salt-api', password: PASSWORD, eauth: 'pam' })).token;
+  return (await saltPost(dispatcher, `${url}/login`, { username: 'salt-api', password: PASSWORD, eauth: 'pam' })).token;
 }
 
 async function saltRun(url, token, chunk) {
-  return saltPost(url, [chunk], { ...json, 'x-auth-token': token });
+  return saltPost(dispatcher, url, [chunk], token);
 }
 
 /** The bare client: the same calls act2 makes (a token kept per master, like act2), nothing stored. */

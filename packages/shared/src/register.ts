@@ -3,13 +3,13 @@ import { MinionStatus, ReportedMasterStatus, ServerType } from './enums.js';
 import { freeText, singleLineText } from './text.js';
 import { serviceUrl } from './url.js';
 
-/**
- * Identifiers are trimmed: the original heartbeat.py sent /sys/class/dmi/id/product_uuid
- * with its trailing newline. No control characters (see text.ts).
- */
 /** Longest sn (master or minion) the contract takes. */
 export const MAX_SN_LENGTH = 255;
-/** A master's or minion's sn, wherever the contract names one (registration, reads, jobs). */
+/**
+ * A master's or minion's sn, wherever the contract names one (registration, reads, jobs). Trimmed:
+ * the original heartbeat.py sent /sys/class/dmi/id/product_uuid with its trailing newline. No
+ * control characters (see text.ts).
+ */
 export const Sn = singleLineText(MAX_SN_LENGTH).min(1);
 
 /** A minion's limits in the contract, for code that checks minions without zod (the server's hot path). */

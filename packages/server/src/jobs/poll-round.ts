@@ -46,12 +46,12 @@ export async function pollRound(
     // The last lookup's error is the one a target that never returns is expired with.
     if (info.error) lookupErrors.set(key, `${master} does not know jid ${jid}: ${info.error}`);
     else lookupErrors.delete(key);
-    const returned = targets.filter((t) => info.results.has(t.salt_id));
     const listed = info.minions ? new Set(info.minions) : undefined;
+    const returned: PendingTarget[] = [];
     const unlisted: PendingTarget[] = [];
     for (const t of targets) {
-      if (info.results.has(t.salt_id)) continue;
-      if (listed && !listed.has(t.salt_id)) unlisted.push(t);
+      if (info.results.has(t.salt_id)) returned.push(t);
+      else if (listed && !listed.has(t.salt_id)) unlisted.push(t);
       else left.push(t);
     }
     // Nothing came back yet: nothing is written (targets still in a chunk stay there, so that an answer
